@@ -1,0 +1,51 @@
+# ISOK portal. `make run` serves it with demo data; `make test` runs everything.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PACKAGES := portal employers placements candidates certificates competences matching
+
+.PHONY: run test lint format messages compile-messages bench clean
+
+$(BIN)/isok: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: $(BIN)/isok
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+compile-messages: $(BIN)/isok
+	$(BIN)/pybabel compile --use-fuzzy -d portal/locale -D messages 2>/dev/null || true
+
+run: $(BIN)/isok compile-messages
+	$(BIN)/isok db upgrade
+	$(BIN)/isok demo seed --if-empty
+	$(BIN)/isok serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: $(VENV)/.dev compile-messages lint
+	$(BIN)/pytest
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Extract every translatable string, then merge into each language's catalogue.
+messages: $(VENV)/.dev
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o portal/locale/messages.pot .
+	$(BIN)/pybabel update -i portal/locale/messages.pot -d portal/locale -D messages
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/match_eval.py
+	$(BIN)/python bench/match_speed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

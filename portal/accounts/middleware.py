@@ -1,0 +1,59 @@
+"""Resolve the signed-in user for each request and set the request's language and actor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from portal.accounts.services import user_for_token
+from portal.audit import Actor, current_actor
+from portal.i18n import current_locale, negotiate_locale
+
+
+class LoginSessionMiddleware:
+    """Put the user of the session cookie (or None) in ``scope["user"]``.
+
+    The session lives in the database, so any worker on any machine can serve any request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+        state: Any = scope["app"].state
+        user = None
+        token = _cookie(scope, state.settings.security.session_cookie)
+        if token and not scope["path"].startswith("/static/"):
+            async with state.session_factory() as session:
+                user = await user_for_token(session, token=token)
+        scope["user"] = user
+        scope["auth"] = token if user is not None else None
+        headers = dict(scope.get("headers", []))
+        locale_token = current_locale.set(
+            negotiate_locale(headers.get(b"accept-language", b"").decode("latin-1"))
+        )
+        actor_token = current_actor.set(
+            Actor(user_id=user.id, label=user.email)
+            if user is not None
+            else Actor(None, "anonymous")
+        )
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            current_actor.reset(actor_token)
+            current_locale.reset(locale_token)
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                cookie_name, _sep, cookie_value = part.strip().partition("=")
+                if cookie_name == name and cookie_value:
+                    return cookie_value
+    return None

@@ -1,0 +1,94 @@
+"""Users, their login sessions and the record of login attempts."""
+
+from __future__ import annotations
+
+import datetime
+import enum
+
+from advanced_alchemy.base import IdentityAuditBase
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from employers.models import Organisation
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    COUNSELLOR = "counsellor"
+    TEACHER = "teacher"
+    EMPLOYER = "employer"
+    TUTOR = "tutor"
+
+    @property
+    def belongs_to_organisation(self) -> bool:
+        """Employer contacts and workplace tutors act for one organisation."""
+        return self in (Role.EMPLOYER, Role.TUTOR)
+
+
+ORGANISATION_ROLES = tuple(r.value for r in Role if r.belongs_to_organisation)
+
+
+class User(IdentityAuditBase):
+    """A person who signs in to the portal, with exactly one role."""
+
+    __tablename__ = "user_account"
+    __audited__ = True
+    __audit_exclude__ = ("password_hash", "last_login_at")
+    __table_args__ = (
+        CheckConstraint(
+            f"role IN ({', '.join(repr(r.value) for r in Role)})",
+            name="role_known",
+        ),
+        CheckConstraint(
+            f"(role IN ({', '.join(repr(r) for r in ORGANISATION_ROLES)}))"
+            " = (organisation_id IS NOT NULL)",
+            name="organisation_matches_role",
+        ),
+    )
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="RESTRICT"), default=None, index=True
+    )
+    last_login_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+
+class LoginSession(IdentityAuditBase):
+    """A signed-in browser. The cookie holds a random token; only its hash is stored."""
+
+    __tablename__ = "login_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginAttempt(IdentityAuditBase):
+    """One try at signing in; failures within a window throttle further tries."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_email_created", "email", "created_at"),
+        Index("ix_login_attempt_address_created", "client_address", "created_at"),
+    )
+
+    email: Mapped[str] = mapped_column(String(254))
+    client_address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,85 @@
+"""The composition root: one function builds the whole portal."""
+
+from __future__ import annotations
+
+import logging
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from competences.controllers import FrameworkApi, FrameworkPages
+from portal import audit  # noqa: F401 - registers the audit listener on every session
+from portal.accounts.controllers import LoginController
+from portal.accounts.middleware import LoginSessionMiddleware
+from portal.database import create_engine, create_session_factory, create_sqlalchemy_config
+from portal.errors import EXCEPTION_HANDLERS
+from portal.openapi import SchemaIndexPlugin
+from portal.pages import HealthController, PageController
+from portal.policy import enforce_policy
+from portal.security import add_security_headers
+from portal.settings import Settings, get_settings
+from portal.templating import STATIC_DIR, create_environment
+
+__version__ = "0.1.0"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the portal for ``settings`` (default: from the ``ISOK_*`` environment)."""
+    settings = settings or get_settings()
+    engine = create_engine(settings.database)
+    sqlalchemy_config = create_sqlalchemy_config(engine)
+
+    async def dispose_engine() -> None:
+        await engine.dispose()
+
+    return Litestar(
+        route_handlers=[
+            PageController,
+            HealthController,
+            LoginController,
+            FrameworkPages,
+            FrameworkApi,
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], include_in_schema=False
+            ),
+        ],
+        plugins=[SQLAlchemyPlugin(config=sqlalchemy_config)],
+        middleware=[LoginSessionMiddleware],
+        guards=[enforce_policy],
+        csrf_config=CSRFConfig(
+            secret=settings.security.secret_key,
+            cookie_secure=settings.security.cookie_secure,
+            cookie_httponly=False,
+            cookie_samesite="lax",
+        ),
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(create_environment())
+        ),
+        openapi_config=OpenAPIConfig(
+            title="ISOK portal API",
+            version=__version__,
+            path="/schema",
+            render_plugins=[SchemaIndexPlugin()],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[add_security_headers],
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "session_factory": create_session_factory(engine),
+            }
+        ),
+        on_shutdown=[dispose_engine],
+        debug=settings.debug,
+        logging_config=None,
+    )
+
+
+logging.getLogger("isok").setLevel(logging.INFO)

@@ -1,0 +1,248 @@
+"""The ``isok`` command line (CONTRACTS.md).
+
+Bad input exits non-zero with a one-line reason, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.audit import Actor, current_actor
+from portal.match_commands import match
+from portal.settings import Settings, SettingsError, get_settings
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def run_in_session(settings: Settings, job: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``job`` in one transaction: committed if it returns, rolled back if it raises."""
+    from portal.database import create_engine, create_session_factory
+
+    async def runner() -> T:
+        engine = create_engine(settings.database)
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                return await job(session)
+        finally:
+            await engine.dispose()
+
+    token = current_actor.set(Actor(user_id=None, label="cli"))
+    try:
+        return asyncio.run(runner())
+    finally:
+        current_actor.reset(token)
+
+
+class ProgressLine:
+    """``done/total`` on one terminal line, only when stderr is a terminal."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.active = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.active:
+            click.echo(f"\r{self.label}: {done}/{total}", err=True, nl=done >= total)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """ISOK portal: placements and validation of immigrants' vocational competence."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the portal with uvicorn."""
+    import uvicorn
+
+    _settings()  # fail early with a clear message rather than in every worker
+    uvicorn.run(
+        "portal.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply migrations up to the newest schema."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal.migrate import upgrade as apply
+
+    settings = _settings()
+    try:
+        apply(settings.database.url)
+    except (SQLAlchemyError, OSError) as exc:
+        raise click.ClickException(
+            f"cannot migrate the database: {exc.__class__.__name__}: {exc}".splitlines()[0]
+        ) from None
+    click.echo("Database is up to date.")
+
+
+@main.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def seed(if_empty: bool) -> None:
+    """Load demo data (idempotent) and print the demo logins."""
+    from portal import demo as demo_data
+
+    settings = _settings()
+
+    async def job(session: AsyncSession) -> demo_data.SeedReport | None:
+        if if_empty and not await demo_data.database_is_empty(session):
+            return None
+        return await demo_data.seed(session)
+
+    report = run_in_session(settings, job)
+    if report is None:
+        click.echo("The database already has data; demo data not loaded.")
+    else:
+        click.echo(
+            f"Demo data: {report.organisations} organisations, {report.users} users, "
+            f"{report.frameworks} frameworks added."
+        )
+    click.echo(f"Demo logins (password: {demo_data.DEMO_PASSWORD}):")
+    for user in demo_data.USERS:
+        click.echo(f"  {user.email:<24} {user.role.value}")
+
+
+@main.group()
+def users() -> None:
+    """User accounts."""
+
+
+@users.command("create")
+@click.option("--email", required=True, help="The user's e-mail address (their login).")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["coordinator", "counsellor", "teacher", "employer", "tutor"]),
+)
+@click.option("--name", default="", help="Full name (default: the e-mail address).")
+@click.option(
+    "--organisation", default=None, help="Business ID of the organisation (employer, tutor)."
+)
+def create_user_command(email: str, role: str, name: str, organisation: str | None) -> None:
+    """Create a user. The password is read from a prompt, or from stdin when piped."""
+    from sqlalchemy import select
+
+    from employers.models import Organisation
+    from portal.accounts.models import Role
+    from portal.accounts.services import AccountError, create_user
+
+    settings = _settings()
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+
+    async def job(session: AsyncSession) -> str:
+        org = None
+        if organisation:
+            org = (
+                await session.execute(
+                    select(Organisation).where(Organisation.business_id == organisation)
+                )
+            ).scalar_one_or_none()
+            if org is None:
+                raise click.ClickException(f"no organisation with business ID {organisation}")
+        try:
+            user = await create_user(
+                session,
+                email=email,
+                name=name,
+                role=Role(role),
+                password=password,
+                organisation=org,
+            )
+        except AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        return user.email
+
+    created = run_in_session(settings, job)
+    click.echo(f"Created {role} {created}.")
+
+
+@main.group()
+def frameworks() -> None:
+    """Competence frameworks."""
+
+
+@frameworks.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--language", default="en", show_default=True, help="Language of an ESCO CSV file.")
+def import_command(file: Path, language: str) -> None:
+    """Import FILE: the ISOK JSON format (.json) or an ESCO skills CSV (.csv). All or nothing."""
+    from competences.importers import FrameworkFileError, read_framework_file
+    from competences.services import import_framework
+    from portal import audit
+
+    settings = _settings()
+    try:
+        data = read_framework_file(file, language=language)
+    except FrameworkFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    progress = ProgressLine(f"Importing {data.code}")
+
+    async def job(session: AsyncSession) -> Any:
+        result = await import_framework(session, data, progress=progress)
+        await audit.record(
+            session,
+            action="import",
+            entity="framework",
+            entity_id=data.code,
+            details={
+                "file": file.name,
+                "competences": result.competences,
+                "removed": result.removed,
+            },
+        )
+        return result
+
+    try:
+        result = run_in_session(settings, job)
+    except FrameworkFileError as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+    verb = "Imported" if result.created else "Updated"
+    click.echo(
+        f"{verb} framework {result.framework_code}: {result.units} units, "
+        f"{result.competences} competences ({result.removed} removed)."
+    )
+
+
+main.add_command(match)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Engine and session configuration shared by the web app, the CLI and the tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advanced_alchemy.base import orm_registry
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
+from sqlalchemy import MetaData, event
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from portal.settings import DatabaseSettings
+
+metadata: MetaData = orm_registry.metadata
+"""All tables of all domain packages (they share Advanced Alchemy's registry)."""
+
+
+def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers and one writer work at once (several workers on one file);
+    # foreign keys are off in SQLite unless asked for on every connection.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def create_engine(settings: DatabaseSettings) -> AsyncEngine:
+    """An async engine for ``settings.url`` with SQLite made safe for concurrent use."""
+    if settings.is_sqlite:
+        engine = create_async_engine(settings.url, echo=settings.echo)
+        event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
+        return engine
+    return create_async_engine(settings.url, echo=settings.echo, pool_pre_ping=True)
+
+
+def create_sqlalchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
+    """Advanced Alchemy's Litestar config: one session per request, committed at the edge."""
+    return SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        before_send_handler="autocommit_include_redirects",
+        session_dependency_key="db_session",
+        create_all=False,
+    )
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[Any]:
+    """Sessions outside a request (CLI, middleware, tests)."""
+    return async_sessionmaker(engine, expire_on_commit=False)

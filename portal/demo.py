@@ -1,0 +1,233 @@
+"""Demo data: the six demo logins of CONTRACTS.md and a programme's worth of partners.
+
+Idempotent: running it again adds only what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from competences.importers import read_json_framework
+from competences.models import Framework
+from competences.services import import_framework
+from employers.business_id import with_check_digit
+from employers.models import Organisation, OrganisationKind, PartnershipStatus
+from portal.accounts.models import Role, User
+from portal.accounts.services import create_user
+
+DEMO_PASSWORD = "isok-demo"  # noqa: S105 - published demo password, see CONTRACTS.md
+FRAMEWORK_DIR = Path(__file__).resolve().parent.parent / "competences" / "data"
+
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    name: str
+    digits: str  # seven digits; the check digit is computed
+    kind: OrganisationKind
+    sector: str
+    municipality: str
+    region: str
+    status: PartnershipStatus = PartnershipStatus.PARTNER
+
+
+ORGANISATIONS = (
+    # The first two have the demo employer logins.
+    DemoOrganisation(
+        "Savon Varastopalvelut Oy",
+        "2734511",
+        OrganisationKind.MAJOR_COMPANY,
+        "Logistics",
+        "Kuopio",
+        "North Savo",
+    ),
+    DemoOrganisation(
+        "Karjalan Kiinteistöhuolto Oy",
+        "2846120",
+        OrganisationKind.SME,
+        "Property services",
+        "Joensuu",
+        "North Karelia",
+    ),
+    DemoOrganisation(
+        "Itä-Suomen Kauppakeskus Oyj",
+        "1927365",
+        OrganisationKind.MAJOR_COMPANY,
+        "Retail logistics",
+        "Kuopio",
+        "North Savo",
+    ),
+    DemoOrganisation(
+        "Järvi-Suomen Teollisuuspalvelut Oy",
+        "2011458",
+        OrganisationKind.MAJOR_COMPANY,
+        "Industrial services",
+        "Varkaus",
+        "North Savo",
+    ),
+    DemoOrganisation(
+        "Puhtaus Oy Pohjois-Karjala",
+        "2559031",
+        OrganisationKind.MAJOR_COMPANY,
+        "Cleaning",
+        "Joensuu",
+        "North Karelia",
+    ),
+    DemoOrganisation(
+        "Ravintolaryhmä Saimaa Oy",
+        "2473306",
+        OrganisationKind.MAJOR_COMPANY,
+        "Restaurants",
+        "Mikkeli",
+        "South Savo",
+    ),
+    DemoOrganisation(
+        "Kuljetus Kallavesi Oy",
+        "3012874",
+        OrganisationKind.SME,
+        "Transport",
+        "Siilinjärvi",
+        "North Savo",
+    ),
+    DemoOrganisation(
+        "Lounaskeittiö Aamu Oy",
+        "3120559",
+        OrganisationKind.SME,
+        "Catering",
+        "Iisalmi",
+        "North Savo",
+    ),
+    DemoOrganisation(
+        "Kuopion kaupunki, ruokapalvelut",
+        "0171613",
+        OrganisationKind.PUBLIC_SECTOR,
+        "Public catering",
+        "Kuopio",
+        "North Savo",
+    ),
+    DemoOrganisation(
+        "Pohjois-Savon hyvinvointialue, laitoshuolto",
+        "3221325",
+        OrganisationKind.PUBLIC_SECTOR,
+        "Hospital cleaning",
+        "Kuopio",
+        "North Savo",
+    ),
+    DemoOrganisation(
+        "Monikulttuuriyhdistys Silta ry",
+        "2288674",
+        OrganisationKind.THIRD_SECTOR,
+        "Association",
+        "Joensuu",
+        "North Karelia",
+    ),
+    DemoOrganisation(
+        "Savon ammattiopisto",
+        "0245872",
+        OrganisationKind.EDUCATION,
+        "Vocational education",
+        "Kuopio",
+        "North Savo",
+    ),
+    DemoOrganisation(
+        "Rakennuspalvelu Nieminen Oy",
+        "3300126",
+        OrganisationKind.SME,
+        "Construction services",
+        "Mikkeli",
+        "South Savo",
+        PartnershipStatus.APPLIED,
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: Role
+    organisation_index: int | None = None
+
+
+USERS = (
+    DemoUser("coordinator@demo.test", "Aino Koordinaattori", Role.COORDINATOR),
+    DemoUser("counsellor@demo.test", "Mikko Ohjaaja", Role.COUNSELLOR),
+    DemoUser("teacher@demo.test", "Leena Opettaja", Role.TEACHER),
+    DemoUser("employer@demo.test", "Jari Työnantaja", Role.EMPLOYER, 0),
+    DemoUser("employer2@demo.test", "Sari Esimies", Role.EMPLOYER, 1),
+    DemoUser("tutor@demo.test", "Pekka Työpaikkaohjaaja", Role.TUTOR, 0),
+)
+
+
+@dataclass
+class SeedReport:
+    organisations: int = 0
+    users: int = 0
+    frameworks: int = 0
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.organisations or self.users or self.frameworks)
+
+
+async def database_is_empty(session: AsyncSession) -> bool:
+    return (await session.execute(select(func.count(User.id)))).scalar_one() == 0
+
+
+async def seed(session: AsyncSession) -> SeedReport:
+    """Add whatever part of the demo data is missing, in the session's transaction."""
+    report = SeedReport()
+    organisations: list[Organisation] = []
+    for demo in ORGANISATIONS:
+        business_id = with_check_digit(demo.digits)
+        if business_id is None:
+            raise ValueError(f"demo business ID digits {demo.digits} have no check digit")
+        existing = (
+            await session.execute(
+                select(Organisation).where(Organisation.business_id == business_id)
+            )
+        ).scalar_one_or_none()
+        if existing is None:
+            existing = Organisation(
+                name=demo.name,
+                business_id=business_id,
+                kind=demo.kind.value,
+                sector=demo.sector,
+                municipality=demo.municipality,
+                region=demo.region,
+                status=demo.status.value,
+            )
+            session.add(existing)
+            report.organisations += 1
+        organisations.append(existing)
+    await session.flush()
+
+    for demo_user in USERS:
+        if (await session.execute(select(User.id).where(User.email == demo_user.email))).first():
+            continue
+        organisation = (
+            organisations[demo_user.organisation_index]
+            if demo_user.organisation_index is not None
+            else None
+        )
+        await create_user(
+            session,
+            email=demo_user.email,
+            name=demo_user.name,
+            role=demo_user.role,
+            password=DEMO_PASSWORD,
+            organisation=organisation,
+        )
+        report.users += 1
+
+    existing_codes = set((await session.execute(select(Framework.code))).scalars())
+    for path in sorted(FRAMEWORK_DIR.glob("*.json")):
+        data = read_json_framework(path)
+        if data.code not in existing_codes:
+            await import_framework(session, data)
+            report.frameworks += 1
+    await session.flush()
+    return report

@@ -1,0 +1,104 @@
+"""The route-policy table: every route, who may use it, and whether an object check applies.
+
+This table is the access rule of the whole portal. One guard (:func:`enforce_policy`) applies
+it to every request, so a route missing from the table is denied to everybody (fail closed),
+and ``tests/portal/test_policy.py`` fails when a route is missing here, when a row names a
+route that does not exist, or when any role gets a different answer than the row says.
+
+``object_check`` means the role passes this table but the handler also checks the object
+(an employer sees only its own organisation's positions; another organisation's object
+answers 404, not 403, so ids cannot be probed).
+
+Adding a route: add its row here, in the same commit, under its domain's heading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from portal.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may use a route. ``roles is None`` means anyone, signed in or not."""
+
+    roles: frozenset[Role] | None
+    object_check: bool = False
+
+    def allows(self, role: Role | None) -> bool:
+        if self.roles is None:
+            return True
+        return role is not None and role in self.roles
+
+
+def allow(*roles: Role, object_check: bool = False) -> Access:
+    return Access(roles=frozenset(roles), object_check=object_check)
+
+
+PUBLIC = Access(roles=None)
+SIGNED_IN = allow(*Role)
+STAFF = allow(Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER)
+COORDINATOR = allow(Role.COORDINATOR)
+
+
+ROUTE_POLICY: dict[str, Access] = {
+    # --- portal: public pages, health, API document, static files
+    "GET /": PUBLIC,
+    "GET /healthz": PUBLIC,
+    "GET /login": PUBLIC,
+    "POST /login": PUBLIC,
+    "POST /logout": PUBLIC,
+    "GET /schema": PUBLIC,
+    "GET /schema/openapi.json": PUBLIC,
+    "GET /schema/{path}": PUBLIC,
+    "GET /static/{file_path}": PUBLIC,
+    "HEAD /static/{file_path}": PUBLIC,
+    # --- portal: signed-in pages
+    "GET /home": SIGNED_IN,
+    "GET /api/me": SIGNED_IN,
+    # --- competences: frameworks are browsed by staff
+    "GET /frameworks": STAFF,
+    "GET /frameworks/{code}": STAFF,
+    "GET /api/frameworks": STAFF,
+    "GET /api/frameworks/{code}": STAFF,
+}
+
+
+# Methods Litestar answers by itself on every route; they reveal nothing and change nothing.
+AUTOMATIC_METHODS = frozenset({"OPTIONS"})
+
+
+def route_key(method: str, path_template: str) -> str:
+    return f"{method.upper()} {path_template}"
+
+
+def access_for(method: str, path_template: str) -> Access | None:
+    return ROUTE_POLICY.get(route_key(method, path_template))
+
+
+def enforce_policy(
+    connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+) -> None:
+    """Guard on every route: allow what the table allows, deny everything else.
+
+    An anonymous visitor who is denied gets 401 (the error handler turns that into a
+    redirect to the login page for HTML); a signed-in user who is denied gets 403.
+    """
+    method = str(connection.scope.get("method", "GET"))
+    if method in AUTOMATIC_METHODS:
+        return  # Litestar's automatic OPTIONS answers only with the allowed methods
+    template = str(connection.scope.get("path_template", ""))
+    access = access_for(method, template)
+    user = connection.scope.get("user")
+    role = Role(user.role) if user is not None else None
+    if access is not None and access.allows(role):
+        return
+    if user is None:
+        raise NotAuthorizedException("Sign in to continue.")
+    raise PermissionDeniedException("Your role does not give access to this page.")

@@ -1,0 +1,119 @@
+"""Typed settings read from ``ISOK_*`` environment variables.
+
+One small dataclass per concern; :func:`get_settings` builds them once per process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/isok.sqlite3"
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = DEFAULT_DATABASE_URL
+    echo: bool = False
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    secret_key: str = ""
+    session_cookie: str = "isok_session"
+    session_hours: int = 8
+    cookie_secure: bool = False
+    # Login throttling: failures counted over a sliding window.
+    throttle_window_minutes: int = 15
+    max_failures_per_account: int = 5
+    max_failures_per_address: int = 20
+
+
+@dataclass(frozen=True)
+class ProgrammeSettings:
+    """Targets of the ISOK programme (BRIEF section 1)."""
+
+    target_major_companies: int = 10
+    target_other_organisations: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
+    debug: bool = False
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+
+def _development_secret() -> str:
+    """Generate a secret once and keep it in ``var/`` so sessions survive restarts."""
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def resolve_database_url(url: str) -> str:
+    """Make a relative SQLite path absolute against the project root.
+
+    ``sqlite+aiosqlite:///var/isok.sqlite3`` means ``var/`` beside the code, whatever the
+    current directory of the process that reads it.
+    """
+    prefix = "sqlite+aiosqlite:///"
+    if url.startswith(prefix):
+        path = url[len(prefix) :]
+        if path and not path.startswith("/") and path != ":memory:":
+            absolute = PROJECT_ROOT / path
+            absolute.parent.mkdir(parents=True, exist_ok=True)
+            return prefix + str(absolute)
+    return url
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from ``ISOK_*`` variables (see CONTRACTS.md)."""
+    env = dict(os.environ if environ is None else environ)
+    mode = env.get("ISOK_ENV", "development")
+    if mode not in {"development", "production"}:
+        raise SettingsError(f"ISOK_ENV must be 'development' or 'production', not {mode!r}")
+    secret = env.get("ISOK_SECRET_KEY", "")
+    if not secret:
+        if mode == "production":
+            raise SettingsError("ISOK_SECRET_KEY is required when ISOK_ENV=production")
+        secret = _development_secret()
+    elif len(secret) < 32:
+        raise SettingsError("ISOK_SECRET_KEY must be at least 32 characters long")
+    url = resolve_database_url(env.get("ISOK_DATABASE_URL", DEFAULT_DATABASE_URL))
+    return Settings(
+        env=mode,
+        database=DatabaseSettings(url=url),
+        security=SecuritySettings(secret_key=secret, cookie_secure=mode == "production"),
+        debug=False,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once."""
+    return settings_from_env()

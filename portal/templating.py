@@ -1,0 +1,106 @@
+"""The Jinja2 environment: templates/ at the project root, gettext, and page helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request
+
+from competences.models import label_in
+from portal.accounts.models import Role
+from portal.flash import Flash, take_flashes
+from portal.i18n import N_, current_locale, gettext, ngettext
+from portal.policy import access_for
+from portal.settings import PROJECT_ROOT
+
+TEMPLATE_DIR = PROJECT_ROOT / "templates"
+STATIC_DIR = PROJECT_ROOT / "static"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    path: str
+
+
+# Shown to each role whose policy allows the page, in this order.
+NAVIGATION = (
+    NavItem(N_("Home"), "/home"),
+    NavItem(N_("Frameworks"), "/frameworks"),
+)
+
+ROLE_LABELS = {
+    Role.COORDINATOR: N_("Coordinator"),
+    Role.COUNSELLOR: N_("Counsellor"),
+    Role.TEACHER: N_("Professional teacher"),
+    Role.EMPLOYER: N_("Employer contact"),
+    Role.TUTOR: N_("Workplace tutor"),
+}
+
+
+def current_user(request: Request[Any, Any, Any]) -> Any:
+    """The signed-in user, or None (also on pages served before the login middleware)."""
+    return request.scope.get("user")
+
+
+def navigation(request: Request[Any, Any, Any]) -> list[NavItem]:
+    user = current_user(request)
+    if user is None:
+        return []
+    role = Role(user.role)
+    return [
+        item
+        for item in NAVIGATION
+        if (access := access_for("GET", item.path)) is not None and access.allows(role)
+    ]
+
+
+def flashes(request: Request[Any, Any, Any]) -> list[Flash]:
+    return take_flashes(request)
+
+
+def role_label(role: str) -> str:
+    return gettext(ROLE_LABELS[Role(role)])
+
+
+GRADE_NAMES = {
+    1: N_("satisfactory"),
+    2: N_("satisfactory"),
+    3: N_("good"),
+    4: N_("good"),
+    5: N_("excellent"),
+}
+
+
+def grade_name(grade: int) -> str:
+    """The Finnish vocational scale's word for a grade 1-5."""
+    return gettext(GRADE_NAMES[grade])
+
+
+def label(labels: dict[str, str]) -> str:
+    """A multilingual label in the request's language (falling back to English)."""
+    return label_in(labels, current_locale.get())
+
+
+def create_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        current_user=current_user,
+        navigation=navigation,
+        flashes=flashes,
+        role_label=role_label,
+        current_locale=current_locale.get,
+        grade_name=grade_name,
+    )
+    env.filters["label"] = label
+    return env

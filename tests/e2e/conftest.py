@@ -1,0 +1,167 @@
+"""Fixtures for the end-to-end tests: a real ``isok serve`` and a headless Debian Chromium."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+ISOK = Path(sys.executable).parent / "isok"
+TEST_SECRET_KEY = "e2e-test-secret-key-0123456789-abcdefghijklmnopq"  # 48 characters
+STARTUP_TIMEOUT = 30.0
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+assert len(TEST_SECRET_KEY) == 48
+
+
+def _skip_or_fail(reason: str) -> None:
+    """Skip with a visible reason, or fail when the run requires everything (ISOK_REQUIRE_ALL=1)."""
+    if os.environ.get("ISOK_REQUIRE_ALL") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _run_isok(args: list[str], env: dict[str, str], cwd: Path) -> None:
+    result = subprocess.run(
+        [str(ISOK), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.fail(
+            f"`isok {' '.join(args)}` exited with {result.returncode}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}",
+            pytrace=False,
+        )
+
+
+def _healthy(port: int) -> bool:
+    """True when ``GET /healthz`` answers 200."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """Migrate and seed a fresh SQLite database, serve it, yield the base URL."""
+    if not ISOK.exists():
+        pytest.fail(f"the isok script is missing at {ISOK}; install the project first")
+    tmp = Path(tempfile.mkdtemp(prefix="isok-e2e-"))
+    env = dict(os.environ)
+    env.update(
+        {
+            "ISOK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/e2e.sqlite3",
+            "ISOK_SECRET_KEY": TEST_SECRET_KEY,
+            "ISOK_ENV": "development",  # cookies without Secure over plain http
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    server: subprocess.Popen[bytes] | None = None
+    stdout_path = tmp / "server.stdout"
+    stderr_path = tmp / "server.stderr"
+    try:
+        _run_isok(["db", "upgrade"], env, tmp)
+        _run_isok(["demo", "seed"], env, tmp)
+
+        port = _free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+            server = subprocess.Popen(
+                [str(ISOK), "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                cwd=tmp,
+                stdout=out,
+                stderr=err,
+            )
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not _healthy(port):
+            if server.poll() is not None or time.monotonic() > deadline:
+                state = (
+                    f"exited with {server.returncode}"
+                    if server.poll() is not None
+                    else f"did not answer 200 on /healthz within {STARTUP_TIMEOUT:.0f} s"
+                )
+                stderr = stderr_path.read_text(errors="replace")
+                pytest.fail(
+                    f"`isok serve --port {port}` {state}.\nserver stderr:\n{stderr}",
+                    pytrace=False,
+                )
+            time.sleep(0.2)
+        yield base_url
+    finally:
+        if server is not None and server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the whole run (Debian's, never a downloaded one)."""
+    if not CHROMIUM.exists():
+        _skip_or_fail(f"Chromium not found at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies shared between tests)."""
+    context = browser.new_context(base_url=live_server, locale="en-GB")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()

@@ -1,0 +1,212 @@
+"""Sign-in, sign-out, session renewal, throttling and CSRF against the real app."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
+
+from portal.accounts.models import LoginAttempt, LoginSession, User
+from portal.audit import AuditEvent
+from portal.database import create_engine, create_session_factory
+from portal.settings import Settings
+from tests.conftest import DEMO_USERS, csrf_token, sign_in
+
+
+async def count(settings: Settings, statement: object) -> int:
+    engine = create_engine(settings.database)
+    try:
+        async with create_session_factory(engine)() as session:
+            return int((await session.execute(statement)).scalar_one())  # type: ignore[call-overload]
+    finally:
+        await engine.dispose()
+
+
+async def post_login(client: AsyncTestClient, email: str, password: str, **extra: str):  # type: ignore[no-untyped-def]
+    token = await csrf_token(client)
+    return await client.post(
+        "/login",
+        data={"email": email, "password": password, "_csrf_token": token, **extra},
+        follow_redirects=False,
+    )
+
+
+@pytest.mark.parametrize("role", sorted(DEMO_USERS))
+async def test_each_demo_user_signs_in_and_sees_their_home(
+    client: AsyncTestClient, role: str
+) -> None:
+    await sign_in(client, DEMO_USERS[role])
+    response = await client.get("/home")
+    assert response.status_code == 200
+    assert "Hello," in response.text
+    me = (await client.get("/api/me")).json()
+    assert me["role"] == role
+    assert me["email"] == DEMO_USERS[role]
+
+
+async def test_wrong_password_shows_error_and_records_the_attempt(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    response = await post_login(client, "counsellor@demo.test", "wrong-password")
+    assert response.status_code == 400
+    assert "The e-mail address or the password is wrong." in response.text
+    assert 'value="counsellor@demo.test"' in response.text
+    assert "isok_session" not in response.cookies
+    failures = (
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.succeeded.is_(False))
+    )
+    assert await count(settings, failures) == 1
+
+
+async def test_missing_fields_are_reported_beside_each_field(client: AsyncTestClient) -> None:
+    response = await post_login(client, "", "")
+    assert response.status_code == 400
+    assert 'id="email-error"' in response.text
+    assert "Enter your e-mail address." in response.text
+    assert 'id="password-error"' in response.text
+    response = await post_login(client, "not-an-email", "x")
+    assert "Enter a valid e-mail address" in response.text
+
+
+async def test_unknown_email_gives_the_same_answer_as_a_wrong_password(
+    client: AsyncTestClient,
+) -> None:
+    unknown = await post_login(client, "nobody@demo.test", "isok-demo")
+    wrong = await post_login(client, "teacher@demo.test", "not-it")
+    assert unknown.status_code == wrong.status_code == 400
+    assert "The e-mail address or the password is wrong." in unknown.text
+
+
+async def test_session_id_is_renewed_at_sign_in(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    await sign_in(client, "teacher@demo.test")
+    first = client.cookies["isok_session"]
+    # Signing in again (as someone else, from the same browser) must not reuse the token,
+    # and the old token must stop working.
+    await sign_in(client, "counsellor@demo.test")
+    second = client.cookies["isok_session"]
+    assert first != second
+    assert await count(settings, select(func.count()).select_from(LoginSession)) == 1
+    client.cookies.clear()
+    client.cookies["isok_session"] = first
+    response = await client.get("/api/me")
+    assert response.status_code == 401
+
+
+async def test_planted_session_cookie_is_not_adopted(client: AsyncTestClient) -> None:
+    client.cookies.set("isok_session", "attacker-chosen-value", domain="testserver.local")
+    await sign_in(client, "teacher@demo.test")
+    assert client.cookies["isok_session"] != "attacker-chosen-value"
+
+
+async def test_sign_out_invalidates_the_session(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    await sign_in(client, "coordinator@demo.test")
+    token = client.cookies["isok_session"]
+    response = await client.post(
+        "/logout", headers={"x-csrftoken": await csrf_token(client)}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+    assert await count(settings, select(func.count()).select_from(LoginSession)) == 0
+    page = await client.get("/login")
+    assert "You have signed out." in page.text
+    # The message is shown once.
+    assert "You have signed out." not in (await client.get("/login")).text
+    # Even a copy of the old cookie no longer works.
+    client.cookies.clear()
+    client.cookies["isok_session"] = token
+    assert (await client.get("/api/me")).status_code == 401
+
+
+async def test_sign_in_redirects_only_to_same_site_paths(client: AsyncTestClient) -> None:
+    response = await post_login(client, "teacher@demo.test", "isok-demo", next="//evil.example/")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/home"
+    await client.post("/logout", headers={"x-csrftoken": await csrf_token(client)})
+    response = await post_login(client, "teacher@demo.test", "isok-demo", next="/frameworks")
+    assert response.headers["location"] == "/frameworks"
+
+
+async def test_account_is_throttled_after_repeated_failures(client: AsyncTestClient) -> None:
+    for _ in range(5):
+        response = await post_login(client, "tutor@demo.test", "wrong-password")
+        assert response.status_code == 400
+    response = await post_login(client, "tutor@demo.test", "isok-demo")
+    assert response.status_code == 429
+    assert "Too many failed sign-in attempts" in response.text
+    assert int(response.headers["retry-after"]) > 0
+    assert "isok_session" not in response.cookies
+    # Another account from the same address is still allowed.
+    await sign_in(client, "teacher@demo.test")
+
+
+async def test_client_address_is_throttled_across_accounts(client: AsyncTestClient) -> None:
+    for index in range(20):
+        await post_login(client, f"guess{index}@demo.test", "wrong-password")
+    response = await post_login(client, "teacher@demo.test", "isok-demo")
+    assert response.status_code == 429
+
+
+async def test_login_without_csrf_token_is_refused(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"email": "teacher@demo.test", "password": "isok-demo"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 403
+    assert "isok_session" not in response.cookies
+    assert await count(settings, select(func.count()).select_from(LoginAttempt)) == 0
+
+
+async def test_forged_csrf_token_changes_nothing(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    await sign_in(client, "coordinator@demo.test")
+    response = await client.post(
+        "/logout", headers={"x-csrftoken": "forged-token"}, follow_redirects=False
+    )
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.text
+    # The session survived: the forged request was not carried out.
+    assert await count(settings, select(func.count()).select_from(LoginSession)) == 1
+    assert (await client.get("/api/me")).status_code == 200
+
+
+async def test_deactivated_user_cannot_sign_in_or_keep_a_session(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    await sign_in(client, "counsellor@demo.test")
+    engine = create_engine(settings.database)
+    async with create_session_factory(engine)() as session, session.begin():
+        user = (
+            await session.execute(select(User).where(User.email == "counsellor@demo.test"))
+        ).scalar_one()
+        user.is_active = False
+    await engine.dispose()
+    assert (await client.get("/api/me")).status_code == 401
+    response = await post_login(client, "counsellor@demo.test", "isok-demo")
+    assert response.status_code == 400
+
+
+async def test_sign_in_is_on_the_audit_trail(client: AsyncTestClient, settings: Settings) -> None:
+    await sign_in(client, "teacher@demo.test")
+    logins = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "login")
+    assert await count(settings, logins) == 1
+
+
+async def test_anonymous_page_request_redirects_to_login_with_next(client: AsyncTestClient) -> None:
+    response = await client.get("/frameworks?q=fork", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/frameworks%3Fq%3Dfork"
+
+
+async def test_anonymous_api_request_gets_json_401(client: AsyncTestClient) -> None:
+    response = await client.get("/api/frameworks")
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Sign in to continue."}
