@@ -14,12 +14,13 @@ from pathlib import Path
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT_LOCALE = "en"
-SUPPORTED_LOCALES = ("en", "fi")
+# A language is offered once its catalogue is translated; Finnish is next (make messages).
+SUPPORTED_LOCALES: tuple[str, ...] = ("en",)
 
 current_locale: ContextVar[str] = ContextVar("current_locale", default=DEFAULT_LOCALE)
 
 
-@lru_cache(maxsize=len(SUPPORTED_LOCALES))
+@lru_cache(maxsize=8)
 def translations(locale: str) -> _gettext.NullTranslations:
     return _gettext.translation("messages", LOCALE_DIR, languages=[locale], fallback=True)
 
@@ -41,7 +42,9 @@ def N_(message: str) -> str:
     return message
 
 
-def negotiate_locale(accept_language: str | None) -> str:
+def negotiate_locale(
+    accept_language: str | None, supported: tuple[str, ...] = SUPPORTED_LOCALES
+) -> str:
     """Pick the best supported language from an ``Accept-Language`` header."""
     if not accept_language:
         return DEFAULT_LOCALE
@@ -60,6 +63,6 @@ def negotiate_locale(accept_language: str | None) -> str:
         if tag:
             weighted.append((-quality, index, tag.split("-")[0]))
     for _quality, _index, language in sorted(weighted):
-        if language in SUPPORTED_LOCALES:
+        if language in supported:
             return language
     return DEFAULT_LOCALE

@@ -1,0 +1,238 @@
+"""The ``isok`` command line against real databases."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import func, select
+
+from competences.models import Competence, Framework
+from employers.models import Organisation
+from portal.accounts.models import User
+from portal.audit import AuditEvent
+from portal.cli import main
+from portal.database import create_engine, create_session_factory
+from portal.settings import DatabaseSettings, get_settings
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture
+def isok(monkeypatch: pytest.MonkeyPatch, empty_database_url: str) -> Iterator[CliRunner]:
+    """Run ``isok`` against this test's empty database."""
+    monkeypatch.setenv("ISOK_DATABASE_URL", empty_database_url)
+    monkeypatch.setenv("ISOK_SECRET_KEY", "cli-test-secret-" * 3)
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def run(runner: CliRunner, *args: str, stdin: str | None = None) -> Result:
+    return runner.invoke(main, list(args), input=stdin, catch_exceptions=False)
+
+
+def scalar(url: str, statement: object) -> object:
+    async def query() -> object:
+        engine = create_engine(DatabaseSettings(url=url))
+        try:
+            async with create_session_factory(engine)() as session:
+                return (await session.execute(statement)).scalar_one()  # type: ignore[call-overload]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(query())
+
+
+def count(url: str, model: type) -> int:
+    return int(scalar(url, select(func.count()).select_from(model)))  # type: ignore[arg-type]
+
+
+def test_help_works_on_every_command() -> None:
+    runner = CliRunner()
+
+    def walk(command: click.Command, path: list[str]) -> None:
+        result = runner.invoke(main, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage:" in result.output
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                walk(sub, [*path, name])
+
+    walk(main, [])
+
+
+def test_import_json_framework_then_update_it(isok: CliRunner, empty_database_url: str) -> None:
+    result = run(isok, "frameworks", "import", str(DATA / "small_framework.json"))
+    assert result.exit_code == 0, result.output
+    assert "Imported framework TST: 1 units, 2 competences" in result.output
+    assert count(empty_database_url, Competence) == 2
+    result = run(isok, "frameworks", "import", str(DATA / "small_framework.json"))
+    assert "Updated framework TST" in result.output
+    assert count(empty_database_url, Competence) == 2
+    imports = select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "import")
+    assert scalar(empty_database_url, imports) == 2
+    actor = select(AuditEvent.actor_label).where(AuditEvent.action == "import").limit(1)
+    assert scalar(empty_database_url, actor) == "cli"
+
+
+def test_broken_framework_names_the_place_and_imports_nothing(
+    isok: CliRunner, empty_database_url: str
+) -> None:
+    result = isok.invoke(main, ["frameworks", "import", str(DATA / "broken_framework.json")])
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert "units[0].outcomes[1].criteria" in lines[0]
+    assert "'4'" in lines[0]
+    assert "Traceback" not in result.output
+    assert count(empty_database_url, Framework) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("{not json", "line 1, column 2: invalid JSON"),
+        (
+            '{"format": "isok-framework/1", "code": "X", "labels": {"en": "X"}, "units": []}',
+            "units",
+        ),
+        ('{"format": "other/1", "code": "X", "labels": {}, "units": []}', "format"),
+        (
+            '{"format": "isok-framework/1", "code": "X", "labels": {"en": "X"}, "unitz": []}',
+            "unknown key 'unitz'",
+        ),
+    ],
+)
+def test_malformed_framework_files_fail_with_one_line(
+    isok: CliRunner, tmp_path: Path, content: str, fragment: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    result = isok.invoke(main, ["frameworks", "import", str(path)])
+    assert result.exit_code == 1
+    assert fragment in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_missing_file_is_a_one_line_error(isok: CliRunner) -> None:
+    result = isok.invoke(main, ["frameworks", "import", "/no/such/file.json"])
+    assert result.exit_code == 1
+    assert "no such file" in result.output
+
+
+def test_code_owned_by_another_framework_is_refused_whole(
+    isok: CliRunner, empty_database_url: str, tmp_path: Path
+) -> None:
+    run(isok, "frameworks", "import", str(DATA / "small_framework.json"))
+    document = json.loads((DATA / "small_framework.json").read_text())
+    document["code"] = "OTHER"
+    document["units"][0]["code"] = "OTHER-U1"
+    path = tmp_path / "clash.json"
+    path.write_text(json.dumps(document))
+    result = isok.invoke(main, ["frameworks", "import", str(path)])
+    assert result.exit_code == 1
+    assert "already belongs to another framework" in result.output
+    assert count(empty_database_url, Framework) == 1
+
+
+def test_import_esco_skills_csv_keeps_alternative_labels_and_attribution(
+    isok: CliRunner, empty_database_url: str
+) -> None:
+    result = run(isok, "frameworks", "import", str(DATA / "esco_skills_sample.csv"))
+    assert result.exit_code == 0, result.output
+    assert count(empty_database_url, Competence) == 25
+    attribution = scalar(
+        empty_database_url, select(Framework.attribution).where(Framework.code == "ESCO")
+    )
+    assert "ESCO classification of the European Commission" in str(attribution)
+    alt = scalar(
+        empty_database_url,
+        select(Competence.alt_labels)
+        .where(Competence.code.like("http://data.europa.eu/esco/skill/%"))
+        .limit(1),
+    )
+    assert isinstance(alt, dict)
+    assert len(alt["en"]) >= 2
+
+
+def test_esco_file_without_official_columns_is_refused(isok: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "skills.csv"
+    path.write_text("uri,label\nx,y\n")
+    result = isok.invoke(main, ["frameworks", "import", str(path)])
+    assert result.exit_code == 1
+    assert "missing ESCO column 'conceptUri'" in result.output
+
+
+def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> None:
+    first = run(isok, "demo", "seed")
+    assert "6 users" in first.output
+    assert "coordinator@demo.test" in first.output
+    counts = [count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)]
+    second = run(isok, "demo", "seed")
+    assert "0 organisations, 0 users, 0 frameworks added" in second.output
+    assert [
+        count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)
+    ] == counts
+    assert counts[0] == 6
+    assert counts[2] == 3
+    assert "already has data" in run(isok, "demo", "seed", "--if-empty").output
+
+
+def test_users_create_reads_the_password_from_stdin(
+    isok: CliRunner, empty_database_url: str
+) -> None:
+    result = run(
+        isok,
+        "users",
+        "create",
+        "--email",
+        "New.Person@Example.fi",
+        "--role",
+        "counsellor",
+        stdin="a long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    role = scalar(
+        empty_database_url, select(User.role).where(User.email == "new.person@example.fi")
+    )
+    assert role == "counsellor"
+    again = isok.invoke(
+        main,
+        ["users", "create", "--email", "new.person@example.fi", "--role", "teacher"],
+        input="another password\n",
+    )
+    assert again.exit_code == 1
+    assert "already exists" in again.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--email", "x@example.fi", "--role", "tutor"], "must belong to an organisation"),
+        (
+            ["--email", "x@example.fi", "--role", "employer", "--organisation", "0112038-9"],
+            "no organisation",
+        ),
+        (["--email", "not-an-email", "--role", "teacher"], "valid e-mail"),
+        (["--email", "x@example.fi", "--role", "wizard"], "Invalid value for '--role'"),
+    ],
+)
+def test_users_create_rejects_bad_input(isok: CliRunner, args: list[str], message: str) -> None:
+    result = isok.invoke(main, ["users", "create", *args], input="a long enough password\n")
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_short_password_is_refused(isok: CliRunner, empty_database_url: str) -> None:
+    result = isok.invoke(
+        main, ["users", "create", "--email", "x@example.fi", "--role", "teacher"], input="short\n"
+    )
+    assert result.exit_code == 1
+    assert "at least 8 characters" in result.output
+    assert count(empty_database_url, User) == 0

@@ -1,0 +1,152 @@
+"""Pages, headers, error pages and the health check on the real app."""
+
+from __future__ import annotations
+
+import pytest
+from litestar import get
+from litestar.testing import AsyncTestClient
+
+from portal.app import create_app
+from portal.settings import Settings
+from tests.conftest import DEMO_USERS, make_settings, sign_in
+
+EXPECTED_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+}
+
+
+def assert_security_headers(headers: object) -> None:
+    for name, value in EXPECTED_HEADERS.items():
+        assert headers[name] == value, name  # type: ignore[index]
+    csp = headers["content-security-policy"]  # type: ignore[index]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/login", "/healthz", "/static/css/isok.css", "/no-such-page", "/api/frameworks"]
+)
+async def test_security_headers_on_every_kind_of_response(
+    client: AsyncTestClient, path: str
+) -> None:
+    response = await client.get(path, follow_redirects=False)
+    assert_security_headers(response.headers)
+
+
+async def test_signed_in_pages_are_not_cached(client: AsyncTestClient) -> None:
+    await sign_in(client, DEMO_USERS["counsellor"])
+    response = await client.get("/home")
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_pages_have_no_inline_script(client: AsyncTestClient) -> None:
+    await sign_in(client, DEMO_USERS["coordinator"])
+    for path in ("/home", "/frameworks", "/frameworks/LOG"):
+        text = (await client.get(path)).text
+        assert "<script>" not in text
+        assert " onclick=" not in text
+        assert "<script src=" in text
+
+
+async def test_unknown_route_shows_the_404_page(client: AsyncTestClient) -> None:
+    response = await client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    assert "<html" in response.text
+
+
+async def test_unknown_api_route_answers_json(client: AsyncTestClient) -> None:
+    await sign_in(client, DEMO_USERS["coordinator"])
+    response = await client.get("/api/frameworks/NOPE")
+    assert response.status_code == 404
+    assert "NOPE" in response.json()["detail"]
+
+
+async def test_wrong_role_gets_the_403_page(client: AsyncTestClient) -> None:
+    await sign_in(client, DEMO_USERS["tutor"])
+    response = await client.get("/frameworks")
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.text
+
+
+async def test_unexpected_error_shows_the_500_page_without_details(settings: Settings) -> None:
+    @get("/explode", sync_to_thread=False)
+    def explode() -> str:
+        raise RuntimeError("secret internal detail")
+
+    app = create_app(settings)
+    app.register(explode)
+    # The table is the only way in: allow this test route for anyone.
+    from portal import policy
+
+    policy.ROUTE_POLICY["GET /explode"] = policy.PUBLIC
+    try:
+        async with AsyncTestClient(app=app) as test_client:
+            response = await test_client.get("/explode")
+    finally:
+        del policy.ROUTE_POLICY["GET /explode"]
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "secret internal detail" not in response.text
+    assert_security_headers(response.headers)
+
+
+async def test_health_check_reports_the_database(client: AsyncTestClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_health_check_answers_503_when_the_database_is_unreachable() -> None:
+    settings = make_settings("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    async with AsyncTestClient(app=create_app(settings)) as test_client:
+        response = await test_client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+@pytest.mark.parametrize(
+    ("role", "phrase"),
+    [
+        ("coordinator", "Partners against targets"),
+        ("counsellor", "portfolios"),
+        ("teacher", "interviews"),
+        ("employer", "Savon Varastopalvelut Oy"),
+        ("tutor", "assess"),
+    ],
+)
+async def test_each_role_has_its_own_home_page(
+    client: AsyncTestClient, role: str, phrase: str
+) -> None:
+    await sign_in(client, DEMO_USERS[role])
+    response = await client.get("/home")
+    assert response.status_code == 200
+    assert phrase in response.text
+
+
+async def test_navigation_shows_only_what_the_role_may_open(client: AsyncTestClient) -> None:
+    await sign_in(client, DEMO_USERS["employer"])
+    text = (await client.get("/home")).text
+    assert 'href="/frameworks"' not in text
+    await client.post("/logout", headers={"x-csrftoken": client.cookies["csrftoken"]})
+    await sign_in(client, DEMO_USERS["teacher"])
+    text = (await client.get("/home")).text
+    assert 'href="/frameworks"' in text
+
+
+async def test_coordinator_sees_partner_counts_from_the_database(client: AsyncTestClient) -> None:
+    await sign_in(client, DEMO_USERS["coordinator"])
+    text = (await client.get("/home")).text
+    # Demo data: five approved major companies; seven other approved partners.
+    assert '<th scope="row">Major companies</th><td>5</td><td>10</td>' in text
+    assert '<th scope="row">Other organisations</th><td>7</td><td>4</td>' in text
+
+
+async def test_openapi_document_lists_the_api(client: AsyncTestClient) -> None:
+    document = (await client.get("/schema/openapi.json")).json()
+    assert "/api/frameworks" in document["paths"]
+    assert "/api/me" in document["paths"]
+    assert "/login" not in document["paths"]

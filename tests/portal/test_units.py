@@ -1,0 +1,91 @@
+"""Unit tests of small pure pieces: settings, language choice, business IDs, passwords."""
+
+from __future__ import annotations
+
+import pytest
+
+from employers.business_id import check_digit, is_valid, normalise, with_check_digit
+from portal.accounts.passwords import hash_password, verify_password
+from portal.i18n import negotiate_locale
+from portal.settings import SettingsError, resolve_database_url, settings_from_env
+
+
+def test_production_requires_a_secret_key() -> None:
+    with pytest.raises(SettingsError, match="ISOK_SECRET_KEY is required"):
+        settings_from_env({"ISOK_ENV": "production"})
+
+
+def test_short_secret_key_is_refused() -> None:
+    with pytest.raises(SettingsError, match="at least 32"):
+        settings_from_env({"ISOK_SECRET_KEY": "short"})
+
+
+def test_unknown_environment_is_refused() -> None:
+    with pytest.raises(SettingsError, match="ISOK_ENV"):
+        settings_from_env({"ISOK_ENV": "staging", "ISOK_SECRET_KEY": "x" * 40})
+
+
+def test_production_settings_use_secure_cookies() -> None:
+    settings = settings_from_env(
+        {
+            "ISOK_ENV": "production",
+            "ISOK_SECRET_KEY": "k" * 40,
+            "ISOK_DATABASE_URL": "postgresql+asyncpg://isok@db/isok",
+        }
+    )
+    assert settings.is_production
+    assert settings.security.cookie_secure
+    assert settings.database.url == "postgresql+asyncpg://isok@db/isok"
+
+
+def test_relative_sqlite_path_is_anchored_at_the_project() -> None:
+    url = resolve_database_url("sqlite+aiosqlite:///var/test-anchor.sqlite3")
+    assert url.startswith("sqlite+aiosqlite:////")
+    assert url.endswith("/var/test-anchor.sqlite3")
+    assert resolve_database_url("sqlite+aiosqlite:////tmp/x.db") == "sqlite+aiosqlite:////tmp/x.db"
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (None, "en"),
+        ("", "en"),
+        ("fi-FI,fi;q=0.9,en;q=0.8", "fi"),
+        ("sv;q=0.9,fi;q=0.5", "fi"),
+        ("en;q=0.2,fi;q=0.8", "fi"),
+        ("de,fr", "en"),
+        ("fi;q=bogus,en", "en"),
+    ],
+)
+def test_language_is_negotiated_from_accept_language(header: str | None, expected: str) -> None:
+    assert negotiate_locale(header, supported=("en", "fi")) == expected
+
+
+def test_only_translated_languages_are_offered() -> None:
+    assert negotiate_locale("fi") == "en"
+
+
+@pytest.mark.parametrize("business_id", ["0112038-9", "1572860-0", "112038-9"])
+def test_valid_business_ids(business_id: str) -> None:
+    assert is_valid(business_id)
+
+
+@pytest.mark.parametrize("business_id", ["0112038-8", "01120389", "abcdefg-1", "", "12345678-1"])
+def test_invalid_business_ids(business_id: str) -> None:
+    assert not is_valid(business_id)
+
+
+def test_check_digit_rules() -> None:
+    assert normalise(" 112038-9 ") == "0112038-9"
+    assert check_digit("0112038") == 9
+    # Digits whose weighted sum leaves remainder 1 have no valid check digit.
+    assert with_check_digit("1927364") is None
+    assert with_check_digit("0112038") == "0112038-9"
+
+
+def test_passwords_are_argon2id_and_verify() -> None:
+    hashed = hash_password("correct horse")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "correct horse")
+    assert not verify_password(hashed, "wrong horse")
+    assert not verify_password("not a hash", "correct horse")
