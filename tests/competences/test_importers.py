@@ -131,5 +131,5 @@ def test_esco_csv_with_repeated_uri_is_refused(tmp_path: Path) -> None:
 def test_unknown_extension_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "framework.xml"
     path.write_text("<x/>")
-    with pytest.raises(FrameworkFileError, match="expected a .json"):
+    with pytest.raises(FrameworkFileError, match=r"expected a \.json"):
         read_framework_file(path)
