@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.conftest import free_port, skip_or_fail
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -35,19 +36,6 @@ CHROMIUM_ARGS = [
 ]
 
 assert len(TEST_SECRET_KEY) == 48
-
-
-def _skip_or_fail(reason: str) -> None:
-    """Skip with a visible reason, or fail when the run requires everything (ISOK_REQUIRE_ALL=1)."""
-    if os.environ.get("ISOK_REQUIRE_ALL") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _run_isok(args: list[str], env: dict[str, str], cwd: Path) -> None:
@@ -102,7 +90,7 @@ def live_server() -> Iterator[str]:
         _run_isok(["db", "upgrade"], env, tmp)
         _run_isok(["demo", "seed"], env, tmp)
 
-        port = _free_port()
+        port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
             server = subprocess.Popen(
@@ -138,11 +126,15 @@ def live_server() -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole run (Debian's, never a downloaded one)."""
+    """One headless Chromium per test module (Debian's, never a downloaded one).
+
+    Module scope, not session: Playwright's sync API keeps an event loop running while it is
+    open, and the async tests that pytest may order after these need the thread's loop free.
+    """
     if not CHROMIUM.exists():
-        _skip_or_fail(f"Chromium not found at {CHROMIUM}")
+        skip_or_fail(f"Chromium not found at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
