@@ -40,7 +40,7 @@ format: $(VENV)/.dev
 
 # Extract every translatable string, then merge into each language's catalogue.
 messages: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o portal/locale/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o portal/locale/messages.pot $(PACKAGES) templates
 	$(BIN)/pybabel update -i portal/locale/messages.pot -d portal/locale -D messages
 
 bench: $(VENV)/.dev

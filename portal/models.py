@@ -1,8 +1,9 @@
 """Every table of the portal, imported in one place for migrations and tests."""
 
 from competences.models import AssessmentCriterion, Competence, Framework, Unit
-from employers.models import Organisation
-from portal.accounts.models import LoginAttempt, LoginSession, User
+from employers.models import Organisation, ReadinessProfile
+from placements.models import Position, PositionCompetence, PositionLanguage
+from portal.accounts.models import Invitation, LoginAttempt, LoginSession, User
 from portal.audit import AuditEvent
 from portal.database import metadata
 
@@ -11,9 +12,14 @@ __all__ = [
     "AuditEvent",
     "Competence",
     "Framework",
+    "Invitation",
     "LoginAttempt",
     "LoginSession",
     "Organisation",
+    "Position",
+    "PositionCompetence",
+    "PositionLanguage",
+    "ReadinessProfile",
     "Unit",
     "User",
     "metadata",

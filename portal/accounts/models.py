@@ -92,3 +92,27 @@ class LoginAttempt(IdentityAuditBase):
     email: Mapped[str] = mapped_column(String(254))
     client_address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class Invitation(IdentityAuditBase):
+    """A one-time link with which an invited person sets their password.
+
+    Employer contacts invite colleagues and workplace tutors; the portal shows the link to
+    the inviter (it sends no e-mail). Only the token's hash is stored.
+    """
+
+    __tablename__ = "invitation"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    accepted_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

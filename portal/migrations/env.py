@@ -15,14 +15,25 @@ config = context.config
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # SQLite alters a table by copying it; with foreign keys on, dropping the old copy
+        # fails while other tables refer to it. The pragma only works outside a transaction,
+        # so it comes first; the check below still refuses a migration that breaks a reference.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # end SQLAlchemy's implicit transaction so Alembic owns its own
     context.configure(
         connection=connection,
         target_metadata=metadata,
         compare_type=True,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
 
 
 async def _run_online() -> None:
