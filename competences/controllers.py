@@ -121,3 +121,7 @@ def _framework_out(framework: Framework) -> FrameworkOut:
             for unit in framework.units
         ],
     )
+
+
+class CompetenceSuggestions(Controller):
+    """Placeholder: the type-ahead is being written (issue 3)."""

@@ -13,7 +13,10 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from competences.controllers import FrameworkApi, FrameworkPages
+from competences.controllers import CompetenceSuggestions, FrameworkApi, FrameworkPages
+from employers.controllers import OrganisationApi, OrganisationPages, PartnerPages
+from employers.readiness_controllers import ReadinessPages
+from placements.controllers import PositionApi, PositionPages
 from portal import audit  # noqa: F401 - registers the audit listener on every session
 from portal.accounts.controllers import LoginController
 from portal.accounts.middleware import LoginSessionMiddleware
@@ -21,6 +24,8 @@ from portal.database import create_engine, create_session_factory, create_sqlalc
 from portal.errors import EXCEPTION_HANDLERS
 from portal.openapi import SchemaIndexPlugin
 from portal.pages import HealthController, PageController
+from portal.people import InvitationPages, PeoplePages
+from portal.registration import RegistrationController
 from portal.policy import enforce_policy
 from portal.security import add_security_headers
 from portal.settings import Settings, get_settings
@@ -43,8 +48,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PageController,
             HealthController,
             LoginController,
+            RegistrationController,
+            PeoplePages,
+            InvitationPages,
             FrameworkPages,
             FrameworkApi,
+            CompetenceSuggestions,
+            OrganisationPages,
+            OrganisationApi,
+            PartnerPages,
+            ReadinessPages,
+            PositionPages,
+            PositionApi,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

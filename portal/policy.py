@@ -67,6 +67,12 @@ ROUTE_POLICY: dict[str, Access] = {
     "GET /frameworks/{code}": STAFF,
     "GET /api/frameworks": STAFF,
     "GET /api/frameworks/{code}": STAFF,
+    # --- competences: type-ahead (issue 3, positions helper)
+    # --- portal: registration of organisations (issue 3, organisations helper)
+    # --- employers: organisations, partners, API (issue 3, organisations helper)
+    # --- employers: readiness profiles (issue 3, readiness helper)
+    # --- portal: people and invitations (issue 3, readiness helper)
+    # --- placements: positions (issue 3, positions helper)
 }
 
 

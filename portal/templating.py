@@ -28,6 +28,10 @@ class NavItem:
 # Shown to each role whose policy allows the page, in this order.
 NAVIGATION = (
     NavItem(N_("Home"), "/home"),
+    NavItem(N_("Partners"), "/partners"),
+    NavItem(N_("My organisation"), "/organisation"),
+    NavItem(N_("Positions"), "/positions"),
+    NavItem(N_("People"), "/organisation/people"),
     NavItem(N_("Frameworks"), "/frameworks"),
 )
 

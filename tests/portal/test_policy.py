@@ -14,7 +14,15 @@ from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, make_settings, sign_in
 
 # Values for path parameters that exist in the demo data.
-PATH_VALUES = {"code": "LOG", "file_path": "css/isok.css", "path": "openapi.json"}
+# Ids 1 belong to the first demo organisation (employer@demo.test's) and its first position.
+PATH_VALUES = {
+    "code": "LOG",
+    "file_path": "css/isok.css",
+    "path": "openapi.json",
+    "organisation_id": "1",
+    "position_id": "1",
+    "token": "no-such-token",
+}
 
 
 def app_routes() -> set[str]:
