@@ -25,8 +25,8 @@ from portal.errors import EXCEPTION_HANDLERS
 from portal.openapi import SchemaIndexPlugin
 from portal.pages import HealthController, PageController
 from portal.people import InvitationPages, PeoplePages
-from portal.registration import RegistrationController
 from portal.policy import enforce_policy
+from portal.registration import RegistrationController
 from portal.security import add_security_headers
 from portal.settings import Settings, get_settings
 from portal.templating import STATIC_DIR, create_environment
