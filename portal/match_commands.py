@@ -1,8 +1,161 @@
-"""`isok match ...`: the matching engine's command line (see CONTRACTS.md)."""
+"""`isok match ...`: the matching engine's command line (see CONTRACTS.md).
+
+JSON goes to standard output; progress goes to standard error, and only when it is a
+terminal. Bad input ends with exit status 1 and one line ``error: <reason>`` on standard
+error; a mistyped command line ends with status 2 and one such line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any
 
 import click
+
+from matching import CompetenceMatcher, InputError, assign, load_document
+from matching.output import assignment_document, rank_document
+
+
+class InputFailure(click.ClickException):
+    """Bad input: printed as one line ``error: <reason>``, exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", file=file or sys.stderr)
+
+
+class UsageFailure(InputFailure):
+    """A mistyped command line: one line, exit status 2 (click's usage status)."""
+
+    exit_code = 2
+
+
+class OneLineCommand(click.Command):
+    """A command whose usage errors are one line, like its input errors."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as error:
+            path = " ".join(p for p in (parent.command_path if parent else "", info_name) if p)
+            raise UsageFailure(f"{error.format_message()} (see '{path} --help')") from None
 
 
 @click.group(name="match")
 def match() -> None:
-    """Rank candidates and positions, or propose an assignment."""
+    """Rank candidates and positions, or propose an assignment.
+
+    Both commands read one JSON document with "competences" (optional vocabulary),
+    "positions" and "candidates", as described in CONTRACTS.md.
+    """
+
+
+_INPUT = click.option(
+    "--input",
+    "input_path",
+    required=True,
+    metavar="FILE",
+    help="JSON document to read ('-' for standard input).",
+)
+
+
+@match.command(cls=OneLineCommand)
+@_INPUT
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    metavar="K",
+    help="How many matches per ranking; 0 lists them all.",
+)
+@click.option(
+    "--by",
+    type=click.Choice(["position", "candidate"]),
+    default="position",
+    show_default=True,
+    help="Rank candidates for each position, or positions for each candidate.",
+)
+def rank(input_path: str, top: int, by: str) -> None:
+    """Rank and print JSON with scores and explanations.
+
+    Eligible matches come first (those failing a language or region filter are listed after
+    them with "eligible": false), then by score, then by id. The "parts" of each explanation
+    add up to its score. References that could not be mapped to the vocabulary are listed
+    under "unmapped" with suggestions.
+    """
+    matcher = _fit(input_path)
+    with _progress("ranking") as progress:
+        if by == "position":
+            rankings = matcher.rank_candidates(top=top or None, progress=progress)
+        else:
+            rankings = matcher.rank_positions(top=top or None, progress=progress)
+    _print(rank_document(rankings, matcher.unmapped_))
+
+
+@match.command(name="assign", cls=OneLineCommand)
+@_INPUT
+def assign_command(input_path: str) -> None:
+    """Propose a one-to-one assignment within places and print JSON.
+
+    Maximises the total score over eligible pairs that score above 0; each position takes
+    at most its "places" (default 1) and each candidate at most one place.
+    """
+    matcher = _fit(input_path)
+    if matcher.unmapped_:
+        click.echo(
+            f"warning: {len(matcher.unmapped_)} competence references could not be mapped; "
+            "'isok match rank' lists them",
+            err=True,
+        )
+    _print(assignment_document(assign(matcher)))
+
+
+def _fit(input_path: str) -> CompetenceMatcher:
+    try:
+        if input_path == "-":
+            text = sys.stdin.buffer.read()
+        else:
+            with open(input_path, "rb") as file:
+                text = file.read()
+    except OSError as error:
+        raise InputFailure(f"cannot read {input_path!r}: {error.strerror or error}") from None
+    try:
+        return CompetenceMatcher().fit(load_document(text))
+    except InputError as error:
+        raise InputFailure(str(error)) from None
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback drawing a bar on standard error, or None when it is no terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bars: list[Any] = []
+
+    def update(done: int, total: int) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=total, label=label, file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(done - bars[0].pos)
+
+    try:
+        yield update
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+
+
+def _print(document: dict[str, Any]) -> None:
+    click.echo(json.dumps(document, ensure_ascii=False))

@@ -1,0 +1,767 @@
+"""Scoring candidates against positions with sparse matrices.
+
+How a score is made (see docs/matching.md for the reasons):
+
+* Each competence a position lists earns a **credit** from 0 to 1. The minimum level ``m`` is
+  cut into ``m`` steps; a step the candidate holds counts 1 when a teacher verified it and
+  ``Weights.self_declared`` (0.7) when it is only self-declared; the credit is the mean over the
+  ``m`` steps. A verified level at or above the minimum gives 1; a missing competence gives 0.
+* ``score = Weights.required × mean credit of the required competences
+  + Weights.optional × mean credit of the optional ones
+  + Weights.rarity × credit averaged over all listed competences with weights idf``,
+  where ``idf = ln((1 + n) / (1 + df)) + 1`` over the ``n`` candidates, ``df`` of whom hold
+  the competence (scikit-learn's smoothed idf), so rare competences count more than common
+  ones. A term with nothing to average (e.g. no optional competences) drops out and the
+  other weights are scaled up so that they add up to 1; a position that lists no competences
+  scores 0 for everyone (there is nothing to compare).
+
+Because every term is linear in the per-step credits, the score of all pairs is one sparse
+product: candidates × (competence, level step) by (competence, level step) × positions.
+Hard filters (language levels, region) are boolean arrays over blocks of the same product.
+No Python loop runs over candidate × position pairs; explanations loop over the returned
+pairs only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfTransformer
+
+from matching.explanation import (
+    CompetenceResult,
+    Explanation,
+    FilterResult,
+    Match,
+    Ranking,
+    ScoreParts,
+    UnmappedReference,
+)
+from matching.model import (
+    CEFR_LEVELS,
+    MAX_LEVEL,
+    MatchingInput,
+    Requirement,
+    cefr_rank,
+)
+from matching.vocabulary import FUZZY_LOWER, FUZZY_UPPER, Resolution, Vocabulary, normalise
+
+__all__ = ["SCALE", "CompetenceMatcher", "Progress", "Weights"]
+
+#: Scores are whole numbers of millionths; ranking and the printed score use the same value.
+SCALE = 1_000_000
+#: Default number of score cells (rows × columns) computed at once: 2**24 float64 = 128 MiB.
+BLOCK_CELLS = 1 << 24
+
+RequirementKind = Literal["required", "optional"]
+
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` after each block of rows."""
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Weights of the score; `required` + `optional` + `rarity` must be 1.
+
+    Parameters
+    ----------
+    required : float, default 0.6
+        Weight of the mean credit of required competences.
+    optional : float, default 0.15
+        Weight of the mean credit of optional competences.
+    rarity : float, default 0.25
+        Weight of the idf-weighted mean credit of all listed competences.
+    self_declared : float in [0, 1], default 0.7
+        Credit of a level step that is only self-declared (a verified step counts 1).
+    """
+
+    required: float = 0.6
+    optional: float = 0.15
+    rarity: float = 0.25
+    self_declared: float = 0.7
+
+    def __post_init__(self) -> None:
+        terms = (self.required, self.optional, self.rarity)
+        if min(terms) < 0 or not math.isclose(sum(terms), 1.0, abs_tol=1e-9):
+            raise ValueError("weights must be non-negative and add up to 1")
+        if not 0.0 <= self.self_declared <= 1.0:
+            raise ValueError("self_declared must be between 0 and 1")
+
+
+class CompetenceMatcher:
+    """Ranks candidates for positions and positions for candidates.
+
+    Parameters
+    ----------
+    weights : Weights
+    fuzzy_upper, fuzzy_lower : float, 0-100
+        Thresholds of the label mapping (see `matching.vocabulary`).
+    block_cells : int
+        How many score cells to hold at once; bounds peak memory at about
+        ``block_cells × 10`` bytes beyond the fitted matrices.
+
+    Attributes
+    ----------
+    position_ids_, candidate_ids_ : tuple of str
+        Sorted ids; ties between equal scores are broken in this order.
+    competence_keys_ : tuple of str
+        One per column of the competence space: vocabulary ids, then keys of references
+        that stay as given.
+    places_ : ndarray of shape (n_positions,)
+        Places per position, in `position_ids_` order.
+    idf_ : ndarray of shape (n_competences,)
+        Rarity weight of each competence over the candidates.
+    unmapped_ : tuple of UnmappedReference
+        References that could not be mapped, positions first, in id order.
+
+    Examples
+    --------
+    >>> from matching import CompetenceMatcher, parse_document
+    >>> problem = parse_document({"positions": [{"id": "p1", "required": [
+    ...     {"competence": "welding", "level": 3}]}], "candidates": [
+    ...     {"id": "k1", "competences": [{"competence": "Welding", "level": 3,
+    ...     "verified": True}]}]})
+    >>> matcher = CompetenceMatcher().fit(problem)
+    >>> matcher.rank_candidates(top=1)[0].matches[0].score
+    1.0
+    """
+
+    def __init__(
+        self,
+        weights: Weights | None = None,
+        *,
+        fuzzy_upper: float = FUZZY_UPPER,
+        fuzzy_lower: float = FUZZY_LOWER,
+        block_cells: int = BLOCK_CELLS,
+    ) -> None:
+        self.weights = weights if weights is not None else Weights()
+        self.fuzzy_upper = fuzzy_upper
+        self.fuzzy_lower = fuzzy_lower
+        self.block_cells = block_cells
+
+    # --- fitting ------------------------------------------------------------------------------
+
+    def fit(self, problem: MatchingInput) -> CompetenceMatcher:
+        """Map every reference and build the sparse matrices.
+
+        A reference that cannot be mapped is kept as written (it matches the same text on the
+        other side) and listed in `unmapped_`.
+        """
+        self.vocabulary_ = Vocabulary(
+            problem.competences, upper=self.fuzzy_upper, lower=self.fuzzy_lower
+        )
+        self._columns: dict[str, int] = {}
+        self._labels: list[str] = []
+        self._competence_ids: list[str | None] = []
+        if problem.competences is not None:
+            for competence in sorted(problem.competences, key=lambda c: c.id):
+                self._column(competence.id, competence.id, competence.label)
+        self._resolved: dict[str, Resolution] = {}
+        self._unmapped: dict[tuple[int, str, str], UnmappedReference] = {}
+
+        positions = problem.positions
+        position_order = sorted(range(len(positions)), key=lambda i: positions[i].id)
+        self.position_ids_ = tuple(positions[i].id for i in position_order)
+        self._position_index = {pid: row for row, pid in enumerate(self.position_ids_)}
+        self.places_ = np.array([positions[i].places for i in position_order], dtype=np.int64)
+        # Per position: (column, requirement, minimum level, resolution), required first.
+        self._position_entries: list[tuple[tuple[int, RequirementKind, int, Resolution], ...]] = []
+        for original in position_order:
+            position = positions[original]
+            entries: dict[int, tuple[RequirementKind, int, Resolution]] = {}
+            lists: tuple[tuple[RequirementKind, tuple[Requirement, ...]], ...] = (
+                ("required", position.required),
+                ("optional", position.optional),
+            )
+            for kind, requirements in lists:
+                for requirement in requirements:
+                    column, resolution = self._resolve(
+                        requirement.competence, "position", position.id
+                    )
+                    previous = entries.get(column)
+                    if previous is None:
+                        entries[column] = (kind, requirement.level, resolution)
+                    elif previous[0] == kind and requirement.level > previous[1]:
+                        entries[column] = (previous[0], requirement.level, previous[2])
+            ordered = sorted(entries.items(), key=lambda e: (e[1][0] != "required", e[0]))
+            self._position_entries.append(
+                tuple((column, kind, level, res) for column, (kind, level, res) in ordered)
+            )
+
+        candidates = problem.candidates
+        candidate_order = sorted(range(len(candidates)), key=lambda i: candidates[i].id)
+        self.candidate_ids_ = tuple(candidates[i].id for i in candidate_order)
+        self._candidate_index = {cid: row for row, cid in enumerate(self.candidate_ids_)}
+        indptr = [0]
+        columns: list[int] = []
+        levels: list[int] = []
+        verified_levels: list[int] = []
+        self._holding_mappings: list[Resolution] = []
+        for original in candidate_order:
+            candidate = candidates[original]
+            held: dict[int, tuple[int, int, Resolution]] = {}
+            for claim in candidate.competences:
+                column, resolution = self._resolve(claim.competence, "candidate", candidate.id)
+                verified = claim.level if claim.verified else 0
+                holding = held.get(column)
+                if holding is None:
+                    held[column] = (claim.level, verified, resolution)
+                else:
+                    held[column] = (
+                        max(holding[0], claim.level),
+                        max(holding[1], verified),
+                        holding[2],
+                    )
+            for column in sorted(held):
+                level, verified, resolution = held[column]
+                columns.append(column)
+                levels.append(level)
+                verified_levels.append(verified)
+                self._holding_mappings.append(resolution)
+            indptr.append(len(columns))
+        self._holding_indptr = np.asarray(indptr, dtype=np.int64)
+        self._holding_columns = np.asarray(columns, dtype=np.int64)
+        self._holding_levels = np.asarray(levels, dtype=np.int64)
+        self._holding_verified = np.asarray(verified_levels, dtype=np.int64)
+
+        self.competence_keys_ = tuple(self._columns)
+        self.unmapped_ = tuple(self._unmapped[key] for key in sorted(self._unmapped))
+        self._build_matrices()
+        self._build_filters(problem, position_order, candidate_order)
+        return self
+
+    def _resolve(
+        self, reference: str, owner: Literal["position", "candidate"], owner_id: str
+    ) -> tuple[int, Resolution]:
+        resolution = self._resolved.get(reference)
+        if resolution is None:
+            resolution = self.vocabulary_.resolve(reference)
+            self._resolved[reference] = resolution
+        if not resolution.mapped:
+            self._unmapped.setdefault(
+                (0 if owner == "position" else 1, owner_id, reference),
+                UnmappedReference(owner, owner_id, reference, resolution.suggestions),
+            )
+        column = self._column(resolution.key, resolution.competence_id, resolution.label)
+        return column, resolution
+
+    def _column(self, key: str, competence_id: str | None, label: str) -> int:
+        column = self._columns.get(key)
+        if column is None:
+            column = self._columns[key] = len(self._columns)
+            self._labels.append(label)
+            self._competence_ids.append(competence_id)
+        return column
+
+    def _build_matrices(self) -> None:
+        n_candidates = len(self.candidate_ids_)
+        n_positions = len(self.position_ids_)
+        n_columns = len(self._columns)
+        steps = MAX_LEVEL
+        rows = np.repeat(np.arange(n_candidates), np.diff(self._holding_indptr))
+
+        incidence = sparse.csr_matrix(
+            (np.ones(len(rows)), (rows, self._holding_columns)), shape=(n_candidates, n_columns)
+        )
+        if n_candidates and n_columns:
+            self.idf_: FloatArray = TfidfTransformer(norm=None, smooth_idf=True).fit(incidence).idf_
+        else:
+            self.idf_ = np.ones(n_columns)
+
+        # Candidate ladder: column (competence × 5 + step − 1) holds the credit of that step.
+        data, row_parts, col_parts = [], [], []
+        for step in range(1, steps + 1):
+            holds = self._holding_levels >= step
+            credit = np.where(self._holding_verified >= step, 1.0, self.weights.self_declared)
+            data.append(credit[holds])
+            row_parts.append(rows[holds])
+            col_parts.append(self._holding_columns[holds] * steps + step - 1)
+        self._X = sparse.csr_matrix(
+            (np.concatenate(data), (np.concatenate(row_parts), np.concatenate(col_parts))),
+            shape=(n_candidates, n_columns * steps),
+        )
+        self._X.sum_duplicates()
+
+        # Position side: the weight of each listed competence, spread over its minimum level.
+        w = self.weights
+        p_rows: list[int] = []
+        p_cols: list[int] = []
+        p_min: list[int] = []
+        p_required: list[bool] = []
+        for row, entries in enumerate(self._position_entries):
+            for column, kind, minimum, _resolution in entries:
+                p_rows.append(row)
+                p_cols.append(column)
+                p_min.append(minimum)
+                p_required.append(kind == "required")
+        rows_p = np.asarray(p_rows, dtype=np.int64)
+        cols_p = np.asarray(p_cols, dtype=np.int64)
+        minimum_p = np.asarray(p_min, dtype=np.int64)
+        required_p = np.asarray(p_required, dtype=bool)
+        n_required = np.bincount(rows_p[required_p], minlength=n_positions)
+        n_optional = np.bincount(rows_p[~required_p], minlength=n_positions)
+        idf_p = self.idf_[cols_p] if len(cols_p) else np.zeros(0)
+        idf_sum = np.bincount(rows_p, weights=idf_p, minlength=n_positions)
+        self._n_required = n_required
+        self._n_optional = n_optional
+        self._idf_sum = idf_sum
+        # A term with nothing to average (no optional competences, say) drops out and the
+        # others are scaled up, so that meeting everything the position lists scores 1.
+        terms = np.column_stack(
+            [
+                w.required * (n_required > 0),
+                w.optional * (n_optional > 0),
+                w.rarity * ((n_required + n_optional) > 0),
+            ]
+        )
+        active = terms.sum(axis=1, keepdims=True)
+        self._term_weights: FloatArray = np.divide(
+            terms, active, out=np.zeros_like(terms), where=active > 0
+        )
+        t = self._term_weights
+        weight = np.where(
+            required_p,
+            t[rows_p, 0] / np.maximum(n_required[rows_p], 1),
+            t[rows_p, 1] / np.maximum(n_optional[rows_p], 1),
+        ) + t[rows_p, 2] * idf_p / np.maximum(idf_sum[rows_p], 1e-300)
+        data, row_parts, col_parts = [], [], []
+        for step in range(1, steps + 1):
+            listed = minimum_p >= step
+            data.append((weight / minimum_p)[listed])
+            row_parts.append(rows_p[listed])
+            col_parts.append(cols_p[listed] * steps + step - 1)
+        self._Y = sparse.csr_matrix(
+            (np.concatenate(data), (np.concatenate(row_parts), np.concatenate(col_parts))),
+            shape=(n_positions, n_columns * steps),
+        )
+        self._XT = self._X.T.tocsr()
+        self._YT = self._Y.T.tocsr()
+
+    def _build_filters(
+        self, problem: MatchingInput, position_order: list[int], candidate_order: list[int]
+    ) -> None:
+        positions = [problem.positions[i] for i in position_order]
+        candidates = [problem.candidates[i] for i in candidate_order]
+        codes = sorted(
+            {code for p in positions for code in p.languages}
+            | {code for c in candidates for code in c.languages}
+        )
+        self._languages = tuple(codes)
+        language_index = {code: i for i, code in enumerate(codes)}
+        self._required_language = np.zeros((len(positions), len(codes)), dtype=np.int8)
+        for row, position in enumerate(positions):
+            for code, level in position.languages.items():
+                self._required_language[row, language_index[code]] = cefr_rank(level)
+        self._held_language = np.zeros((len(candidates), len(codes)), dtype=np.int8)
+        for row, candidate in enumerate(candidates):
+            for code, level in candidate.languages.items():
+                self._held_language[row, language_index[code]] = cefr_rank(level)
+
+        region_names: dict[str, str] = {}
+        for position in positions:
+            if position.region is not None:
+                region_names.setdefault(normalise(position.region), position.region)
+        for candidate in candidates:
+            for region in candidate.regions:
+                region_names.setdefault(normalise(region), region)
+        keys = sorted(region_names)
+        self._region_names = tuple(region_names[k] for k in keys)
+        region_index = {key: i for i, key in enumerate(keys)}
+        self._position_region = np.array(
+            [-1 if p.region is None else region_index[normalise(p.region)] for p in positions],
+            dtype=np.int64,
+        )
+        self._candidate_regions = np.zeros((len(candidates), len(keys)), dtype=bool)
+        for row, candidate in enumerate(candidates):
+            for region in candidate.regions:
+                self._candidate_regions[row, region_index[normalise(region)]] = True
+        self._candidate_has_region: BoolArray = np.asarray(self._candidate_regions.any(axis=1))
+
+    # --- scores and filters over blocks -------------------------------------------------------
+
+    def _eligible(
+        self, position_rows: IntArray, candidate_rows: IntArray | slice
+    ) -> BoolArray | None:
+        """Hard filters, shape (len(position_rows), n selected candidates); None: all pass."""
+        eligible: BoolArray | None = None
+        required = self._required_language[position_rows]
+        for language in np.flatnonzero(required.any(axis=0)):
+            held = self._held_language[candidate_rows, language]
+            passed = held[np.newaxis, :] >= required[:, language, np.newaxis]
+            eligible = passed if eligible is None else eligible & passed
+        regions = self._position_region[position_rows]
+        has_region: BoolArray = self._candidate_has_region[candidate_rows]
+        if (regions >= 0).any() and has_region.any():
+            in_region = self._candidate_regions[candidate_rows][:, np.maximum(regions, 0)].T
+            passed = (regions < 0)[:, np.newaxis] | ~has_region[np.newaxis, :] | in_region
+            eligible = passed if eligible is None else eligible & passed
+        return eligible
+
+    def _position_block_scores(self, position_rows: IntArray) -> FloatArray:
+        """Raw scores, shape (len(position_rows), n_candidates)."""
+        scores: FloatArray = (self._Y[position_rows] @ self._XT).toarray()
+        return scores
+
+    def _candidate_block_scores(self, candidate_rows: IntArray) -> FloatArray:
+        """Raw scores, shape (len(candidate_rows), n_positions)."""
+        scores: FloatArray = (self._X[candidate_rows] @ self._YT).toarray()
+        return scores
+
+    def score_matrix(self) -> tuple[IntArray, BoolArray]:
+        """All scores at once, for small problems such as assignment.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_positions, n_candidates), int64
+            Scores in millionths (divide by `SCALE`).
+        eligible : ndarray of shape (n_positions, n_candidates), bool
+        """
+        rows = np.arange(len(self.position_ids_))
+        raw = self._position_block_scores(rows)
+        scores = np.rint(raw * SCALE).astype(np.int64)
+        eligible = self._eligible(rows, slice(None))
+        if eligible is None:
+            eligible = np.ones(scores.shape, dtype=bool)
+        return scores, eligible
+
+    # --- ranking ------------------------------------------------------------------------------
+
+    def rank_candidates(
+        self,
+        positions: Sequence[str] | None = None,
+        *,
+        top: int | None = 10,
+        explain: bool = True,
+        progress: Progress | None = None,
+    ) -> list[Ranking]:
+        """Best candidates for each position.
+
+        Parameters
+        ----------
+        positions : sequence of str or None
+            Position ids; None ranks for every position, in id order.
+        top : int or None
+            Candidates per position; None ranks all of them.
+        explain : bool
+            Attach an `Explanation` to each match.
+        progress : callable or None
+            ``progress(done, total)`` after each block of positions.
+
+        Returns
+        -------
+        list of Ranking, one per position, ``by="position"``.
+        """
+        return self._rankings("position", positions, top, explain, progress)
+
+    def rank_positions(
+        self,
+        candidates: Sequence[str] | None = None,
+        *,
+        top: int | None = 10,
+        explain: bool = True,
+        progress: Progress | None = None,
+    ) -> list[Ranking]:
+        """Best positions for each candidate; parameters as in `rank_candidates`.
+
+        Returns
+        -------
+        list of Ranking, one per candidate, ``by="candidate"``.
+        """
+        return self._rankings("candidate", candidates, top, explain, progress)
+
+    def top_indices(
+        self,
+        by: Literal["position", "candidate"],
+        *,
+        top: int | None = 10,
+        rows: Sequence[str] | None = None,
+        progress: Progress | None = None,
+    ) -> Iterator[tuple[IntArray, IntArray, IntArray, BoolArray]]:
+        """The ranking as arrays, without building `Match` objects.
+
+        Yields
+        ------
+        rows : ndarray of shape (n_block,)
+            Row numbers of the ranked positions (``by="position"``) or candidates.
+        chosen : ndarray of shape (n_block, k)
+            Row numbers of the candidates (or positions) ranked, best first.
+        scores : ndarray of shape (n_block, k), int64
+            Scores in millionths.
+        eligible : ndarray of shape (n_block, k), bool
+        """
+        for block, (chosen, keys) in self._blocks(self._rows(by, rows), by, top, progress):
+            scores, eligible = _decode(keys, self._n_other(by))
+            yield block, chosen, scores, eligible
+
+    def _rankings(
+        self,
+        by: Literal["position", "candidate"],
+        ids: Sequence[str] | None,
+        top: int | None,
+        explain: bool,
+        progress: Progress | None,
+    ) -> list[Ranking]:
+        """`rank_candidates` (``by="position"``) and `rank_positions` (``by="candidate"``)."""
+        row_ids = self.position_ids_ if by == "position" else self.candidate_ids_
+        n_other = self._n_other(by)
+        rankings: list[Ranking] = []
+        for block, (chosen, keys) in self._blocks(self._rows(by, ids), by, top, progress):
+            for row, others, row_keys in zip(block, chosen, keys, strict=True):
+                matches = []
+                for other, key in zip(others, row_keys, strict=True):
+                    position, candidate = (row, other) if by == "position" else (other, row)
+                    matches.append(
+                        self._match(int(position), int(candidate), key, n_other, explain)
+                    )
+                rankings.append(Ranking(by, row_ids[row], tuple(matches)))
+        return rankings
+
+    def _n_other(self, by: str) -> int:
+        return len(self.candidate_ids_) if by == "position" else len(self.position_ids_)
+
+    def _rows(self, by: str, ids: Sequence[str] | None) -> IntArray:
+        """Row numbers of the given position (``by="position"``) or candidate ids; None: all."""
+        index = self._position_index if by == "position" else self._candidate_index
+        if ids is None:
+            return np.arange(len(index), dtype=np.int64)
+        try:
+            return np.array([index[i] for i in ids], dtype=np.int64)
+        except KeyError as error:
+            raise KeyError(f"no {by} with id {error.args[0]!r}") from None
+
+    def _blocks(
+        self,
+        rows: IntArray,
+        by: str,
+        top: int | None,
+        progress: Progress | None,
+    ) -> Iterator[tuple[IntArray, tuple[IntArray, FloatArray]]]:
+        n_other = self._n_other(by)
+        k = n_other if top is None else max(0, min(top, n_other))
+        size = max(1, self.block_cells // max(n_other, 1))
+        for start in range(0, len(rows), size):
+            block = rows[start : start + size]
+            if by == "position":
+                scores = self._position_block_scores(block)
+                eligible = self._eligible(block, slice(None))
+            else:
+                scores = self._candidate_block_scores(block)
+                positions = np.arange(len(self.position_ids_))
+                full = self._eligible(positions, block)
+                eligible = None if full is None else full.T
+            yield block, _top_k(scores, eligible, k)
+            if progress is not None:
+                progress(min(start + size, len(rows)), len(rows))
+
+    # --- explanations -------------------------------------------------------------------------
+
+    def _match(
+        self, position: int, candidate: int, key: float, n_keys: int, explain: bool
+    ) -> Match:
+        score, eligible = _decode_one(key, n_keys)
+        explanation = self._explain(position, candidate, score) if explain else None
+        return Match(
+            self.position_ids_[position],
+            self.candidate_ids_[candidate],
+            score / SCALE,
+            eligible,
+            explanation,
+        )
+
+    def explain(self, position_id: str, candidate_id: str) -> Match:
+        """Score and explanation of one pair, ranked or not."""
+        position = self._position_index[position_id]
+        candidate = self._candidate_index[candidate_id]
+        rows = np.array([position])
+        raw = self._Y[rows] @ self._X[candidate].T
+        score = int(np.rint(raw.toarray()[0, 0] * SCALE))
+        eligible = self._eligible(rows, np.array([candidate]))
+        passed = True if eligible is None else bool(eligible[0, 0])
+        return Match(
+            position_id,
+            candidate_id,
+            score / SCALE,
+            passed,
+            self._explain(position, candidate, score),
+        )
+
+    def _explain(self, position: int, candidate: int, score: int) -> Explanation:
+        w = self.weights
+        start, end = self._holding_indptr[candidate], self._holding_indptr[candidate + 1]
+        held = {int(self._holding_columns[i]): i for i in range(int(start), int(end))}
+        groups: dict[str, list[CompetenceResult]] = {
+            "matched": [],
+            "partial": [],
+            "missing_required": [],
+            "missing_optional": [],
+        }
+        credit_sum = {"required": 0.0, "optional": 0.0}
+        rarity_sum = 0.0
+        for column, kind, minimum, mapping in self._position_entries[position]:
+            i = held.get(column)
+            level: int | None = None
+            verified: int | None = None
+            credit = 0.0
+            reasons: tuple[str, ...] = ()
+            candidate_mapping: Resolution | None = None
+            if i is None:
+                group = "missing_required" if kind == "required" else "missing_optional"
+            else:
+                level = int(self._holding_levels[i])
+                verified_level = int(self._holding_verified[i])
+                verified = verified_level or None
+                full = min(verified_level, minimum)
+                credit = (full + w.self_declared * (min(level, minimum) - full)) / minimum
+                if level < minimum:
+                    reasons += ("below_min_level",)
+                if verified_level < min(level, minimum):
+                    reasons += ("self_declared",)
+                group = "partial" if reasons else "matched"
+                candidate_mapping = self._holding_mappings[i]
+            credit_sum[kind] += credit
+            rarity_sum += float(self.idf_[column]) * credit
+            groups[group].append(
+                CompetenceResult(
+                    self._competence_ids[column],
+                    self._labels[column],
+                    kind,
+                    minimum,
+                    level,
+                    verified,
+                    credit,
+                    reasons,
+                    mapping,
+                    candidate_mapping,
+                )
+            )
+        n_required = int(self._n_required[position])
+        n_optional = int(self._n_optional[position])
+        t = self._term_weights[position]
+        raw = (
+            t[0] * (credit_sum["required"] / n_required if n_required else 0.0),
+            t[1] * (credit_sum["optional"] / n_optional if n_optional else 0.0),
+            t[2] * (rarity_sum / self._idf_sum[position] if n_required + n_optional else 0.0),
+        )
+        required, optional, rarity = _split(score, raw)
+        return Explanation(
+            matched=tuple(groups["matched"]),
+            partial=tuple(groups["partial"]),
+            missing_required=tuple(groups["missing_required"]),
+            missing_optional=tuple(groups["missing_optional"]),
+            filters=self._filter_results(position, candidate),
+            parts=ScoreParts(required / SCALE, optional / SCALE, rarity / SCALE),
+        )
+
+    def _filter_results(self, position: int, candidate: int) -> tuple[FilterResult, ...]:
+        results = []
+        for language in np.flatnonzero(self._required_language[position]):
+            required = int(self._required_language[position, language])
+            held = int(self._held_language[candidate, language])
+            results.append(
+                FilterResult(
+                    "language",
+                    held >= required,
+                    CEFR_LEVELS[required - 1],
+                    CEFR_LEVELS[held - 1] if held else None,
+                    self._languages[language],
+                )
+            )
+        region = int(self._position_region[position])
+        if region >= 0:
+            regions = np.flatnonzero(self._candidate_regions[candidate])
+            results.append(
+                FilterResult(
+                    "region",
+                    len(regions) == 0 or bool(self._candidate_regions[candidate, region]),
+                    self._region_names[region],
+                    tuple(self._region_names[r] for r in regions),
+                )
+            )
+        return tuple(results)
+
+
+def _top_k(scores: FloatArray, eligible: BoolArray | None, k: int) -> tuple[IntArray, FloatArray]:
+    """Best `k` columns of each row: eligible first, then score, then lowest column.
+
+    The scores are turned in place into one exact integer key per cell (held in float64,
+    exact below 2**53): ``(eligible × (SCALE + 1) + millionths) × n + (n − 1 − column)``.
+
+    Returns
+    -------
+    chosen : ndarray of shape (n_rows, k)
+        Column numbers, best first.
+    keys : ndarray of shape (n_rows, k)
+    """
+    n_rows, n = scores.shape
+    if k == 0 or n == 0:
+        return np.zeros((n_rows, 0), dtype=np.int64), np.zeros((n_rows, 0))
+    keys = scores
+    np.multiply(keys, SCALE, out=keys)
+    np.rint(keys, out=keys)
+    if eligible is not None:
+        np.add(keys, SCALE + 1, out=keys, where=eligible)
+    else:
+        keys += SCALE + 1
+    keys *= n
+    keys += np.arange(n - 1, -1, -1, dtype=np.float64)
+    if k < n:
+        chosen = np.argpartition(keys, n - k, axis=1)[:, n - k :]
+    else:
+        chosen = np.broadcast_to(np.arange(n), (n_rows, n))
+    chosen_keys = np.take_along_axis(keys, chosen, axis=1)
+    order = np.argsort(-chosen_keys, axis=1)
+    return (
+        np.take_along_axis(chosen, order, axis=1).astype(np.int64),
+        np.take_along_axis(chosen_keys, order, axis=1),
+    )
+
+
+def _decode(keys: FloatArray, n: int) -> tuple[IntArray, BoolArray]:
+    """Millionths and eligibility from keys made by `_top_k`."""
+    combined = np.floor_divide(keys, n).astype(np.int64)
+    eligible = combined > SCALE
+    return combined - eligible * (SCALE + 1), eligible
+
+
+def _decode_one(key: float, n: int) -> tuple[int, bool]:
+    combined = int(key) // n
+    eligible = combined > SCALE
+    return combined - (SCALE + 1 if eligible else 0), eligible
+
+
+def _split(total: int, raw: tuple[float, float, float]) -> tuple[int, int, int]:
+    """Whole millionths for each part that add up to `total` exactly.
+
+    Each part is rounded down and the units still missing (or in excess, from floating-point
+    noise) go to the parts with the largest (smallest) remainders, first part first on ties.
+    """
+    scaled = [max(0.0, r) * SCALE for r in raw]
+    parts = [math.floor(s) for s in scaled]
+    remainders = [s - p for s, p in zip(scaled, parts, strict=True)]
+    difference = total - sum(parts)
+    order = sorted(range(3), key=lambda i: (-remainders[i], i))
+    step = 1 if difference > 0 else -1
+    while difference != 0:
+        moved = False
+        for i in order if step > 0 else reversed(order):
+            if difference == 0:
+                break
+            if step < 0 and parts[i] == 0:
+                continue
+            parts[i] += step
+            difference -= step
+            moved = True
+        if not moved:
+            break
+    return parts[0], parts[1], parts[2]
