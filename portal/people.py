@@ -1,11 +1,183 @@
-"""Placeholder: being written (issue 3)."""
+"""People of an organisation (employer contacts, workplace tutors) and invitation links."""
 
-from litestar import Controller
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.accounts import invitations
+from portal.accounts.models import Role, User
+from portal.accounts.passwords import MIN_PASSWORD_LENGTH
+from portal.flash import flash
+from portal.forms import FormReader
+from portal.i18n import N_, gettext
+
+ROLE_CHOICES = (
+    (Role.EMPLOYER.value, N_("Employer contact")),
+    (Role.TUTOR.value, N_("Workplace tutor")),
+)
+STATUS_LABELS = {
+    "active": N_("Active"),
+    "invited": N_("Invitation waiting"),
+    "expired": N_("Invitation expired"),
+    "deactivated": N_("Deactivated"),
+}
+# Pages that show or take an invitation token must not be kept by browsers or proxies.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _people_page(
+    people: list[invitations.Person],
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = HTTP_200_OK,
+) -> Template:
+    return Template(
+        template_name="portal/people.html",
+        status_code=status,
+        context={
+            "people": people,
+            "status_labels": STATUS_LABELS,
+            "role_choices": [(value, gettext(label)) for value, label in ROLE_CHOICES],
+            "values": values or {"name": "", "email": "", "role": Role.TUTOR.value},
+            "errors": errors or {},
+        },
+    )
 
 
 class PeoplePages(Controller):
-    pass
+    path = "/organisation/people"
+    include_in_schema = False
+
+    @get("/")
+    async def index(
+        self, request: Request[User, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Template:
+        organisation_id = _own_organisation(request)
+        return _people_page(
+            await invitations.list_people(db_session, organisation_id=organisation_id)
+        )
+
+    @post("/", status_code=HTTP_201_CREATED)
+    async def invite(
+        self, request: Request[User, Any, Any], db_session: NamedDependency[AsyncSession]
+    ) -> Response[Any]:
+        organisation_id = _own_organisation(request)
+        reader = FormReader(await request.form())
+        name = reader.text("name", required=True, max_length=200)
+        email = reader.text("email", required=True, max_length=254)
+        role = reader.choice("role", [value for value, _label in ROLE_CHOICES], required=True)
+        issued = None
+        if reader.ok and role is not None:
+            try:
+                issued = await invitations.create_invitation(
+                    db_session,
+                    organisation_id=organisation_id,
+                    inviter=request.user,
+                    name=name,
+                    email=email,
+                    role=Role(role),
+                )
+            except invitations.InvitationError as error:
+                reader.error(error.field, gettext(error.message))
+        if issued is None:
+            people = await invitations.list_people(db_session, organisation_id=organisation_id)
+            values = {"name": name, "email": email, "role": role or ""}
+            return _people_page(people, values, reader.errors, HTTP_400_BAD_REQUEST)
+        # The link is shown on this response only: it is not stored, so it cannot be shown
+        # again, and a redirect would have to carry it in a cookie.
+        link = f"{str(request.base_url).rstrip('/')}/invitations/{issued.token}"
+        return Template(
+            template_name="portal/invitation_created.html",
+            status_code=HTTP_201_CREATED,
+            headers=NO_STORE,
+            context={"invited": issued.user, "link": link, "expires_at": issued.expires_at},
+        )
+
+
+def _own_organisation(request: Request[User, Any, Any]) -> int:
+    """The organisation the employer contact acts for (the policy admits only them)."""
+    organisation_id = request.user.organisation_id
+    if organisation_id is None:  # pragma: no cover - the role's check constraint forbids it
+        raise ValueError("an employer contact without an organisation")
+    return organisation_id
+
+
+def _invalid_link() -> Template:
+    return Template(
+        template_name="portal/invitation_invalid.html",
+        status_code=HTTP_404_NOT_FOUND,
+        headers=NO_STORE,
+    )
+
+
+def _accept_form(
+    invitation: Any, errors: dict[str, str] | None = None, status: int = HTTP_200_OK
+) -> Template:
+    return Template(
+        template_name="portal/invitation.html",
+        status_code=status,
+        headers=NO_STORE,
+        context={
+            "invited": invitation.user,
+            "errors": errors or {},
+            "min_length": MIN_PASSWORD_LENGTH,
+        },
+    )
 
 
 class InvitationPages(Controller):
-    pass
+    """The invited person sets a password with the link (public: the link is the key)."""
+
+    path = "/invitations/{token:str}"
+    include_in_schema = False
+
+    @get("/")
+    async def show(
+        self, db_session: NamedDependency[AsyncSession], token: FromPath[str]
+    ) -> Template:
+        invitation = await invitations.get_open_invitation(db_session, token=token)
+        if invitation is None:
+            return _invalid_link()
+        return _accept_form(invitation)
+
+    @post("/", status_code=HTTP_200_OK)
+    async def accept(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        token: FromPath[str],
+    ) -> Response[Any]:
+        invitation = await invitations.get_open_invitation(db_session, token=token)
+        if invitation is None:
+            return _invalid_link()
+        form = await request.form()
+        password = str(form.get("password", ""))
+        confirm = str(form.get("password_confirm", ""))
+        errors: dict[str, str] = {}
+        if len(password) < MIN_PASSWORD_LENGTH:
+            errors["password"] = gettext("The password must be at least 8 characters long.")
+        elif password != confirm:
+            errors["password_confirm"] = gettext("The two passwords are not the same.")
+        if errors:
+            return _accept_form(invitation, errors, HTTP_400_BAD_REQUEST)
+        await invitations.accept_invitation(db_session, token=token, password=password)
+        response: Response[Any] = Redirect(path="/login", status_code=303)
+        flash(
+            request,
+            response,
+            gettext("Your password is set. Sign in with your e-mail address and the new password."),
+            "success",
+        )
+        return response

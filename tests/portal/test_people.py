@@ -1,0 +1,248 @@
+"""Employer contacts invite colleagues and workplace tutors; the invited set a password."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select, update
+
+from portal.accounts.models import Invitation, User
+from portal.audit import AuditEvent
+from portal.database import create_engine, create_session_factory
+from portal.settings import DatabaseSettings
+from tests.conftest import DEMO_USERS, csrf_token, sign_in
+from tests.portal.test_accessibility import PageStructure
+
+LINK = re.compile(r"http://testserver\.local/invitations/([A-Za-z0-9_-]{20,})")
+NEW_TUTOR = {"name": "Tiina Työpaikkaohjaaja", "email": "Tiina.T@example.fi", "role": "tutor"}
+
+
+async def invite(client: AsyncTestClient, **fields: str) -> Any:
+    return await client.post(
+        "/organisation/people",
+        data={**NEW_TUTOR, **fields, "_csrf_token": await csrf_token(client)},
+    )
+
+
+async def invite_and_get_token(client: AsyncTestClient, **fields: str) -> str:
+    response = await invite(client, **fields)
+    assert response.status_code == 201, response.text
+    found = LINK.search(response.text)
+    assert found is not None, response.text
+    return found.group(1)
+
+
+async def query(database_url: str, statement: Any) -> list[Any]:
+    engine = create_engine(DatabaseSettings(url=database_url))
+    try:
+        async with create_session_factory(engine)() as session:
+            return list((await session.execute(statement)).all())
+    finally:
+        await engine.dispose()
+
+
+async def execute(database_url: str, statement: Any) -> None:
+    engine = create_engine(DatabaseSettings(url=database_url))
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await session.execute(statement)
+    finally:
+        await engine.dispose()
+
+
+async def test_an_invited_tutor_sets_a_password_with_the_link_and_signs_in(
+    client: AsyncTestClient, database_url: str
+) -> None:
+    await sign_in(client, DEMO_USERS["employer"])
+    response = await invite(client)
+    assert response.status_code == 201
+    assert "sends no e-mail" in response.text
+    assert response.headers["cache-control"] == "no-store"
+    found = LINK.search(response.text)
+    assert found is not None
+    token = found.group(1)
+
+    # Only the token's hash is stored, and the account has a real (argon2) but unknown password.
+    rows = await query(
+        database_url,
+        select(User.role, User.organisation_id, User.password_hash, Invitation.token_hash)
+        .join(Invitation, Invitation.user_id == User.id)
+        .where(User.email == "tiina.t@example.fi"),
+    )
+    assert len(rows) == 1
+    role, organisation_id, password_hash, token_hash = rows[0]
+    assert (role, organisation_id) == ("tutor", 1)
+    assert password_hash.startswith("$argon2id$")
+    assert token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in token_hash
+    events = await query(
+        database_url,
+        select(AuditEvent.action, AuditEvent.changes).where(
+            AuditEvent.action == "invitation_created"
+        ),
+    )
+    assert token not in str(events)
+
+    # The list shows the pending invitation.
+    people = await client.get("/organisation/people")
+    assert "Tiina Työpaikkaohjaaja" in people.text
+    assert "Invitation waiting" in people.text
+
+    await client.post("/logout", data={"_csrf_token": await csrf_token(client)})
+    form = await client.get(f"/invitations/{token}")
+    assert form.status_code == 200
+    assert "Tiina Työpaikkaohjaaja" in form.text
+    assert "Savon Varastopalvelut Oy" in form.text
+    accepted = await client.post(
+        f"/invitations/{token}",
+        data={
+            "password": "tutor-password-1",
+            "password_confirm": "tutor-password-1",
+            "_csrf_token": await csrf_token(client),
+        },
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
+    assert accepted.headers["location"] == "/login"
+    await sign_in(client, "tiina.t@example.fi", "tutor-password-1")
+    me = (await client.get("/api/me")).json()
+    assert (me["role"], me["organisation_id"]) == ("tutor", 1)
+
+
+async def test_a_used_or_unknown_link_shows_a_friendly_404(client: AsyncTestClient) -> None:
+    await sign_in(client, DEMO_USERS["employer"])
+    token = await invite_and_get_token(client)
+    data = {
+        "password": "tutor-password-1",
+        "password_confirm": "tutor-password-1",
+        "_csrf_token": await csrf_token(client),
+    }
+    assert (await client.post(f"/invitations/{token}", data=data)).status_code == 200
+    for path in (f"/invitations/{token}", "/invitations/no-such-token"):
+        page = await client.get(path)
+        assert page.status_code == 404
+        assert "Ask the person who invited you for a new link" in page.text
+        reused = await client.post(path, data=data)
+        assert reused.status_code == 404
+
+
+async def test_an_expired_link_does_not_work(client: AsyncTestClient, database_url: str) -> None:
+    await sign_in(client, DEMO_USERS["employer"])
+    token = await invite_and_get_token(client)
+    yesterday = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+    await execute(database_url, update(Invitation).values(expires_at=yesterday))
+    assert (await client.get(f"/invitations/{token}")).status_code == 404
+    people = await client.get("/organisation/people")
+    assert "Invitation expired" in people.text
+
+
+async def test_a_new_link_replaces_the_old_one(client: AsyncTestClient) -> None:
+    await sign_in(client, DEMO_USERS["employer"])
+    old = await invite_and_get_token(client)
+    new = await invite_and_get_token(client, name="Tiina Tutor")
+    assert old != new
+    assert (await client.get(f"/invitations/{old}")).status_code == 404
+    assert (await client.get(f"/invitations/{new}")).status_code == 200
+
+
+async def test_a_short_or_mistyped_password_is_refused_and_the_link_still_works(
+    client: AsyncTestClient,
+) -> None:
+    await sign_in(client, DEMO_USERS["employer"])
+    token = await invite_and_get_token(client)
+    short = await client.post(
+        f"/invitations/{token}",
+        data={
+            "password": "short",
+            "password_confirm": "short",
+            "_csrf_token": await csrf_token(client),
+        },
+    )
+    assert short.status_code == 400
+    assert 'id="password-error"' in short.text
+    mistyped = await client.post(
+        f"/invitations/{token}",
+        data={
+            "password": "tutor-password-1",
+            "password_confirm": "tutor-password-2",
+            "_csrf_token": await csrf_token(client),
+        },
+    )
+    assert mistyped.status_code == 400
+    assert 'id="password_confirm-error"' in mistyped.text
+    assert (await client.get(f"/invitations/{token}")).status_code == 200
+
+
+async def test_bad_or_taken_e_mail_addresses_are_refused_beside_the_field(
+    client: AsyncTestClient, database_url: str
+) -> None:
+    count = select(func.count(User.id))
+    users_before = await query(database_url, count)
+    await sign_in(client, DEMO_USERS["employer"])
+    for email, message in (
+        ("not-an-address", "Enter a valid e-mail address"),
+        ("TUTOR@demo.test", "A user with this e-mail address already exists."),
+        ("employer2@demo.test", "A user with this e-mail address already exists."),
+    ):
+        response = await invite(client, email=email)
+        assert response.status_code == 400
+        assert 'id="email-error"' in response.text
+        assert message in response.text
+        assert f'value="{email}"' in response.text  # the input is kept
+    missing = await invite(client, name="", role="coordinator")
+    assert missing.status_code == 400
+    assert 'id="name-error"' in missing.text
+    assert 'id="role-error"' in missing.text
+    assert await query(database_url, count) == users_before
+    assert await query(database_url, select(func.count(Invitation.id))) == [(0,)]
+
+
+async def test_each_organisation_sees_only_its_own_people(client: AsyncTestClient) -> None:
+    await sign_in(client, DEMO_USERS["employer"])
+    own = await client.get("/organisation/people")
+    assert own.status_code == 200
+    assert "tutor@demo.test" in own.text
+    assert "employer@demo.test" in own.text
+    assert "employer2@demo.test" not in own.text
+    await invite_and_get_token(client)
+
+    await sign_in(client, "employer2@demo.test")
+    other = await client.get("/organisation/people")
+    assert other.status_code == 200
+    assert "employer2@demo.test" in other.text
+    for email in ("employer@demo.test", "tutor@demo.test", "tiina.t@example.fi"):
+        assert email not in other.text
+
+
+async def test_tutors_cannot_invite(client: AsyncTestClient, database_url: str) -> None:
+    await sign_in(client, DEMO_USERS["tutor"])
+    assert (await client.get("/organisation/people")).status_code == 403
+    assert (await invite(client)).status_code == 403
+    assert await query(database_url, select(func.count(Invitation.id))) == [(0,)]
+
+
+async def test_an_employer_may_invite_another_employer_contact(client: AsyncTestClient) -> None:
+    await sign_in(client, DEMO_USERS["employer"])
+    token = await invite_and_get_token(
+        client, name="Eeva Esihenkilö", email="eeva@example.fi", role="employer"
+    )
+    page = await client.get(f"/invitations/{token}")
+    assert "Employer contact" in page.text
+
+
+async def test_people_and_invitation_pages_are_labelled_and_structured(
+    client: AsyncTestClient,
+) -> None:
+    await sign_in(client, DEMO_USERS["employer"])
+    token = await invite_and_get_token(client)
+    for path in ("/organisation/people", f"/invitations/{token}", "/invitations/unknown"):
+        response = await client.get(path)
+        page = PageStructure()
+        page.feed(response.text)
+        assert page.h1 == 1, path
+        unlabelled = [f for f in page.fields if f is None or f not in page.labels]
+        assert not unlabelled, path
