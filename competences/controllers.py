@@ -1,4 +1,4 @@
-"""Staff pages and API to browse and search competence frameworks."""
+"""Staff pages and API to browse and search competence frameworks, and the type-ahead."""
 
 from __future__ import annotations
 
@@ -6,20 +6,22 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from competences import services
-from competences.models import Framework
+from competences.models import Framework, label_in
 from competences.schemas import (
     CompetenceOut,
+    CompetenceSuggestionOut,
     CriterionOut,
     FrameworkListItem,
     FrameworkOut,
     UnitOut,
 )
+from portal.i18n import current_locale
 
 
 class FrameworkPages(Controller):
@@ -124,4 +126,61 @@ def _framework_out(framework: Framework) -> FrameworkOut:
 
 
 class CompetenceSuggestions(Controller):
-    """Placeholder: the type-ahead is being written (issue 3)."""
+    """Type-ahead for picking competences: an HTMX fragment and its JSON twin."""
+
+    path = "/"
+
+    @get("/competences/suggest", include_in_schema=False)
+    async def suggest_fragment(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        q: FromQuery[str] = "",
+        framework: FromQuery[str] = "",
+    ) -> Template:
+        """Suggestions as a list of buttons, for the competence field of a form."""
+        query = q.strip()[:200]
+        suggestions = (
+            await services.suggest_competences(
+                db_session, query=query, limit=8, framework_code=framework.strip() or None
+            )
+            if query
+            else []
+        )
+        return Template(
+            template_name="competences/_suggestions.html",
+            context={"query": query, "suggestions": suggestions},
+        )
+
+    @get("/api/competences", tags=["competences"])
+    async def suggest_api(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        q: FromQuery[str] = "",
+        framework: FromQuery[str] = "",
+        limit: FromQuery[int] = 10,
+    ) -> list[CompetenceSuggestionOut]:
+        """Competences matching ``q``, typos and alternative labels included; best first.
+
+        ``score`` is 100 for an exact code or label, 90-99 when the words are contained,
+        below 90 for a fuzzy match. An empty ``q`` gives an empty list.
+        """
+        if not 1 <= limit <= 50:
+            raise ValidationException(detail="limit must be from 1 to 50.")
+        locale = current_locale.get()
+        found = await services.suggest_competences(
+            db_session,
+            query=q.strip()[:200],
+            limit=limit,
+            framework_code=framework.strip() or None,
+        )
+        return [
+            CompetenceSuggestionOut(
+                id=s.id,
+                code=s.code,
+                label=label_in(s.labels, locale),
+                framework=s.framework_code,
+                matched=s.matched,
+                score=s.score,
+            )
+            for s in found
+        ]

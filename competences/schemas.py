@@ -40,3 +40,14 @@ class FrameworkOut(msgspec.Struct):
     source: str
     attribution: str | None
     units: list[UnitOut]
+
+
+class CompetenceSuggestionOut(msgspec.Struct):
+    """One type-ahead suggestion: ``matched`` is the alternative label that matched, if any."""
+
+    id: int
+    code: str
+    label: str
+    framework: str
+    matched: str | None
+    score: float

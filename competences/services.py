@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
@@ -200,3 +201,231 @@ async def search_competences(
     if framework_code:
         statement = statement.where(Framework.code == framework_code)
     return list((await session.execute(statement)).scalars().all())
+
+
+# --- Type-ahead: suggestions that tolerate typos and alternative labels -----------------
+
+# A fuzzy match must reach this rapidfuzz similarity (0-100; ``max(ratio, token_sort_ratio)``
+# of the lower-cased texts). 70 lets one or two typos through in a two-word label
+# ("forklift drivng" → "forklift driving" scores 97) and keeps unrelated words out.
+FUZZY_CUTOFF = 70.0
+# ``partial_ratio`` finds a query inside a longer label, typos included; it is noisy for short
+# queries, so it is used only for queries of PARTIAL_MIN_LENGTH characters or more and only
+# from this stricter cutoff.
+PARTIAL_MIN_LENGTH = 4
+PARTIAL_CUTOFF = 85.0
+# Scores (0-100) order the suggestions: 100 exact code or label; 90-99 the query's words are
+# contained (the more of the label they cover, the higher); below 90 fuzzy similarity.
+EXACT_SCORE = 100.0
+CONTAINS_SCORE = 90.0
+FUZZY_CAP = 89.0
+
+
+@dataclass(frozen=True)
+class VocabularyEntry:
+    """One competence as the type-ahead sees it."""
+
+    id: int
+    code: str
+    labels: dict[str, str]
+    alt_labels: dict[str, list[str]]
+    framework_code: str
+    search_text: str
+    order: int
+
+    @property
+    def texts(self) -> list[str]:
+        """Code, labels and alternative labels in every language (originals)."""
+        texts = [self.code, *self.labels.values()]
+        for alternatives in self.alt_labels.values():
+            texts.extend(alternatives)
+        return texts
+
+
+@dataclass(frozen=True)
+class CompetenceSuggestion:
+    """A competence the query may mean.
+
+    ``matched`` is the text that matched when it is not the code or a preferred label (an
+    alternative label, for example), so the person sees why it was suggested.
+    """
+
+    id: int
+    code: str
+    labels: dict[str, str]
+    framework_code: str
+    matched: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class CompetenceResolution:
+    """What free text means: a competence for sure, a best guess, or nothing."""
+
+    competence: VocabularyEntry | None
+    suggestion: CompetenceSuggestion | None
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+class CompetenceVocabulary:
+    """All competences' codes and labels in memory, to suggest and resolve free text.
+
+    Built from one query per request; a few thousand competences (the sample frameworks have
+    about fifty, a full ESCO import some thousands) make a few tens of thousands of short
+    texts, which rapidfuzz scans in milliseconds.
+    """
+
+    def __init__(self, entries: Sequence[VocabularyEntry]) -> None:
+        self.entries = list(entries)
+        self._texts: list[str] = []  # lower-cased, whitespace collapsed
+        self._originals: list[str] = []
+        self._owners: list[int] = []
+        self._exact: dict[str, int] = {}
+        for index, entry in enumerate(self.entries):
+            for text in entry.texts:
+                lowered = _normalise(text)
+                self._texts.append(lowered)
+                self._originals.append(text)
+                self._owners.append(index)
+                self._exact.setdefault(lowered, index)
+        self._by_code = {entry.code.lower(): entry for entry in self.entries}
+
+    def by_code(self, code: str) -> VocabularyEntry | None:
+        return self._by_code.get(code.strip().lower())
+
+    def suggest(self, query: str, *, limit: int = 10) -> list[CompetenceSuggestion]:
+        """The competences ``query`` most likely means, best first (see the score constants)."""
+        wanted = _normalise(query)[:200]
+        if not wanted or limit < 1:
+            return []
+        best: dict[int, tuple[float, str]] = {}
+
+        def offer(index: int, score: float, text_index: int) -> None:
+            if index not in best or score > best[index][0]:
+                best[index] = (score, self._originals[text_index])
+
+        # Exact, then contained: every word of the query in the competence's search text.
+        words = wanted.split()
+        for text_index, text in enumerate(self._texts):
+            owner = self._owners[text_index]
+            if text == wanted:
+                offer(owner, EXACT_SCORE, text_index)
+            elif all(word in text for word in words):
+                coverage = len(wanted) / max(len(text), 1)
+                offer(owner, CONTAINS_SCORE + 9.0 * min(coverage, 1.0), text_index)
+        for index, entry in enumerate(self.entries):
+            if index not in best and all(word in entry.search_text for word in words):
+                best[index] = (CONTAINS_SCORE, "")
+
+        # Then fuzzy: typos and other word orders.
+        fuzzy: list[tuple[str, float, int]] = [
+            *process.extract(
+                wanted, self._texts, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=None
+            ),
+            *process.extract(
+                wanted,
+                self._texts,
+                scorer=fuzz.token_sort_ratio,
+                score_cutoff=FUZZY_CUTOFF,
+                limit=None,
+            ),
+        ]
+        if len(wanted) >= PARTIAL_MIN_LENGTH:
+            fuzzy.extend(
+                (text, score * 0.9, text_index)
+                for text, score, text_index in process.extract(
+                    wanted,
+                    self._texts,
+                    scorer=fuzz.partial_ratio,
+                    score_cutoff=PARTIAL_CUTOFF,
+                    limit=None,
+                )
+            )
+        for _text, score, text_index in fuzzy:
+            offer(self._owners[text_index], min(score, FUZZY_CAP), text_index)
+
+        ranked = sorted(best.items(), key=lambda item: (-item[1][0], self.entries[item[0]].order))
+        suggestions = []
+        for index, (score, text) in ranked[:limit]:
+            entry = self.entries[index]
+            preferred = {entry.code.lower(), *(label.lower() for label in entry.labels.values())}
+            matched = text if text and text.lower() not in preferred else None
+            suggestions.append(
+                CompetenceSuggestion(
+                    id=entry.id,
+                    code=entry.code,
+                    labels=entry.labels,
+                    framework_code=entry.framework_code,
+                    matched=matched,
+                    score=round(score, 1),
+                )
+            )
+        return suggestions
+
+    def resolve(self, text: str) -> CompetenceResolution:
+        """Map free text to a competence: its code or an exact (alternative) label.
+
+        Anything else is not taken on a guess: the best suggestion from FUZZY_CUTOFF up is
+        returned so that the person can confirm it ("Did you mean …?").
+        """
+        wanted = _normalise(text)
+        if not wanted:
+            return CompetenceResolution(None, None)
+        index = self._exact.get(wanted)
+        if index is not None:
+            return CompetenceResolution(self.entries[index], None)
+        found = self.suggest(wanted, limit=1)
+        suggestion = found[0] if found and found[0].score >= FUZZY_CUTOFF else None
+        return CompetenceResolution(None, suggestion)
+
+
+async def load_vocabulary(
+    session: AsyncSession, *, framework_code: str | None = None
+) -> CompetenceVocabulary:
+    """Every competence's id, code and labels (of one framework, if given), in one query."""
+    statement = (
+        select(
+            Competence.id,
+            Competence.code,
+            Competence.labels,
+            Competence.alt_labels,
+            Competence.search_text,
+            Framework.code,
+        )
+        .join(Unit, Competence.unit_id == Unit.id)
+        .join(Framework, Unit.framework_id == Framework.id)
+        .order_by(Framework.code, Unit.position, Competence.position, Competence.id)
+    )
+    if framework_code:
+        statement = statement.where(Framework.code == framework_code)
+    rows = (await session.execute(statement)).all()
+    return CompetenceVocabulary(
+        [
+            VocabularyEntry(
+                id=row[0],
+                code=row[1],
+                labels=dict(row[2] or {}),
+                alt_labels={key: list(value) for key, value in (row[3] or {}).items()},
+                search_text=row[4] or "",
+                framework_code=row[5],
+                order=order,
+            )
+            for order, row in enumerate(rows)
+        ]
+    )
+
+
+async def suggest_competences(
+    session: AsyncSession, *, query: str, limit: int = 10, framework_code: str | None = None
+) -> list[CompetenceSuggestion]:
+    """Type-ahead: competences that ``query`` may mean, typos and alternative labels included.
+
+    Exact code or label matches come first, then labels that contain the query's words (the
+    search text of :func:`search_competences`), then fuzzy matches (see FUZZY_CUTOFF).
+    Loads the vocabulary once per call: fine for a few thousand competences.
+    """
+    vocabulary = await load_vocabulary(session, framework_code=framework_code)
+    return vocabulary.suggest(query, limit=limit)
