@@ -130,7 +130,8 @@ def seed(if_empty: bool) -> None:
     else:
         click.echo(
             f"Demo data: {report.organisations} organisations, {report.users} users, "
-            f"{report.frameworks} frameworks added."
+            f"{report.frameworks} frameworks, {report.readiness_profiles} readiness profiles, "
+            f"{report.positions} positions added."
         )
     click.echo(f"Demo logins (password: {demo_data.DEMO_PASSWORD}):")
     for user in demo_data.USERS:

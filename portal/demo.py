@@ -5,6 +5,7 @@ Idempotent: running it again adds only what is missing.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,14 @@ from competences.importers import read_json_framework
 from competences.models import Framework
 from competences.services import import_framework
 from employers.business_id import with_check_digit
-from employers.models import Organisation, OrganisationKind, PartnershipStatus
+from employers.models import (
+    Organisation,
+    OrganisationKind,
+    OrganisationSize,
+    PartnershipStatus,
+)
+from employers.readiness import seed_demo_readiness
+from placements.demo import seed_demo_positions
 from portal.accounts.models import Role, User
 from portal.accounts.services import create_user
 
@@ -32,6 +40,14 @@ class DemoOrganisation:
     municipality: str
     region: str
     status: PartnershipStatus = PartnershipStatus.PARTNER
+    size: OrganisationSize = OrganisationSize.SMALL
+    # Partners (and former partners): the agreement's start and end (None: until further
+    # notice). The coordinator's decision is recorded as taken on the start date.
+    agreement: tuple[datetime.date, datetime.date | None] | None = None
+    reason: str = ""
+
+
+DEMO_DECIDER = "Aino Koordinaattori <coordinator@demo.test>"
 
 
 ORGANISATIONS = (
@@ -43,6 +59,8 @@ ORGANISATIONS = (
         "Logistics",
         "Kuopio",
         "North Savo",
+        size=OrganisationSize.LARGE,
+        agreement=(datetime.date(2025, 1, 1), datetime.date(2027, 12, 31)),
     ),
     DemoOrganisation(
         "Karjalan Kiinteistöhuolto Oy",
@@ -51,6 +69,8 @@ ORGANISATIONS = (
         "Property services",
         "Joensuu",
         "North Karelia",
+        size=OrganisationSize.SMALL,
+        agreement=(datetime.date(2025, 2, 1), None),
     ),
     DemoOrganisation(
         "Itä-Suomen Kauppakeskus Oyj",
@@ -59,6 +79,8 @@ ORGANISATIONS = (
         "Retail logistics",
         "Kuopio",
         "North Savo",
+        size=OrganisationSize.LARGE,
+        agreement=(datetime.date(2025, 3, 1), datetime.date(2027, 12, 31)),
     ),
     DemoOrganisation(
         "Järvi-Suomen Teollisuuspalvelut Oy",
@@ -67,6 +89,8 @@ ORGANISATIONS = (
         "Industrial services",
         "Varkaus",
         "North Savo",
+        size=OrganisationSize.LARGE,
+        agreement=(datetime.date(2025, 4, 15), datetime.date(2027, 6, 30)),
     ),
     DemoOrganisation(
         "Puhtaus Oy Pohjois-Karjala",
@@ -75,6 +99,8 @@ ORGANISATIONS = (
         "Cleaning",
         "Joensuu",
         "North Karelia",
+        size=OrganisationSize.LARGE,
+        agreement=(datetime.date(2025, 5, 1), None),
     ),
     DemoOrganisation(
         "Ravintolaryhmä Saimaa Oy",
@@ -83,6 +109,8 @@ ORGANISATIONS = (
         "Restaurants",
         "Mikkeli",
         "South Savo",
+        size=OrganisationSize.LARGE,
+        agreement=(datetime.date(2025, 8, 1), datetime.date(2027, 12, 31)),
     ),
     DemoOrganisation(
         "Kuljetus Kallavesi Oy",
@@ -91,6 +119,8 @@ ORGANISATIONS = (
         "Transport",
         "Siilinjärvi",
         "North Savo",
+        size=OrganisationSize.SMALL,
+        agreement=(datetime.date(2025, 9, 1), None),
     ),
     DemoOrganisation(
         "Lounaskeittiö Aamu Oy",
@@ -99,6 +129,8 @@ ORGANISATIONS = (
         "Catering",
         "Iisalmi",
         "North Savo",
+        size=OrganisationSize.MICRO,
+        agreement=(datetime.date(2025, 10, 1), datetime.date(2026, 12, 31)),
     ),
     DemoOrganisation(
         "Kuopion kaupunki, ruokapalvelut",
@@ -107,6 +139,8 @@ ORGANISATIONS = (
         "Public catering",
         "Kuopio",
         "North Savo",
+        size=OrganisationSize.LARGE,
+        agreement=(datetime.date(2025, 1, 15), None),
     ),
     DemoOrganisation(
         "Pohjois-Savon hyvinvointialue, laitoshuolto",
@@ -115,6 +149,8 @@ ORGANISATIONS = (
         "Hospital cleaning",
         "Kuopio",
         "North Savo",
+        size=OrganisationSize.LARGE,
+        agreement=(datetime.date(2025, 6, 1), None),
     ),
     DemoOrganisation(
         "Monikulttuuriyhdistys Silta ry",
@@ -123,6 +159,8 @@ ORGANISATIONS = (
         "Association",
         "Joensuu",
         "North Karelia",
+        size=OrganisationSize.MICRO,
+        agreement=(datetime.date(2025, 3, 15), datetime.date(2027, 3, 14)),
     ),
     DemoOrganisation(
         "Savon ammattiopisto",
@@ -131,6 +169,8 @@ ORGANISATIONS = (
         "Vocational education",
         "Kuopio",
         "North Savo",
+        size=OrganisationSize.LARGE,
+        agreement=(datetime.date(2025, 1, 1), None),
     ),
     DemoOrganisation(
         "Rakennuspalvelu Nieminen Oy",
@@ -140,6 +180,41 @@ ORGANISATIONS = (
         "Mikkeli",
         "South Savo",
         PartnershipStatus.APPLIED,
+        size=OrganisationSize.SMALL,
+    ),
+    # Applied with a name very like a partner's: the coordinator sees a possible duplicate.
+    DemoOrganisation(
+        "Kuljetus Kallavesi Ky",
+        "3345127",
+        OrganisationKind.SME,
+        "Transport",
+        "Kuopio",
+        "North Savo",
+        PartnershipStatus.APPLIED,
+        size=OrganisationSize.MICRO,
+    ),
+    DemoOrganisation(
+        "Pikasiivous Virtanen Tmi",
+        "3190442",
+        OrganisationKind.SME,
+        "Cleaning",
+        "Varkaus",
+        "North Savo",
+        PartnershipStatus.REJECTED,
+        size=OrganisationSize.MICRO,
+        reason="A sole trader without staff cannot name a workplace tutor for the training.",
+    ),
+    DemoOrganisation(
+        "Kahvila Kuppi Oy",
+        "2987613",
+        OrganisationKind.SME,
+        "Café",
+        "Joensuu",
+        "North Karelia",
+        PartnershipStatus.INACTIVE,
+        size=OrganisationSize.MICRO,
+        agreement=(datetime.date(2025, 2, 1), datetime.date(2026, 6, 30)),
+        reason="The café closed in June 2026.",
     ),
 )
 
@@ -167,10 +242,8 @@ class SeedReport:
     organisations: int = 0
     users: int = 0
     frameworks: int = 0
-
-    @property
-    def anything(self) -> bool:
-        return bool(self.organisations or self.users or self.frameworks)
+    readiness_profiles: int = 0
+    positions: int = 0
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
@@ -198,8 +271,18 @@ async def seed(session: AsyncSession) -> SeedReport:
                 sector=demo.sector,
                 municipality=demo.municipality,
                 region=demo.region,
+                size=demo.size.value,
                 status=demo.status.value,
+                decision_reason=demo.reason,
             )
+            if demo.status != PartnershipStatus.APPLIED:
+                decided_on = demo.agreement[0] if demo.agreement else datetime.date(2025, 9, 15)
+                existing.decided_at = datetime.datetime.combine(
+                    decided_on, datetime.time(9, 0), tzinfo=datetime.UTC
+                )
+                existing.decided_by = DEMO_DECIDER
+            if demo.agreement is not None:
+                existing.agreement_start, existing.agreement_end = demo.agreement
             session.add(existing)
             report.organisations += 1
         organisations.append(existing)
@@ -229,5 +312,8 @@ async def seed(session: AsyncSession) -> SeedReport:
         if data.code not in existing_codes:
             await import_framework(session, data)
             report.frameworks += 1
+    await session.flush()
+    report.readiness_profiles = await seed_demo_readiness(session)
+    report.positions = await seed_demo_positions(session)
     await session.flush()
     return report

@@ -68,11 +68,76 @@ ROUTE_POLICY: dict[str, Access] = {
     "GET /api/frameworks": STAFF,
     "GET /api/frameworks/{code}": STAFF,
     # --- competences: type-ahead (issue 3, positions helper)
+    "GET /competences/suggest": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, Role.EMPLOYER
+    ),
+    "GET /api/competences": allow(Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, Role.EMPLOYER),
     # --- portal: registration of organisations (issue 3, organisations helper)
+    "GET /register": PUBLIC,
+    "POST /register": PUBLIC,
     # --- employers: organisations, partners, API (issue 3, organisations helper)
+    "GET /partners": allow(Role.COORDINATOR, Role.COUNSELLOR),
+    "GET /organisation": allow(Role.EMPLOYER, Role.TUTOR),
+    "GET /organisations": allow(Role.COORDINATOR, Role.COUNSELLOR),
+    "GET /organisations/{organisation_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.EMPLOYER, Role.TUTOR, object_check=True
+    ),
+    "GET /organisations/{organisation_id}/edit": allow(
+        Role.COORDINATOR, Role.EMPLOYER, object_check=True
+    ),
+    "POST /organisations/{organisation_id}/edit": allow(
+        Role.COORDINATOR, Role.EMPLOYER, object_check=True
+    ),
+    "POST /organisations/{organisation_id}/approve": COORDINATOR,
+    "POST /organisations/{organisation_id}/reject": COORDINATOR,
+    "POST /organisations/{organisation_id}/deactivate": COORDINATOR,
+    "POST /organisations/{organisation_id}/reactivate": COORDINATOR,
+    "GET /api/organisations": allow(Role.COORDINATOR, Role.COUNSELLOR, Role.EMPLOYER),
+    "GET /api/organisations/{organisation_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.EMPLOYER, object_check=True
+    ),
+    "PATCH /api/organisations/{organisation_id}": allow(
+        Role.COORDINATOR, Role.EMPLOYER, object_check=True
+    ),
+    "POST /api/organisations/{organisation_id}/decision": COORDINATOR,
     # --- employers: readiness profiles (issue 3, readiness helper)
+    # Read: the organisation's own people and staff who advise on placements; edit: its
+    # employer contacts and the coordinator. Another organisation's profile answers 404.
+    "GET /organisations/{organisation_id}/readiness": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.EMPLOYER, Role.TUTOR, object_check=True
+    ),
+    "GET /organisations/{organisation_id}/readiness/edit": allow(
+        Role.COORDINATOR, Role.EMPLOYER, object_check=True
+    ),
+    "POST /organisations/{organisation_id}/readiness/edit": allow(
+        Role.COORDINATOR, Role.EMPLOYER, object_check=True
+    ),
     # --- portal: people and invitations (issue 3, readiness helper)
+    # An employer contact sees and invites the people of its own organisation; the
+    # invitation link itself is the credential, so its pages are public.
+    "GET /organisation/people": allow(Role.EMPLOYER),
+    "POST /organisation/people": allow(Role.EMPLOYER),
+    "GET /invitations/{token}": PUBLIC,
+    "POST /invitations/{token}": PUBLIC,
     # --- placements: positions (issue 3, positions helper)
+    # Staff read every organisation's positions; employers and tutors their own; only
+    # employers write, and only their own organisation's (the handlers check the object).
+    "GET /positions": allow(*Role, object_check=True),
+    "GET /positions/new": allow(Role.EMPLOYER),
+    "POST /positions": allow(Role.EMPLOYER),
+    "GET /positions/{position_id}": allow(*Role, object_check=True),
+    "GET /positions/{position_id}/edit": allow(Role.EMPLOYER, object_check=True),
+    "POST /positions/{position_id}/edit": allow(Role.EMPLOYER, object_check=True),
+    "POST /positions/{position_id}/status": allow(Role.EMPLOYER, object_check=True),
+    "POST /positions/{position_id}/copy": allow(Role.EMPLOYER, object_check=True),
+    "GET /api/positions": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, Role.EMPLOYER, object_check=True
+    ),
+    "POST /api/positions": allow(Role.EMPLOYER),
+    "GET /api/positions/{position_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, Role.EMPLOYER, object_check=True
+    ),
+    "PATCH /api/positions/{position_id}": allow(Role.EMPLOYER, object_check=True),
 }
 
 

@@ -175,7 +175,10 @@ def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> No
     assert "coordinator@demo.test" in first.output
     counts = [count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)]
     second = run(isok, "demo", "seed")
-    assert "0 organisations, 0 users, 0 frameworks added" in second.output
+    assert (
+        "0 organisations, 0 users, 0 frameworks, 0 readiness profiles, 0 positions added"
+        in second.output
+    )
     assert [
         count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)
     ] == counts
