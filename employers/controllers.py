@@ -364,41 +364,6 @@ async def _apply_decision(
         raise ValueError(decision)
 
 
-class PartnerPages(Controller):
-    path = "/partners"
-    include_in_schema = False
-
-    @get("/")
-    async def index(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
-    ) -> Template:
-        """Partner counts against the targets, applications waiting, and every partner."""
-        programme = request.app.state.settings.programme
-        counts = await services.partner_counts(
-            db_session,
-            target_major_companies=programme.target_major_companies,
-            target_other_organisations=programme.target_other_organisations,
-        )
-        applications = await services.list_organisations(
-            db_session, status=PartnershipStatus.APPLIED.value
-        )
-        partners = await services.list_organisations(
-            db_session, status=PartnershipStatus.PARTNER.value
-        )
-        return Template(
-            template_name="employers/partners.html",
-            context={
-                "counts": counts,
-                "applications": applications,
-                "duplicates": await services.duplicates_by_organisation(db_session, applications),
-                "partners": partners,
-                "can_decide": viewer_of(request).role == COORDINATOR,
-                "level_names": readiness_level_names(),
-                **services.label_maps(),
-            },
-        )
-
-
 # --- JSON API -------------------------------------------------------------------------------
 
 

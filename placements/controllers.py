@@ -401,6 +401,7 @@ class PositionPages(Controller):
         region: FromQuery[str] = "",
         kind: FromQuery[str] = "",
         readiness: FromQuery[str] = "",
+        organisation: FromQuery[str] = "",
     ) -> Template:
         """Staff: every organisation's open positions, filtered. Others: their own."""
         viewer = _viewer(request)
@@ -411,6 +412,7 @@ class PositionPages(Controller):
                 region=region.strip() or None,
                 kind=kind.strip() or None,
                 readiness=_optional_int(readiness),
+                organisation=_optional_int(organisation),
             )
             if viewer.is_staff
             else PositionFilters()

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, column, func, select, table
+from sqlalchemy import Boolean, Integer, String, case, column, func, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -442,6 +442,7 @@ class PositionFilters:
     region: str | None = None
     kind: str | None = None
     readiness: int | None = None
+    organisation: int | None = None
 
 
 @dataclass(frozen=True)
@@ -499,6 +500,8 @@ async def list_positions(
         statement = statement.where(Organisation.kind == filters.kind)
     if filters.readiness is not None:
         statement = statement.where(level >= filters.readiness)
+    if filters.organisation is not None:
+        statement = statement.where(Position.organisation_id == filters.organisation)
     statement = statement.options(
         *(_requirements() if with_requirements else (selectinload(Position.framework),))
     )
@@ -607,3 +610,23 @@ async def list_regions(session: AsyncSession) -> list[str]:
 
 def competence_label(competence: Competence) -> str:
     return label_in(competence.labels, current_locale.get())
+
+
+@dataclass(frozen=True)
+class PositionCounts:
+    """How many positions an organisation has open, and in all."""
+
+    open: int
+    total: int
+
+
+async def count_positions_by_organisation(session: AsyncSession) -> dict[int, PositionCounts]:
+    """Open and total positions per organisation, in one grouped query."""
+    is_open = case((Position.status == PositionStatus.OPEN.value, 1), else_=0)
+    statement = select(
+        Position.organisation_id, func.sum(is_open), func.count(Position.id)
+    ).group_by(Position.organisation_id)
+    return {
+        organisation_id: PositionCounts(open=int(open_count or 0), total=int(total))
+        for organisation_id, open_count, total in (await session.execute(statement)).all()
+    }

@@ -14,7 +14,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from competences.controllers import CompetenceSuggestions, FrameworkApi, FrameworkPages
-from employers.controllers import OrganisationApi, OrganisationPages, PartnerPages
+from employers.controllers import OrganisationApi, OrganisationPages
 from employers.readiness_controllers import ReadinessPages
 from placements.controllers import PositionApi, PositionPages
 from portal import audit  # noqa: F401 - registers the audit listener on every session
@@ -24,6 +24,7 @@ from portal.database import create_engine, create_session_factory, create_sqlalc
 from portal.errors import EXCEPTION_HANDLERS
 from portal.openapi import SchemaIndexPlugin
 from portal.pages import HealthController, PageController
+from portal.partners import PartnerPages
 from portal.people import InvitationPages, PeoplePages
 from portal.policy import enforce_policy
 from portal.registration import RegistrationController
