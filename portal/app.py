@@ -13,6 +13,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from candidates.controllers import CandidateApi, CandidatePages
+from candidates.interview_controllers import InterviewPages
+from candidates.portfolio_controllers import PortfolioPages
 from competences.controllers import CompetenceSuggestions, FrameworkApi, FrameworkPages
 from employers.controllers import OrganisationApi, OrganisationPages
 from employers.readiness_controllers import ReadinessPages
@@ -61,6 +64,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReadinessPages,
             PositionPages,
             PositionApi,
+            CandidatePages,
+            CandidateApi,
+            PortfolioPages,
+            InterviewPages,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

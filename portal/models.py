@@ -1,5 +1,16 @@
 """Every table of the portal, imported in one place for migrations and tests."""
 
+from candidates.models import (
+    Candidate,
+    CandidateAccess,
+    CandidateLanguage,
+    Claim,
+    ConsentRecord,
+    EvidenceItem,
+    GuidanceNote,
+    Interview,
+    VerifiedCompetence,
+)
 from competences.models import AssessmentCriterion, Competence, Framework, Unit
 from employers.models import Organisation, ReadinessProfile
 from placements.models import Position, PositionCompetence, PositionLanguage
@@ -10,8 +21,16 @@ from portal.database import metadata
 __all__ = [
     "AssessmentCriterion",
     "AuditEvent",
+    "Candidate",
+    "CandidateAccess",
+    "CandidateLanguage",
+    "Claim",
     "Competence",
+    "ConsentRecord",
+    "EvidenceItem",
     "Framework",
+    "GuidanceNote",
+    "Interview",
     "Invitation",
     "LoginAttempt",
     "LoginSession",
@@ -22,5 +41,6 @@ __all__ = [
     "ReadinessProfile",
     "Unit",
     "User",
+    "VerifiedCompetence",
     "metadata",
 ]

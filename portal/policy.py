@@ -138,6 +138,9 @@ ROUTE_POLICY: dict[str, Access] = {
         Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, Role.EMPLOYER, object_check=True
     ),
     "PATCH /api/positions/{position_id}": allow(Role.EMPLOYER, object_check=True),
+    # --- candidates: records, caseload, consent, guidance notes, API (issue 4, records helper)
+    # --- candidates: portfolio, claims, evidence uploads (issue 4, portfolio helper)
+    # --- candidates: teacher interviews (issue 4, interviews helper)
 }
 
 

@@ -43,6 +43,14 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class UploadSettings:
+    """Where evidence files are kept: outside the web root, shared by every worker."""
+
+    directory: Path = VAR_DIR / "uploads"
+    max_bytes: int = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True)
 class ProgrammeSettings:
     """Targets of the ISOK programme (BRIEF section 1)."""
 
@@ -56,6 +64,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
+    uploads: UploadSettings = field(default_factory=UploadSettings)
     debug: bool = False
 
     @property
@@ -105,10 +114,14 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     elif len(secret) < 32:
         raise SettingsError("ISOK_SECRET_KEY must be at least 32 characters long")
     url = resolve_database_url(env.get("ISOK_DATABASE_URL", DEFAULT_DATABASE_URL))
+    upload_dir = Path(env.get("ISOK_UPLOAD_DIR", "") or VAR_DIR / "uploads")
+    if not upload_dir.is_absolute():
+        upload_dir = PROJECT_ROOT / upload_dir
     return Settings(
         env=mode,
         database=DatabaseSettings(url=url),
         security=SecuritySettings(secret_key=secret, cookie_secure=mode == "production"),
+        uploads=UploadSettings(directory=upload_dir),
         debug=False,
     )
 

@@ -28,6 +28,8 @@ class NavItem:
 # Shown to each role whose policy allows the page, in this order.
 NAVIGATION = (
     NavItem(N_("Home"), "/home"),
+    NavItem(N_("Candidates"), "/candidates"),
+    NavItem(N_("Interviews"), "/interviews"),
     NavItem(N_("Partners"), "/partners"),
     NavItem(N_("My organisation"), "/organisation"),
     NavItem(N_("Positions"), "/positions"),

@@ -22,7 +22,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from portal.app import create_app
-from portal.settings import DatabaseSettings, SecuritySettings, Settings
+from portal.settings import DatabaseSettings, SecuritySettings, Settings, UploadSettings
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 REQUIRE_ALL = os.environ.get("ISOK_REQUIRE_ALL") == "1"
@@ -115,11 +115,12 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def make_settings(url: str) -> Settings:
+def make_settings(url: str, uploads: Path | None = None) -> Settings:
     return Settings(
         env="development",
         database=DatabaseSettings(url=url),
         security=SecuritySettings(secret_key=TEST_SECRET),
+        uploads=UploadSettings(directory=uploads or Path(tempfile.mkdtemp(prefix="isok-up-"))),
     )
 
 
@@ -203,8 +204,8 @@ def empty_database_url(backend: Backend, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return make_settings(database_url)
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return make_settings(database_url, uploads=tmp_path / "uploads")
 
 
 @pytest.fixture

@@ -22,6 +22,12 @@ PATH_VALUES = {
     "organisation_id": "1",
     "position_id": "1",
     "token": "no-such-token",
+    # The first demo candidate is in counsellor@demo.test's caseload and has an interview
+    # with teacher@demo.test; its first claim and evidence item, and that interview.
+    "candidate_id": "1",
+    "claim_id": "1",
+    "evidence_id": "1",
+    "interview_id": "1",
 }
 
 

@@ -1,0 +1,7 @@
+"""Placeholder: being written (issue 4)."""
+
+from litestar import Controller
+
+
+class PortfolioPages(Controller):
+    pass
