@@ -18,8 +18,9 @@ from typing import Any, cast
 from advanced_alchemy.base import IdentityAuditBase
 from advanced_alchemy.types import JsonB
 from sqlalchemy import ForeignKey, Index, String, Table, event, insert, inspect
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
 
 @dataclass(frozen=True)
@@ -109,12 +110,19 @@ def _record_changes(session: Session, _flush_context: Any) -> None:
             changes = _column_values(obj, changed_only=True)
             if changes:
                 rows.append(_row("update", obj.__tablename__, obj.id, changes))
-    for obj in session.deleted:
-        if getattr(obj, "__audited__", False):
-            values = _column_values(obj, changed_only=False)
-            rows.append(_row("delete", obj.__tablename__, obj.id, values))
     if rows:
         session.connection().execute(insert(_AUDIT_TABLE), rows)
+
+
+@event.listens_for(Mapper, "after_delete")
+def _record_delete(_mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    # A mapper event, not the flush's list of deleted objects: rows removed from a
+    # relationship (delete-orphan cascade) are only found during the flush.
+    if getattr(target, "__audited__", False):
+        values = _column_values(target, changed_only=False)
+        connection.execute(
+            insert(_AUDIT_TABLE), [_row("delete", target.__tablename__, target.id, values)]
+        )
 
 
 async def record(

@@ -61,3 +61,44 @@ async def test_password_hashes_never_reach_the_audit_trail(database_url: str) ->
         await engine.dispose()
     assert events, "the demo users' creation should be on the trail"
     assert all("password_hash" not in event.changes for event in events)
+
+
+async def test_rows_removed_from_a_relationship_are_recorded_as_deleted(database_url: str) -> None:
+    from placements.models import Position, PositionLanguage
+
+    engine = create_engine(DatabaseSettings(url=database_url))
+    factory = create_session_factory(engine)
+    try:
+        async with factory() as session, session.begin():
+            position = Position(organisation_id=1, title="Audit test", places=1)
+            position.languages = [PositionLanguage(language="fi", level="A2")]
+            session.add(position)
+        async with factory() as session, session.begin():
+            from sqlalchemy.orm import selectinload
+
+            loaded = (
+                await session.execute(
+                    select(Position)
+                    .where(Position.id == position.id)
+                    .options(selectinload(Position.languages))
+                )
+            ).scalar_one()
+            language_id = loaded.languages[0].id
+            loaded.languages.clear()  # delete-orphan, no explicit session.delete
+        async with factory() as session:
+            deleted = (
+                (
+                    await session.execute(
+                        select(AuditEvent)
+                        .where(AuditEvent.entity == "position_language")
+                        .where(AuditEvent.entity_id == str(language_id))
+                        .where(AuditEvent.action == "delete")
+                    )
+                )
+                .scalars()
+                .all()
+            )
+    finally:
+        await engine.dispose()
+    assert len(deleted) == 1
+    assert deleted[0].changes["level"] == "A2"
