@@ -1,0 +1,515 @@
+"""Client records: every rule and write for candidates, their languages and guidance notes.
+
+Pages and the JSON API both go through these functions, so a rule (a CEFR level that exists,
+a region from the list, a stage of the pathway) holds for both. Invalid input raises
+:class:`CandidateInvalid` with a message per field; nothing is written then.
+
+Who may see which candidate is decided in :mod:`candidates.access` alone; the functions here
+take a :class:`~candidates.access.Viewer` and use its clause.
+
+Error keys name the input's parts: ``name``, ``email``, ``phone``, ``municipality``,
+``regions``, ``available_from``, ``availability_note``, ``client_type``, ``client_since``,
+``counsellor``, ``stage``, ``languages.<i>.language``, ``languages.<i>.level``,
+``languages.<i>.assessment`` (``<i>`` counts from 0 in the input's order).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Boolean, Integer, String, func, select, table
+from sqlalchemy import column as sql_column
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from candidates.access import COORDINATOR, COUNSELLOR, Viewer, get_visible_candidate, visible_to
+from candidates.models import (
+    CEFR_LEVELS,
+    Candidate,
+    CandidateLanguage,
+    ClientType,
+    GuidanceNote,
+    LanguageAssessment,
+    Stage,
+)
+from portal.i18n import N_, gettext
+
+# The regions (maakunnat) of Finland, stored by these English names: the same list as the
+# employers' (employers/services.py REGIONS), kept here because candidates may not import
+# employers. Matching compares a candidate's regions with a position's region by name.
+REGIONS: tuple[str, ...] = (
+    N_("Uusimaa"),
+    N_("Southwest Finland"),
+    N_("Satakunta"),
+    N_("Kanta-Häme"),
+    N_("Pirkanmaa"),
+    N_("Päijät-Häme"),
+    N_("Kymenlaakso"),
+    N_("South Karelia"),
+    N_("South Savo"),
+    N_("North Savo"),
+    N_("North Karelia"),
+    N_("Central Finland"),
+    N_("South Ostrobothnia"),
+    N_("Ostrobothnia"),
+    N_("Central Ostrobothnia"),
+    N_("North Ostrobothnia"),
+    N_("Kainuu"),
+    N_("Lapland"),
+    N_("Åland"),
+)
+
+# Languages offered in the form (ISO 639 codes); the API takes any two- or three-letter code.
+LANGUAGES: tuple[tuple[str, str], ...] = (
+    ("fi", N_("Finnish")),
+    ("sv", N_("Swedish")),
+    ("en", N_("English")),
+    ("ru", N_("Russian")),
+    ("et", N_("Estonian")),
+    ("uk", N_("Ukrainian")),
+    ("ar", N_("Arabic")),
+    ("so", N_("Somali")),
+    ("fa", N_("Persian")),
+    ("ku", N_("Kurdish")),
+    ("ti", N_("Tigrinya")),
+    ("tr", N_("Turkish")),
+    ("de", N_("German")),
+    ("fr", N_("French")),
+    ("es", N_("Spanish")),
+)
+
+STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
+STAGE_LABELS: dict[str, str] = {
+    Stage.GUIDANCE.value: N_("Guidance"),
+    Stage.PORTFOLIO.value: N_("Portfolio"),
+    Stage.INTERVIEW.value: N_("Interview"),
+    Stage.PLACEMENT.value: N_("On-the-job training"),
+    Stage.ASSESSMENT.value: N_("Assessment"),
+    Stage.CERTIFIED.value: N_("Certified"),
+}
+CLIENT_TYPE_LABELS: dict[str, str] = {
+    ClientType.LONG_TERM.value: N_("Long-term client"),
+    ClientType.SHORT_TERM.value: N_("Short-term client"),
+}
+ASSESSMENT_LABELS: dict[str, str] = {
+    LanguageAssessment.SELF.value: N_("self-assessed"),
+    LanguageAssessment.TESTED.value: N_("tested"),
+}
+
+NAME_MAX = 200
+EMAIL_MAX = 254
+PHONE_MAX = 50
+MUNICIPALITY_MAX = 100
+NOTE_MAX = 5000
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,}$")
+
+# Users belong to portal; candidates needs only counsellors' and authors' ids and names.
+user_account = table(
+    "user_account",
+    sql_column("id", Integer),
+    sql_column("email", String),
+    sql_column("name", String),
+    sql_column("role", String),
+    sql_column("is_active", Boolean),
+)
+
+
+def stage_label(stage: str) -> str:
+    return gettext(STAGE_LABELS.get(stage, stage))
+
+
+def client_type_label(client_type: str) -> str:
+    return gettext(CLIENT_TYPE_LABELS.get(client_type, client_type))
+
+
+def language_name(code: str) -> str:
+    names = dict(LANGUAGES)
+    return gettext(names[code]) if code in names else code
+
+
+class CandidateInvalid(Exception):
+    """The input breaks a rule; ``errors`` maps each input part to its message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{key}: {message}" for key, message in errors.items()))
+        self.errors = errors
+
+
+# --- Input ---------------------------------------------------------------------------
+
+
+@dataclass
+class LanguageInput:
+    """A language (code such as fi), a CEFR level, and whether it was tested or self-assessed."""
+
+    language: str
+    level: str
+    assessment: str = LanguageAssessment.SELF.value
+
+
+@dataclass
+class CandidateInput:
+    """A candidate record as submitted.
+
+    ``counsellor_id`` None means: for a counsellor, themselves (new) or unchanged (edit); for
+    the coordinator, no counsellor yet.
+    """
+
+    name: str
+    client_since: datetime.date | None
+    email: str = ""
+    phone: str = ""
+    municipality: str = ""
+    regions: list[str] = dataclasses.field(default_factory=list)
+    available_from: datetime.date | None = None
+    availability_note: str = ""
+    client_type: str = ClientType.SHORT_TERM.value
+    counsellor_id: int | None = None
+    stage: str = Stage.GUIDANCE.value
+    languages: list[LanguageInput] = dataclasses.field(default_factory=list)
+
+
+def _length(errors: dict[str, str], key: str, value: str, maximum: int) -> None:
+    if len(value) > maximum:
+        errors[key] = gettext("Use at most %(max)d characters.") % {"max": maximum}
+
+
+async def check_candidate(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    data: CandidateInput,
+    current_counsellor_id: int | None = None,
+    is_new: bool = True,
+) -> int | None:
+    """Apply every rule to ``data``; return the counsellor id to store.
+
+    Raises :class:`CandidateInvalid` with all the messages.
+    """
+    errors: dict[str, str] = {}
+    if not data.name.strip():
+        errors["name"] = gettext("Enter the person's name.")
+    _length(errors, "name", data.name.strip(), NAME_MAX)
+    email = data.email.strip()
+    if email and not EMAIL.match(email):
+        errors["email"] = gettext("Enter an e-mail address such as name@example.fi.")
+    _length(errors, "email", email, EMAIL_MAX)
+    phone = data.phone.strip()
+    if phone and not PHONE.match(phone):
+        errors["phone"] = gettext("Enter a phone number such as +358 40 123 4567.")
+    _length(errors, "phone", phone, PHONE_MAX)
+    _length(errors, "municipality", data.municipality.strip(), MUNICIPALITY_MAX)
+    _length(errors, "availability_note", data.availability_note.strip(), NOTE_MAX)
+    unknown = [region for region in data.regions if region not in REGIONS]
+    if unknown:
+        errors["regions"] = gettext("“%(region)s” is not a region of Finland in the list.") % {
+            "region": unknown[0]
+        }
+    elif len(set(data.regions)) != len(data.regions):
+        errors["regions"] = gettext("Each region can be chosen once.")
+    if data.client_type not in CLIENT_TYPE_LABELS:
+        errors["client_type"] = gettext("Choose long-term or short-term client.")
+    if data.client_since is None:
+        errors["client_since"] = gettext("Enter the date the person became a client.")
+    if data.stage not in STAGES:
+        errors["stage"] = gettext("Choose a stage of the pathway.")
+    _check_languages(data.languages, errors)
+    counsellor_id = await _check_counsellor(
+        session,
+        viewer=viewer,
+        wanted=data.counsellor_id,
+        current=current_counsellor_id,
+        is_new=is_new,
+        errors=errors,
+    )
+    if errors:
+        raise CandidateInvalid(errors)
+    return counsellor_id
+
+
+def _check_languages(languages: Sequence[LanguageInput], errors: dict[str, str]) -> None:
+    seen: set[str] = set()
+    for index, row in enumerate(languages):
+        key = f"languages.{index}"
+        if not LANGUAGE_CODE.match(row.language):
+            errors[f"{key}.language"] = gettext(
+                "Enter a language code of two or three letters, such as fi, sv or en."
+            )
+        elif row.language in seen:
+            errors[f"{key}.language"] = gettext("This language is already listed.")
+        seen.add(row.language)
+        if row.level not in CEFR_LEVELS:
+            errors[f"{key}.level"] = gettext("Choose a CEFR level: A1, A2, B1, B2, C1 or C2.")
+        if row.assessment not in ASSESSMENT_LABELS:
+            errors[f"{key}.assessment"] = gettext("Choose self-assessed or tested.")
+
+
+async def _check_counsellor(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    wanted: int | None,
+    current: int | None,
+    is_new: bool,
+    errors: dict[str, str],
+) -> int | None:
+    """The coordinator assigns any counsellor; a counsellor keeps (or takes) the candidate."""
+    if viewer.role != COORDINATOR:
+        keep = viewer.user_id if is_new else current
+        if wanted is not None and wanted != keep:
+            errors["counsellor"] = gettext("Only the coordinator can assign another counsellor.")
+        return keep
+    if wanted is None:
+        return None
+    if wanted not in {choice.id for choice in await list_counsellors(session)}:
+        errors["counsellor"] = gettext("Choose one of the counsellors in the list.")
+    return wanted
+
+
+# --- Writes --------------------------------------------------------------------------
+
+
+def _apply(candidate: Candidate, data: CandidateInput, counsellor_id: int | None) -> None:
+    candidate.name = data.name.strip()
+    candidate.email = data.email.strip()
+    candidate.phone = data.phone.strip()
+    candidate.municipality = data.municipality.strip()
+    # In the list's order, so that the record reads the same however it was entered.
+    candidate.regions = [region for region in REGIONS if region in set(data.regions)]
+    candidate.available_from = data.available_from
+    candidate.availability_note = data.availability_note.strip()
+    candidate.client_type = data.client_type
+    assert data.client_since is not None  # checked
+    candidate.client_since = data.client_since
+    candidate.counsellor_id = counsellor_id
+    candidate.stage = data.stage
+    # Update rows in place by language: deleting and re-adding one language in one flush
+    # would break the unique constraint.
+    existing = {row.language: row for row in candidate.languages}
+    rows: list[CandidateLanguage] = []
+    for language in data.languages:
+        row = existing.get(language.language) or CandidateLanguage(language=language.language)
+        row.level = language.level
+        row.assessment = language.assessment
+        rows.append(row)
+    candidate.languages[:] = rows
+
+
+async def create_candidate(
+    session: AsyncSession, *, viewer: Viewer, data: CandidateInput
+) -> Candidate:
+    """A new candidate in the viewer's caseload (or the coordinator's chosen counsellor's)."""
+    counsellor_id = await check_candidate(session, viewer=viewer, data=data, is_new=True)
+    candidate = Candidate(languages=[], claims=[])
+    _apply(candidate, data, counsellor_id)
+    session.add(candidate)
+    await session.flush()
+    return candidate
+
+
+async def update_candidate(
+    session: AsyncSession, *, viewer: Viewer, candidate: Candidate, data: CandidateInput
+) -> Candidate:
+    """Replace the record's details and languages (``candidate`` from :func:`get_candidate`)."""
+    counsellor_id = await check_candidate(
+        session,
+        viewer=viewer,
+        data=data,
+        current_counsellor_id=candidate.counsellor_id,
+        is_new=False,
+    )
+    _apply(candidate, data, counsellor_id)
+    await session.flush()
+    return candidate
+
+
+async def change_stage(session: AsyncSession, *, candidate: Candidate, stage: str) -> Candidate:
+    """Move the candidate to ``stage`` (forward or back: a counsellor corrects mistakes)."""
+    if stage not in STAGES:
+        raise CandidateInvalid({"stage": gettext("Choose a stage of the pathway.")})
+    candidate.stage = stage
+    await session.flush()
+    return candidate
+
+
+async def add_guidance_note(
+    session: AsyncSession,
+    *,
+    candidate: Candidate,
+    author_id: int,
+    noted_on: datetime.date | None,
+    text: str,
+) -> GuidanceNote:
+    """A dated guidance note; raises :class:`CandidateInvalid` (keys ``noted_on``, ``text``)."""
+    errors: dict[str, str] = {}
+    if noted_on is None:
+        errors["noted_on"] = gettext("Enter the date of the meeting or call.")
+    if not text.strip():
+        errors["text"] = gettext("Write the note.")
+    _length(errors, "text", text.strip(), NOTE_MAX)
+    if errors:
+        raise CandidateInvalid(errors)
+    assert noted_on is not None
+    note = GuidanceNote(
+        candidate_id=candidate.id, author_id=author_id, noted_on=noted_on, text=text.strip()
+    )
+    session.add(note)
+    await session.flush()
+    return note
+
+
+def input_from(candidate: Candidate) -> CandidateInput:
+    """The input that would recreate ``candidate`` (loaded by :func:`get_candidate`)."""
+    return CandidateInput(
+        name=candidate.name,
+        email=candidate.email,
+        phone=candidate.phone,
+        municipality=candidate.municipality,
+        regions=list(candidate.regions),
+        available_from=candidate.available_from,
+        availability_note=candidate.availability_note,
+        client_type=candidate.client_type,
+        client_since=candidate.client_since,
+        counsellor_id=candidate.counsellor_id,
+        stage=candidate.stage,
+        languages=[
+            LanguageInput(language=row.language, level=row.level, assessment=row.assessment)
+            for row in candidate.languages
+        ],
+    )
+
+
+# --- Reads ---------------------------------------------------------------------------
+
+
+async def get_candidate(
+    session: AsyncSession, *, candidate_id: int, viewer: Viewer, reload: bool = False
+) -> Candidate | None:
+    """The candidate with its languages, or None when it does not exist for ``viewer``."""
+    candidate = await get_visible_candidate(
+        session,
+        candidate_id=candidate_id,
+        viewer=viewer,
+        options=(selectinload(Candidate.languages),),
+    )
+    if candidate is not None and reload:
+        # After a write in the same session: server-set columns and new language rows.
+        await session.refresh(candidate)
+        await session.refresh(candidate, attribute_names=["languages"])
+    return candidate
+
+
+@dataclass(frozen=True)
+class CaseloadFilters:
+    search: str = ""
+    stage: str | None = None
+    client_type: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    candidate: Candidate
+    counsellor_name: str | None
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """The candidates a viewer may see, filtered, with counts per stage (search and client
+    type applied, the stage filter not, so the counts show the whole pathway)."""
+
+    rows: list[CaseloadRow]
+    stage_counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.stage_counts.values())
+
+
+async def list_caseload(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    filters: CaseloadFilters | None = None,
+    with_languages: bool = False,
+) -> Caseload:
+    """Candidates ``viewer`` may see, by name, in two queries (three with languages)."""
+    filters = filters or CaseloadFilters()
+    conditions = [visible_to(viewer)]
+    search = filters.search.strip().lower()
+    if search:
+        conditions.append(func.lower(Candidate.name).contains(search, autoescape=True))
+    if filters.client_type:
+        conditions.append(Candidate.client_type == filters.client_type)
+    counts_statement = (
+        select(Candidate.stage, func.count(Candidate.id))
+        .where(*conditions)
+        .group_by(Candidate.stage)
+    )
+    counts = {stage: 0 for stage in STAGES}
+    for stage, count in (await session.execute(counts_statement)).all():
+        counts[str(stage)] = int(count)
+    if filters.stage:
+        conditions.append(Candidate.stage == filters.stage)
+    statement = (
+        select(Candidate, user_account.c.name)
+        .outerjoin(user_account, user_account.c.id == Candidate.counsellor_id)
+        .where(*conditions)
+        .order_by(Candidate.name, Candidate.id)
+    )
+    if with_languages:
+        statement = statement.options(selectinload(Candidate.languages))
+    rows = (await session.execute(statement)).all()
+    return Caseload(
+        rows=[CaseloadRow(candidate=row[0], counsellor_name=row[1]) for row in rows],
+        stage_counts=counts,
+    )
+
+
+@dataclass(frozen=True)
+class CounsellorChoice:
+    id: int
+    name: str
+    email: str
+
+
+async def list_counsellors(session: AsyncSession) -> list[CounsellorChoice]:
+    """Active counsellors, for the coordinator's counsellor field."""
+    rows = await session.execute(
+        select(user_account.c.id, user_account.c.name, user_account.c.email)
+        .where(user_account.c.role == COUNSELLOR, user_account.c.is_active.is_(True))
+        .order_by(user_account.c.name, user_account.c.id)
+    )
+    return [CounsellorChoice(id=row[0], name=row[1], email=row[2]) for row in rows.all()]
+
+
+async def user_names(session: AsyncSession, *, user_ids: set[int]) -> dict[int, str]:
+    """Names of the given users (counsellors, note authors, who recorded consent)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(user_account.c.id, user_account.c.name).where(user_account.c.id.in_(user_ids))
+    )
+    return {int(row[0]): str(row[1]) for row in rows.all()}
+
+
+@dataclass(frozen=True)
+class NoteRow:
+    note: GuidanceNote
+    author_name: str | None
+
+
+async def list_guidance_notes(session: AsyncSession, *, candidate_id: int) -> list[NoteRow]:
+    """The candidate's guidance notes, newest first, with their authors' names."""
+    rows = await session.execute(
+        select(GuidanceNote, user_account.c.name)
+        .outerjoin(user_account, user_account.c.id == GuidanceNote.author_id)
+        .where(GuidanceNote.candidate_id == candidate_id)
+        .order_by(GuidanceNote.noted_on.desc(), GuidanceNote.id.desc())
+    )
+    return [NoteRow(note=row[0], author_name=row[1]) for row in rows.all()]
