@@ -1,0 +1,353 @@
+"""Evidence uploads: checked by content, cleaned, stored under random names outside the web root.
+
+What comes in is judged by its bytes, never by its name or the browser's content type:
+
+- **PDF**: starts with ``%PDF-`` and has ``%%EOF`` near the end; a PDF that carries active
+  content (see :func:`check_pdf`) is refused.
+- **JPEG and PNG**: the magic bytes say which, and Pillow must open and verify the image. The
+  image is then re-encoded from its pixels alone, so EXIF (GPS position, camera serial
+  numbers), XMP, comments and text chunks are gone. The orientation the camera recorded in
+  EXIF is applied to the pixels first (:func:`PIL.ImageOps.exif_transpose`) so that a photo
+  does not turn on its side when its metadata is dropped.
+
+Everything else (SVG with or without script, HTML, executables, archives, empty files) is
+refused with a message for the person, and nothing is written.
+
+Storage and the transaction (:class:`EvidenceStore`). A file and its database row must live
+and die together, but the request's session commits only after the handler returns. So:
+
+1. the cleaned bytes are written to a temporary name (``.<random>.part``) in the upload
+   folder;
+2. the :class:`~candidates.models.EvidenceItem` row is added and flushed; if the flush fails,
+   the temporary file is removed and the error goes on;
+3. the temporary file is renamed to its final random name (an atomic rename in one folder)
+   and remembered in ``session.info`` as written in this transaction;
+4. when the transaction commits, the file is kept; when it ends in any other way (rollback,
+   an error status at the edge, a session closed without commit), a session event removes
+   the file again.
+
+Deleting works the other way round: the row is deleted and the file is removed only after the
+commit, so a failed commit leaves both. The one gap is a process dying between step 3 and the
+commit: that leaves a file no row names. It is never served (files are served only through
+their row) and can be swept by comparing the folder with ``evidence_item.stored_name``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import re
+import secrets
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from portal.i18n import gettext
+
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
+STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|jpg|png)$")
+
+# Bigger images than this are refused before decoding (a small PNG can decode to gigabytes).
+MAX_PIXELS = 50_000_000
+# How far from the end ``%%EOF`` may be (the specification allows trailing bytes).
+PDF_EOF_WINDOW = 1024
+# Inflating compressed PDF streams to look for active content stops at this many bytes.
+PDF_INFLATE_BUDGET = 64 * 1024 * 1024
+PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch)(?![A-Za-z0-9])")
+PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+PDF_STREAM = re.compile(rb"stream\r?\n")
+
+_WRITTEN = "isok_evidence_written"  # session.info: files to remove unless the commit happens
+_TO_DELETE = "isok_evidence_deleted"  # session.info: files to remove once the commit happened
+
+
+class UploadRejected(Exception):
+    """The upload is not acceptable; ``message`` says why, in the person's language."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed the checks: the bytes to store (cleaned) and what they are."""
+
+    content: bytes
+    content_type: str
+    original_name: str
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.content_type]
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+# --- Reading and checking --------------------------------------------------------------
+
+
+async def read_limited(upload: Any, *, max_bytes: int) -> bytes:
+    """Read at most ``max_bytes + 1`` bytes of an uploaded file; refuse it if it is bigger.
+
+    ``upload`` is a Litestar ``UploadFile``. Reading one byte more than allowed tells an
+    oversized file apart without reading the rest of it.
+    """
+    content: bytes = await upload.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise UploadRejected(
+            gettext("The file is too big. The largest file you can upload is %(size)s.")
+            % {"size": megabytes(max_bytes)}
+        )
+    return content
+
+
+def megabytes(size: int) -> str:
+    """A size for people: ``10 MB``."""
+    return f"{size / (1024 * 1024):g} MB"
+
+
+def check_upload(content: bytes, *, original_name: str) -> CheckedUpload:
+    """Decide what ``content`` is by its bytes, and clean it for storage.
+
+    Raises :class:`UploadRejected` for anything but a sound PDF, JPEG or PNG.
+    """
+    name = _clean_name(original_name)
+    if not content:
+        raise UploadRejected(gettext("The file is empty."))
+    if content.startswith(b"%PDF-"):
+        check_pdf(content)
+        return CheckedUpload(content=content, content_type=PDF, original_name=name)
+    if content.startswith(b"\xff\xd8\xff"):
+        return CheckedUpload(
+            content=clean_image(content, expected="JPEG"), content_type=JPEG, original_name=name
+        )
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return CheckedUpload(
+            content=clean_image(content, expected="PNG"), content_type=PNG, original_name=name
+        )
+    raise UploadRejected(
+        gettext(
+            "This file is not a PDF, JPEG or PNG file. Only those can be uploaded; the "
+            "content of the file was checked, not its name."
+        )
+    )
+
+
+def _clean_name(name: str) -> str:
+    """The original file name for display only: no folders, no control characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable())
+    return base.strip()[:255]
+
+
+def check_pdf(content: bytes) -> None:
+    """Refuse a PDF that is broken or carries active content.
+
+    A PDF must start with ``%PDF-`` and end (within the last kilobyte) with ``%%EOF``.
+
+    Evidence files are documents to read: a certificate, a reference letter, a photo of a
+    work sample. A PDF with a ``/JavaScript`` or ``/JS`` action runs code in the reader that
+    opens it, and a ``/Launch`` action starts another program; none of that belongs in a
+    portfolio, and a counsellor or teacher opening the file should not be put at risk. Such
+    a file is refused as an active (possibly disguised) document, not cleaned: cleaning a
+    PDF safely would need a full parser, and the person can easily "print to PDF" instead.
+
+    The names are looked for after undoing ``#xx`` escapes in PDF names (``/J#61vaScript``
+    is ``/JavaScript``), both in the file as it is and inside its compressed
+    (FlateDecode) streams, where object streams can hide dictionaries. Inflating stops at
+    :data:`PDF_INFLATE_BUDGET` bytes in all, so a compression bomb cannot exhaust memory.
+    """
+    if not content.startswith(b"%PDF-"):
+        raise UploadRejected(gettext("This PDF file is damaged: it does not start as a PDF."))
+    if b"%%EOF" not in content[-PDF_EOF_WINDOW:]:
+        raise UploadRejected(
+            gettext("This PDF file is damaged or incomplete: it does not end as a PDF.")
+        )
+    if _has_active_content(content):
+        raise UploadRejected(
+            gettext(
+                "This PDF contains scripts or actions that start programs, so it cannot be "
+                "accepted. Save or print it again as a plain PDF and upload that."
+            )
+        )
+
+
+def _has_active_content(content: bytes) -> bool:
+    def active(data: bytes) -> bool:
+        unescaped = PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
+        return PDF_ACTIVE.search(unescaped) is not None
+
+    if active(content):
+        return True
+    budget = PDF_INFLATE_BUDGET
+    view = memoryview(content)
+    for match in PDF_STREAM.finditer(content):
+        if budget <= 0:
+            break
+        end = content.find(b"endstream", match.end())
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(view[match.end() : end if end >= 0 else None], budget)
+        except zlib.error:
+            continue  # not a Flate stream (or a damaged one): nothing readable to look into
+        budget -= len(inflated)
+        if active(inflated):
+            return True
+    return False
+
+
+def clean_image(content: bytes, *, expected: str) -> bytes:
+    """Verify an image with Pillow and re-encode its pixels without any metadata.
+
+    ``expected`` is the format the magic bytes announced ("JPEG" or "PNG"); Pillow must agree.
+    """
+    not_an_image = UploadRejected(
+        gettext("This image file is damaged or is not really a JPEG or PNG image.")
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as probe:
+                if probe.format != expected:
+                    raise not_an_image
+                width, height = probe.size
+                if width * height > MAX_PIXELS:
+                    raise UploadRejected(
+                        gettext("The image is too large (over %(pixels)d million pixels).")
+                        % {"pixels": MAX_PIXELS // 1_000_000}
+                    )
+                probe.verify()
+            # verify() leaves the image unusable: open it again to decode the pixels.
+            with Image.open(io.BytesIO(content)) as image:
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+                return _encode(upright, expected)
+    except UploadRejected:
+        raise
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+    ) as error:
+        raise not_an_image from error
+
+
+def _encode(image: Image.Image, image_format: str) -> bytes:
+    """Only the pixels (and PNG transparency) go out: EXIF, XMP, ICC, comments stay behind."""
+    transparency = image.info.get("transparency") if image_format == "PNG" else None
+    clean = image.copy()
+    clean.info = {}
+    out = io.BytesIO()
+    if image_format == "JPEG":
+        if clean.mode not in ("RGB", "L", "CMYK"):
+            clean = clean.convert("RGB")
+        clean.save(out, format="JPEG", quality=90)
+    else:
+        options: dict[str, Any] = {}
+        if transparency is not None:
+            options["transparency"] = transparency
+        clean.save(out, format="PNG", **options)
+    return out.getvalue()
+
+
+# --- Storing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingFile:
+    """Cleaned bytes written under a temporary name, waiting for their database row."""
+
+    temporary: Path
+    final: Path
+
+    @property
+    def stored_name(self) -> str:
+        return self.final.name
+
+
+class EvidenceStore:
+    """The upload folder: random names, private permissions, tied to the transaction."""
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+
+    def _ensure_directory(self) -> None:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+    def path_of(self, stored_name: str) -> Path | None:
+        """The file's path, if ``stored_name`` is one of ours (no folders, no dots)."""
+        if not STORED_NAME.match(stored_name):
+            return None
+        return self.directory / stored_name
+
+    def write_temporary(self, upload: CheckedUpload) -> PendingFile:
+        """Write the bytes under a temporary name (step 1 of the module docstring)."""
+        self._ensure_directory()
+        token = secrets.token_hex(16)
+        final = self.directory / f"{token}{upload.extension}"
+        temporary = self.directory / f".{token}.part"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(upload.content)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        return PendingFile(temporary=temporary, final=final)
+
+    def discard(self, pending: PendingFile) -> None:
+        pending.temporary.unlink(missing_ok=True)
+        pending.final.unlink(missing_ok=True)
+
+    def keep_if_committed(self, session: Session, pending: PendingFile) -> None:
+        """Give the file its final name; remove it again unless ``session`` commits."""
+        os.replace(pending.temporary, pending.final)
+        session.info.setdefault(_WRITTEN, []).append(pending.final)
+
+    def delete_after_commit(self, session: Session, stored_name: str | None) -> None:
+        """Remove the stored file once the deletion of its row has been committed."""
+        path = self.path_of(stored_name) if stored_name else None
+        if path is not None:
+            session.info.setdefault(_TO_DELETE, []).append(path)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+    for path in session.info.pop(_TO_DELETE, []):
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:
+        return  # a nested transaction or savepoint: the outer one decides
+    session.info.pop(_TO_DELETE, None)
+    for path in session.info.pop(_WRITTEN, []):
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
