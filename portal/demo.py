@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from candidates.demo import seed_demo_candidates
 from competences.importers import read_json_framework
 from competences.models import Framework
 from competences.services import import_framework
@@ -244,6 +245,7 @@ class SeedReport:
     frameworks: int = 0
     readiness_profiles: int = 0
     positions: int = 0
+    candidates: int = 0
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
@@ -315,5 +317,6 @@ async def seed(session: AsyncSession) -> SeedReport:
     await session.flush()
     report.readiness_profiles = await seed_demo_readiness(session)
     report.positions = await seed_demo_positions(session)
+    report.candidates = await seed_demo_candidates(session)
     await session.flush()
     return report

@@ -139,8 +139,90 @@ ROUTE_POLICY: dict[str, Access] = {
     ),
     "PATCH /api/positions/{position_id}": allow(Role.EMPLOYER, object_check=True),
     # --- candidates: records, caseload, consent, guidance notes, API (issue 4, records helper)
+    # Staff read the candidates they may see (counsellors their caseload, teachers those they
+    # interview, the coordinator all; the handlers answer 404 for the rest); counsellors and
+    # the coordinator keep the records. Employers and tutors see no candidate in this issue.
+    "GET /candidates": allow(Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True),
+    "GET /candidates/new": allow(Role.COORDINATOR, Role.COUNSELLOR),
+    "POST /candidates": allow(Role.COORDINATOR, Role.COUNSELLOR),
+    "GET /candidates/{candidate_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "GET /candidates/{candidate_id}/edit": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/edit": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/notes": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/stage": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/consent": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "GET /api/candidates": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "POST /api/candidates": allow(Role.COORDINATOR, Role.COUNSELLOR),
+    "GET /api/candidates/{candidate_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "PATCH /api/candidates/{candidate_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
     # --- candidates: portfolio, claims, evidence uploads (issue 4, portfolio helper)
+    # Whoever may see the candidate reads the portfolio and downloads its files (teachers
+    # too); counsellors and the coordinator change it. Out-of-reach candidates answer 404.
+    "GET /candidates/{candidate_id}/portfolio": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/claims": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "GET /candidates/{candidate_id}/claims/{claim_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/claims/{claim_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/claims/{claim_id}/delete": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/evidence": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "GET /candidates/{candidate_id}/evidence/{evidence_id}/file": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/evidence/{evidence_id}/delete": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
     # --- candidates: teacher interviews (issue 4, interviews helper)
+    # Staff see the interviews of the candidates they see (a teacher: their own); another
+    # teacher's interview or a candidate outside the caseload answers 404. Counsellors and
+    # the coordinator book; only the interview's teacher and the coordinator record.
+    "GET /interviews": STAFF,
+    "GET /interviews/{interview_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "POST /interviews/{interview_id}/record": allow(
+        Role.COORDINATOR, Role.TEACHER, object_check=True
+    ),
+    "POST /interviews/{interview_id}/schedule": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "POST /interviews/{interview_id}/cancel": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "GET /candidates/{candidate_id}/interviews/new": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/interviews": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
 }
 
 
