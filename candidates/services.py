@@ -80,6 +80,14 @@ LANGUAGES: tuple[tuple[str, str], ...] = (
     ("de", N_("German")),
     ("fr", N_("French")),
     ("es", N_("Spanish")),
+    ("prs", N_("Dari")),
+    ("ps", N_("Pashto")),
+    ("am", N_("Amharic")),
+    ("th", N_("Thai")),
+    ("vi", N_("Vietnamese")),
+    ("ln", N_("Lingala")),
+    ("sw", N_("Swahili")),
+    ("tl", N_("Tagalog")),
 )
 
 STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
