@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from candidates.interviews import PROGRAMME_TIMEZONE
 from candidates.models import (
     AcquiredHow,
     Claim,
@@ -407,7 +408,11 @@ async def portfolio_overview(session: AsyncSession, *, candidate_id: int) -> Por
             _Verified(
                 level=level,
                 not_demonstrated=bool(not_demonstrated),
-                on=completed_at.date() if completed_at is not None else None,
+                on=(
+                    completed_at.astimezone(PROGRAMME_TIMEZONE).date()
+                    if completed_at is not None
+                    else None
+                ),
                 code=code,
                 labels=dict(labels or {}),
             ),

@@ -79,6 +79,7 @@ def live_server() -> Iterator[str]:
         {
             "ISOK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/e2e.sqlite3",
             "ISOK_SECRET_KEY": TEST_SECRET_KEY,
+            "ISOK_UPLOAD_DIR": str(tmp / "uploads"),  # never into the project's var/
             "ISOK_ENV": "development",  # cookies without Secure over plain http
             "PYTHONUNBUFFERED": "1",
         }
