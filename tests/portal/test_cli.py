@@ -176,8 +176,8 @@ def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> No
     counts = [count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)]
     second = run(isok, "demo", "seed")
     assert (
-        "0 organisations, 0 users, 0 frameworks, 0 readiness profiles, 0 positions added"
-        in second.output
+        "0 organisations, 0 users, 0 frameworks, 0 readiness profiles, 0 positions,"
+        " 0 candidates added" in second.output
     )
     assert [
         count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)

@@ -1,0 +1,469 @@
+"""Evidence uploads: checked by content, cleaned of metadata, stored privately, served to few.
+
+The first part needs no database (the checks on bytes); the second goes through the pages.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import io
+import stat
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from PIL import Image
+from sqlalchemy import select
+
+from candidates.models import Candidate, Claim, EvidenceItem, Interview
+from candidates.portfolio import EvidenceInput, add_evidence
+from candidates.uploads import (
+    JPEG,
+    PDF,
+    PNG,
+    EvidenceStore,
+    UploadRejected,
+    check_upload,
+    read_limited,
+)
+from portal.accounts.models import User
+from portal.accounts.passwords import hash_password
+from portal.settings import Settings
+from tests.candidates.conftest import Database
+from tests.conftest import DEMO_PASSWORD, DEMO_USERS, csrf_token, sign_in
+
+COUNSELLOR2 = "counsellor2@uploads.test"
+
+
+# --- Files to upload ---------------------------------------------------------------------
+
+
+def minimal_pdf(extra: bytes = b"") -> bytes:
+    """A small valid PDF with one empty page (``extra`` goes into the catalogue)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R " + extra + b">>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def jpeg_with_gps() -> bytes:
+    """A 40×20 JPEG whose EXIF holds a GPS position and "rotate 90°" (orientation 6)."""
+    image = Image.new("RGB", (40, 20), "red")
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x8825] = {1: "N", 2: (62.0, 53.0, 0.0), 3: "E", 4: (27.0, 41.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (8, 8), (0, 128, 0, 128)).save(out, format="PNG")
+    return out.getvalue()
+
+
+ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 200
+MZ = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg">'
+    b"<script>alert(document.cookie)</script></svg>"
+)
+HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
+
+
+# --- Checks on bytes (no database) --------------------------------------------------------
+
+
+def test_a_real_pdf_is_accepted_as_it_is() -> None:
+    content = minimal_pdf()
+    checked = check_upload(content, original_name="C:\\Users\\me\\todistus.pdf")
+    assert checked.content_type == PDF
+    assert checked.content == content
+    assert checked.original_name == "todistus.pdf"
+    assert checked.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_jpeg_metadata_is_stripped_and_orientation_kept() -> None:
+    checked = check_upload(jpeg_with_gps(), original_name="photo.png")  # the name does not count
+    assert checked.content_type == JPEG
+    assert checked.extension == ".jpg"
+    with Image.open(io.BytesIO(checked.content)) as image:
+        assert image.size == (20, 40)  # turned upright before EXIF was dropped
+        assert not image.getexif()
+        assert "exif" not in image.info
+    assert b"Exif" not in checked.content
+
+
+def test_png_is_accepted_and_re_encoded() -> None:
+    checked = check_upload(png(), original_name="work.pdf")
+    assert checked.content_type == PNG
+    with Image.open(io.BytesIO(checked.content)) as image:
+        assert image.format == "PNG"
+        assert image.size == (8, 8)
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [
+        (ELF, "cv.pdf"),
+        (MZ, "cv.pdf"),
+        (SVG, "drawing.svg"),
+        (SVG, "drawing.png"),
+        (HTML, "page.png"),
+        (b"just some text", "notes.png"),
+        (b"\xff\xd8\xff\xe0 not really a jpeg", "photo.jpg"),
+        (b"\x89PNG\r\n\x1a\n broken", "photo.png"),
+        (b"", "empty.pdf"),
+        (minimal_pdf()[:-20], "truncated.pdf"),
+        (minimal_pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "), "form.pdf"),
+        (minimal_pdf(b"/OpenAction << /S /Launch /F (calc.exe) >> "), "form.pdf"),
+        (minimal_pdf(b"/OpenAction << /S /J#61vaScript /J#53 (x) >> "), "hidden.pdf"),
+    ],
+)
+def test_disguised_or_active_files_are_refused(content: bytes, name: str) -> None:
+    with pytest.raises(UploadRejected) as refused:
+        check_upload(content, original_name=name)
+    assert refused.value.message
+
+
+def test_javascript_hidden_in_a_compressed_stream_is_found() -> None:
+    hidden = zlib.compress(b"<< /Type /Action /S /JavaScript /JS (app.alert(1)) >>")
+    content = minimal_pdf().replace(
+        b"xref\n",
+        b"4 0 obj\n<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(hidden)
+        + hidden
+        + b"\nendstream\nendobj\nxref\n",
+        1,
+    )
+    with pytest.raises(UploadRejected):
+        check_upload(content, original_name="innocent.pdf")
+
+
+class FakeUpload:
+    """Counts how much of the file was read."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.asked = 0
+
+    async def read(self, size: int = -1) -> bytes:
+        self.asked = size
+        return b"%" * min(size, self.size)
+
+
+async def test_an_oversized_file_is_refused_after_reading_one_byte_too_many() -> None:
+    upload = FakeUpload(size=100 * 1024 * 1024)
+    with pytest.raises(UploadRejected) as refused:
+        await read_limited(upload, max_bytes=1000)
+    assert upload.asked == 1001
+    assert "too big" in refused.value.message
+    assert await read_limited(FakeUpload(size=1000), max_bytes=1000) == b"%" * 1000
+
+
+# --- Through the pages ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class World:
+    candidate_id: int
+    claim_id: int
+    uploads: Path
+
+
+@pytest.fixture
+async def world(db: Database, settings: Settings) -> World:
+    """A candidate of counsellor@demo.test with one claim and an interview with
+    teacher@demo.test; a second counsellor who has nothing to do with it."""
+    counsellor_id = await db.user_id(DEMO_USERS["counsellor"])
+    teacher_id = await db.user_id(DEMO_USERS["teacher"])
+    async with db.session() as session, session.begin():
+        candidate = Candidate(
+            name="Amina Test", client_since=datetime.date(2026, 1, 15), counsellor_id=counsellor_id
+        )
+        session.add(candidate)
+        await session.flush()
+        claim = Claim(candidate_id=candidate.id, free_text="welding", self_level=3)
+        session.add_all(
+            [
+                claim,
+                Interview(
+                    candidate_id=candidate.id,
+                    teacher_id=teacher_id,
+                    scheduled_at=datetime.datetime(2026, 5, 4, 9, tzinfo=datetime.UTC),
+                ),
+                User(
+                    email=COUNSELLOR2,
+                    name="Toinen Ohjaaja",
+                    role="counsellor",
+                    password_hash=hash_password(DEMO_PASSWORD),
+                ),
+            ]
+        )
+        await session.flush()
+        return World(
+            candidate_id=candidate.id, claim_id=claim.id, uploads=settings.uploads.directory
+        )
+
+
+async def upload(
+    client: AsyncTestClient,
+    world: World,
+    content: bytes,
+    name: str,
+    browser_type: str = "application/pdf",
+    **fields: str,
+) -> Any:
+    token = await csrf_token(client)
+    return await client.post(
+        f"/candidates/{world.candidate_id}/evidence",
+        data={"_csrf_token": token, "title": "", "description": "", "claim": "", **fields},
+        files={"file": (name, content, browser_type)},
+        follow_redirects=False,
+    )
+
+
+def stored_files(world: World) -> list[Path]:
+    return sorted(world.uploads.iterdir()) if world.uploads.exists() else []
+
+
+async def evidence_rows(db: Database, world: World) -> list[EvidenceItem]:
+    async with db.session() as session:
+        statement = select(EvidenceItem).where(EvidenceItem.candidate_id == world.candidate_id)
+        return list((await session.scalars(statement.order_by(EvidenceItem.id))).all())
+
+
+async def test_pdf_upload_is_stored_privately_and_downloaded_by_those_who_see_the_candidate(
+    client: AsyncTestClient, db: Database, world: World
+) -> None:
+    content = minimal_pdf()
+    await sign_in(client, DEMO_USERS["counsellor"])
+    page = await client.get(f"/candidates/{world.candidate_id}/portfolio")
+    assert 'enctype="multipart/form-data"' in page.text
+
+    response = await upload(
+        client, world, content, "../../Todistus työ.pdf", claim=str(world.claim_id)
+    )
+
+    assert response.status_code == 303, response.text
+    [item] = await evidence_rows(db, world)
+    assert (item.content_type, item.size_bytes, item.claim_id) == (
+        PDF,
+        len(content),
+        world.claim_id,
+    )
+    assert item.sha256 == hashlib.sha256(content).hexdigest()
+    assert item.original_name == "Todistus työ.pdf"
+    assert item.title == "Todistus työ.pdf"
+    assert item.stored_name is not None
+    assert "Todistus" not in item.stored_name
+    [path] = stored_files(world)
+    assert path.name == item.stored_name
+    assert path.read_bytes() == content
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(world.uploads.stat().st_mode) == 0o700
+
+    file_url = f"/candidates/{world.candidate_id}/evidence/{item.id}/file"
+    page = await client.get(f"/candidates/{world.candidate_id}/portfolio")
+    assert file_url in page.text
+    download = await client.get(file_url)
+    assert download.status_code == 200
+    assert download.content == content
+    assert download.headers["content-type"].startswith("application/pdf")
+    assert download.headers["content-disposition"].startswith("attachment;")
+    assert download.headers["x-content-type-options"] == "nosniff"
+
+    await client.post("/logout", data={"_csrf_token": await csrf_token(client)})
+    await sign_in(client, DEMO_USERS["teacher"])  # interviews the candidate: may read
+    assert (await client.get(file_url)).status_code == 200
+    for email, status in ((COUNSELLOR2, 404), (DEMO_USERS["employer"], 403)):
+        await client.post("/logout", data={"_csrf_token": await csrf_token(client)})
+        await sign_in(client, email)
+        assert (await client.get(file_url)).status_code == status, email
+
+
+async def test_jpeg_is_stored_without_gps_and_png_is_accepted(
+    client: AsyncTestClient, db: Database, world: World
+) -> None:
+    await sign_in(client, DEMO_USERS["counsellor"])
+    first = await upload(client, world, jpeg_with_gps(), "holiday.jpg", "image/jpeg")
+    second = await upload(client, world, png(), "diagram.png", "image/png", title="Diagram")
+    assert first.status_code == 303, first.text
+    assert second.status_code == 303, second.text
+    jpeg_row, png_row = await evidence_rows(db, world)
+    assert (jpeg_row.content_type, png_row.content_type) == (JPEG, PNG)
+    assert png_row.title == "Diagram"
+    stored = world.uploads / str(jpeg_row.stored_name)
+    assert str(jpeg_row.stored_name).endswith(".jpg")
+    with Image.open(stored) as image:
+        assert not image.getexif()
+        assert image.size == (20, 40)
+    assert jpeg_row.sha256 == hashlib.sha256(stored.read_bytes()).hexdigest()
+    assert jpeg_row.size_bytes == stored.stat().st_size
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "browser_type"),
+    [
+        (ELF, "cv.pdf", "application/pdf"),
+        (MZ, "cv.pdf", "application/pdf"),
+        (SVG, "drawing.svg", "image/svg+xml"),
+        (HTML, "photo.png", "image/png"),
+        (minimal_pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "), "a.pdf", PDF),
+        (b"", "empty.pdf", "application/pdf"),
+    ],
+)
+async def test_disguised_files_are_refused_beside_the_field_and_nothing_is_saved(
+    client: AsyncTestClient,
+    db: Database,
+    world: World,
+    content: bytes,
+    name: str,
+    browser_type: str,
+) -> None:
+    await sign_in(client, DEMO_USERS["counsellor"])
+    response = await upload(
+        client, world, content, name, browser_type, description="My certificate"
+    )
+    assert response.status_code == 400
+    assert 'id="file-error"' in response.text
+    assert "My certificate" in response.text  # the input is kept
+    assert await evidence_rows(db, world) == []
+    assert stored_files(world) == []
+
+
+async def test_an_oversized_upload_is_refused_and_nothing_is_saved(
+    client: AsyncTestClient, db: Database, world: World, settings: Settings
+) -> None:
+    await sign_in(client, DEMO_USERS["counsellor"])
+    content = minimal_pdf() + b"%" * settings.uploads.max_bytes
+    response = await upload(client, world, content, "big.pdf")
+    assert response.status_code == 400
+    assert 'id="file-error"' in response.text
+    assert "too big" in response.text
+    assert await evidence_rows(db, world) == []
+    assert stored_files(world) == []
+
+
+async def test_a_description_alone_is_evidence_and_nothing_at_all_is_refused(
+    client: AsyncTestClient, db: Database, world: World
+) -> None:
+    await sign_in(client, DEMO_USERS["counsellor"])
+    token = await csrf_token(client)
+    path = f"/candidates/{world.candidate_id}/evidence"
+    empty = await client.post(
+        path, data={"_csrf_token": token, "title": "", "description": ""}, follow_redirects=False
+    )
+    assert empty.status_code == 400
+    assert 'id="description-error"' in empty.text
+    described = await client.post(
+        path,
+        data={"_csrf_token": token, "description": "Five years of MIG welding in Kharkiv."},
+        follow_redirects=False,
+    )
+    assert described.status_code == 303, described.text
+    [item] = await evidence_rows(db, world)
+    assert item.stored_name is None
+    assert item.title == "Five years of MIG welding in Kharkiv."
+
+
+async def test_deleting_evidence_removes_its_file(
+    client: AsyncTestClient, db: Database, world: World
+) -> None:
+    await sign_in(client, DEMO_USERS["counsellor"])
+    await upload(client, world, minimal_pdf(), "cv.pdf")
+    [item] = await evidence_rows(db, world)
+    assert len(stored_files(world)) == 1
+
+    await client.post("/logout", data={"_csrf_token": await csrf_token(client)})
+    await sign_in(client, DEMO_USERS["teacher"])
+    token = await csrf_token(client)
+    path = f"/candidates/{world.candidate_id}/evidence/{item.id}/delete"
+    denied = await client.post(path, data={"_csrf_token": token}, follow_redirects=False)
+    assert denied.status_code == 403
+    assert len(stored_files(world)) == 1
+
+    await client.post("/logout", data={"_csrf_token": token})
+    await sign_in(client, DEMO_USERS["counsellor"])
+    token = await csrf_token(client)
+    response = await client.post(path, data={"_csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert await evidence_rows(db, world) == []
+    assert stored_files(world) == []
+    download = await client.get(f"/candidates/{world.candidate_id}/evidence/{item.id}/file")
+    assert download.status_code == 404
+
+
+async def test_a_rolled_back_transaction_leaves_no_file(db: Database, world: World) -> None:
+    store = EvidenceStore(world.uploads)
+    checked = check_upload(minimal_pdf(), original_name="cv.pdf")
+    async with db.session() as session:
+        await session.begin()
+        item = await add_evidence(
+            session,
+            candidate_id=world.candidate_id,
+            data=EvidenceInput(title="CV"),
+            upload=checked,
+            store=store,
+        )
+        assert (world.uploads / str(item.stored_name)).exists()
+        await session.rollback()
+    assert stored_files(world) == []
+    assert await evidence_rows(db, world) == []
+
+    async with db.session() as session, session.begin():
+        item = await add_evidence(
+            session,
+            candidate_id=world.candidate_id,
+            data=EvidenceInput(title="CV"),
+            upload=checked,
+            store=store,
+        )
+    assert [path.name for path in stored_files(world)] == [item.stored_name]
+
+
+async def test_a_failed_flush_leaves_no_file(db: Database, world: World) -> None:
+    store = EvidenceStore(world.uploads)
+    checked = check_upload(minimal_pdf(), original_name="cv.pdf")
+    async with db.session() as session, session.begin():
+        session.add(EvidenceItem(candidate_id=world.candidate_id, title="x", stored_name="taken"))
+    async with db.session() as session:
+        await session.begin()
+        original = store.write_temporary
+
+        def clashing(upload: Any) -> Any:
+            pending = original(upload)
+            return type(pending)(
+                temporary=pending.temporary, final=pending.final.with_name("taken")
+            )
+
+        store.write_temporary = clashing  # type: ignore[method-assign]
+        with pytest.raises(Exception):  # noqa: B017, PT011 - the unique constraint, any driver
+            await add_evidence(
+                session,
+                candidate_id=world.candidate_id,
+                data=EvidenceInput(title="CV"),
+                upload=checked,
+                store=store,
+            )
+        await session.rollback()
+    assert stored_files(world) == []
