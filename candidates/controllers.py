@@ -333,6 +333,7 @@ class DetailForms:
     stage_error: str = ""
     consent_errors: dict[str, str] = dataclasses.field(default_factory=dict)
     consent_purpose: str = ""
+    access_error: str = ""
 
 
 async def _detail_page(
@@ -394,6 +395,18 @@ async def _detail_page(
             "organisation_options": [(str(o.id), o.name) for o in organisations],
             "portfolio": await portfolio.portfolio_overview(db_session, candidate_id=candidate.id),
             "interviews": await interviews.list_interviews(db_session, candidate_id=candidate.id),
+            "may_open": viewer.role == COORDINATOR,
+            "access": await services.list_access(db_session, candidate_id=candidate.id),
+            "counsellor_options": (
+                [
+                    (str(c.id), c.name)
+                    for c in await services.list_counsellors(db_session)
+                    if c.id != candidate.counsellor_id
+                ]
+                if viewer.role == COORDINATOR
+                else []
+            ),
+            "access_error": forms.access_error,
         },
     )
 
@@ -570,6 +583,42 @@ class CandidatePages(Controller):
             gettext("The candidate is now at the stage “%(stage)s”.")
             % {"stage": services.stage_label(wanted)},
         )
+
+    @post("/{candidate_id:int}/access", status_code=HTTP_200_OK)
+    async def change_access(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        candidate_id: FromPath[int],
+    ) -> Response[Any]:
+        """The coordinator opens a record to another counsellor, or closes it again."""
+        candidate = await _visible(db_session, request, candidate_id)
+        form = FormReader(await request.form())
+        counsellor_id = form.integer("counsellor", minimum=1)
+        closing = form.raw("action") == "close"
+        try:
+            if closing:
+                await services.close_to_counsellor(
+                    db_session, candidate=candidate, counsellor_id=counsellor_id
+                )
+            else:
+                await services.open_to_counsellor(
+                    db_session, candidate=candidate, counsellor_id=counsellor_id
+                )
+        except CandidateInvalid as invalid:
+            return await _detail_page(
+                db_session,
+                viewer=_viewer(request),
+                candidate=candidate,
+                forms=DetailForms(access_error=invalid.errors["access"]),
+                status=HTTP_400_BAD_REQUEST,
+            )
+        message = (
+            gettext("The counsellor no longer has access.")
+            if closing
+            else gettext("The counsellor can now see and keep this record.")
+        )
+        return _redirect(request, f"/candidates/{candidate.id}#access", message)
 
     @post("/{candidate_id:int}/consent", status_code=HTTP_200_OK)
     async def record_consent(

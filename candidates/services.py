@@ -30,6 +30,7 @@ from candidates.access import COORDINATOR, COUNSELLOR, Viewer, get_visible_candi
 from candidates.models import (
     CEFR_LEVELS,
     Candidate,
+    CandidateAccess,
     CandidateLanguage,
     ClientType,
     GuidanceNote,
@@ -521,3 +522,55 @@ async def list_guidance_notes(session: AsyncSession, *, candidate_id: int) -> li
         .order_by(GuidanceNote.noted_on.desc(), GuidanceNote.id.desc())
     )
     return [NoteRow(note=row[0], author_name=row[1]) for row in rows.all()]
+
+
+async def list_access(session: AsyncSession, *, candidate_id: int) -> list[CounsellorChoice]:
+    """Counsellors other than the candidate's own to whom the coordinator opened the record."""
+    rows = await session.execute(
+        select(user_account.c.id, user_account.c.name, user_account.c.email)
+        .join(CandidateAccess, CandidateAccess.user_id == user_account.c.id)
+        .where(CandidateAccess.candidate_id == candidate_id)
+        .order_by(user_account.c.name, user_account.c.id)
+    )
+    return [CounsellorChoice(id=row[0], name=row[1], email=row[2]) for row in rows.all()]
+
+
+async def open_to_counsellor(
+    session: AsyncSession, *, candidate: Candidate, counsellor_id: int | None
+) -> None:
+    """Let another counsellor see and keep this candidate's record (the coordinator's call)."""
+    counsellors = {choice.id for choice in await list_counsellors(session)}
+    if counsellor_id is None or counsellor_id not in counsellors:
+        raise CandidateInvalid({"access": gettext("Choose a counsellor.")})
+    if counsellor_id == candidate.counsellor_id:
+        raise CandidateInvalid(
+            {"access": gettext("This counsellor already has the candidate in their caseload.")}
+        )
+    already = await session.execute(
+        select(CandidateAccess.id).where(
+            CandidateAccess.candidate_id == candidate.id,
+            CandidateAccess.user_id == counsellor_id,
+        )
+    )
+    if already.first() is not None:
+        raise CandidateInvalid({"access": gettext("This counsellor already has access.")})
+    session.add(CandidateAccess(candidate_id=candidate.id, user_id=counsellor_id))
+    await session.flush()
+
+
+async def close_to_counsellor(
+    session: AsyncSession, *, candidate: Candidate, counsellor_id: int | None
+) -> None:
+    """End the access :func:`open_to_counsellor` gave."""
+    grant = (
+        await session.execute(
+            select(CandidateAccess).where(
+                CandidateAccess.candidate_id == candidate.id,
+                CandidateAccess.user_id == counsellor_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if grant is None:
+        raise CandidateInvalid({"access": gettext("This counsellor has no access to remove.")})
+    await session.delete(grant)
+    await session.flush()

@@ -173,6 +173,7 @@ ROUTE_POLICY: dict[str, Access] = {
     "PATCH /api/candidates/{candidate_id}": allow(
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True
     ),
+    "POST /candidates/{candidate_id}/access": COORDINATOR,
     # --- candidates: portfolio, claims, evidence uploads (issue 4, portfolio helper)
     # Whoever may see the candidate reads the portfolio and downloads its files (teachers
     # too); counsellors and the coordinator change it. Out-of-reach candidates answer 404.
