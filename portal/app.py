@@ -20,6 +20,7 @@ from competences.controllers import CompetenceSuggestions, FrameworkApi, Framewo
 from employers.controllers import OrganisationApi, OrganisationPages
 from employers.readiness_controllers import ReadinessPages
 from placements.controllers import PositionApi, PositionPages
+from placements.suggestion_controllers import SuggestionPages
 from portal import audit  # noqa: F401 - registers the audit listener on every session
 from portal.accounts.controllers import LoginController
 from portal.accounts.middleware import LoginSessionMiddleware
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReadinessPages,
             PositionPages,
             PositionApi,
+            SuggestionPages,
             CandidatePages,
             CandidateApi,
             PortfolioPages,

@@ -138,6 +138,7 @@ ROUTE_POLICY: dict[str, Access] = {
         Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, Role.EMPLOYER, object_check=True
     ),
     "PATCH /api/positions/{position_id}": allow(Role.EMPLOYER, object_check=True),
+    # --- placements: match suggestions (issue 6, suggestions helper)
     # --- candidates: records, caseload, consent, guidance notes, API (issue 4, records helper)
     # Staff read the candidates they may see (counsellors their caseload, teachers those they
     # interview, the coordinator all; the handlers answer 404 for the rest); counsellors and

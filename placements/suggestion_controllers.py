@@ -1,0 +1,7 @@
+"""Placeholder: being written (issue 6)."""
+
+from litestar import Controller
+
+
+class SuggestionPages(Controller):
+    pass
