@@ -139,6 +139,9 @@ ROUTE_POLICY: dict[str, Access] = {
     ),
     "PATCH /api/positions/{position_id}": allow(Role.EMPLOYER, object_check=True),
     # --- placements: match suggestions (issue 6, suggestions helper)
+    "GET /positions/{position_id}/suggestions": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
     # --- candidates: records, caseload, consent, guidance notes, API (issue 4, records helper)
     # Staff read the candidates they may see (counsellors their caseload, teachers those they
     # interview, the coordinator all; the handlers answer 404 for the rest); counsellors and

@@ -1,0 +1,445 @@
+"""Suggested candidates for a position: the matching engine's ranking, explained in plain words.
+
+The ranking is advice for a counsellor, never a decision. It covers every candidate whose
+consent allows validation and sharing with employers (read in the same query as the
+candidates, so a withdrawal applies at once) and who is not yet placed: candidates at stage
+``placement``, ``assessment`` or ``certified`` already have a training place or are past it,
+so they are left out of the engine's input.
+
+The engine sees competences, language levels and regions only: names are read afterwards, for
+the rows shown, and only a viewer who may see a candidate's record gets the name (others see
+the candidate's number). A page costs a constant number of queries, whatever the number of
+candidates: the vocabulary, the position with its requirements, the excluded stages, the
+candidates (:func:`candidates.matching_input.candidates_for_matching`), the names of the rows
+shown and, when searching, the candidates found. The engine is fitted once and ranks once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import matching
+from candidates import access
+from candidates.matching_input import candidates_for_matching
+from candidates.models import Candidate, Stage
+from candidates.services import language_name, stage_label
+from competences.models import Competence, Labels, label_in
+from placements.models import Position, PositionStatus
+from placements.services import Viewer, get_position
+from portal.i18n import current_locale, gettext
+
+# Placed or beyond: these candidates have (or had) a training place and are not suggested.
+EXCLUDED_STAGES = frozenset({Stage.PLACEMENT.value, Stage.ASSESSMENT.value, Stage.CERTIFIED.value})
+TOP_CHOICES = (10, 20, 50)
+MAX_SEARCH_HITS = 5
+
+
+# --- Result types --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompetenceLine:
+    """One competence of the position and how the candidate meets it."""
+
+    code: str | None
+    label: str
+    required: bool
+    min_level: int
+    level: int | None
+    verified_level: int | None
+    credit: float
+    words: str
+
+
+@dataclass(frozen=True)
+class FilterLine:
+    """One hard filter (language or region), passed or failed, in plain words."""
+
+    kind: str
+    passed: bool
+    words: str
+
+
+@dataclass(frozen=True)
+class ScorePartsView:
+    """The score split by source; ``required + optional + rarity == total`` in millionths."""
+
+    required: float
+    optional: float
+    rarity: float
+    total: float
+
+
+@dataclass(frozen=True)
+class PlainExplanation:
+    matched: tuple[CompetenceLine, ...]
+    partial: tuple[CompetenceLine, ...]
+    missing_required: tuple[CompetenceLine, ...]
+    missing_optional: tuple[CompetenceLine, ...]
+    filters: tuple[FilterLine, ...]
+    parts: ScorePartsView
+
+    @property
+    def failed_filters(self) -> tuple[FilterLine, ...]:
+        return tuple(line for line in self.filters if not line.passed)
+
+
+@dataclass(frozen=True)
+class SuggestionRow:
+    """A ranked candidate. ``name`` is None when the viewer may not see the record."""
+
+    rank: int
+    candidate_id: int
+    name: str | None
+    stage: str
+    score: float
+    eligible: bool
+    explanation: PlainExplanation
+
+
+@dataclass(frozen=True)
+class UnmappedLine:
+    """A competence text the vocabulary does not know; it matches only the same text."""
+
+    owner: str
+    owner_id: str
+    text: str
+    suggestions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A candidate found by the search, with their rank, or why they are not ranked."""
+
+    candidate_id: int
+    name: str
+    stage: str
+    row: SuggestionRow | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class PositionSuggestions:
+    position: Position
+    is_open: bool
+    top: int
+    include_ineligible: bool
+    rows: tuple[SuggestionRow, ...]  # eligible first, then (if asked) ineligible
+    ranked: int  # candidates the engine ranked
+    eligible: int  # of whom eligible
+    unmapped: tuple[UnmappedLine, ...]
+    search: str | None
+    hits: tuple[SearchHit, ...]
+
+
+# --- Building the engine's input -----------------------------------------------------
+
+
+async def load_matching_vocabulary(
+    session: AsyncSession,
+) -> tuple[tuple[matching.Competence, ...], dict[str, Labels]]:
+    """Every competence as the engine's vocabulary, and the labels per code (one query)."""
+    rows = (
+        await session.execute(
+            select(Competence.code, Competence.labels, Competence.alt_labels).order_by(
+                Competence.code
+            )
+        )
+    ).all()
+    vocabulary = []
+    labels: dict[str, Labels] = {}
+    for code, names, alternatives in rows:
+        label = (names or {}).get("en") or next(iter((names or {}).values()), code)
+        alt = dict.fromkeys(text for texts in (alternatives or {}).values() for text in texts)
+        vocabulary.append(matching.Competence(id=code, label=label, alt_labels=tuple(alt)))
+        labels[code] = names or {}
+    return tuple(vocabulary), labels
+
+
+def position_for_matching(position: Position) -> matching.Position:
+    """The engine's view of a position loaded with its requirements."""
+    return matching.Position(
+        id=str(position.id),
+        title=position.title,
+        required=tuple(
+            matching.Requirement(row.competence.code, row.min_level)
+            for row in position.competences
+            if row.required
+        ),
+        optional=tuple(
+            matching.Requirement(row.competence.code, row.min_level)
+            for row in position.competences
+            if not row.required
+        ),
+        languages={row.language: row.level for row in position.languages},
+        region=position.region or None,
+        places=position.places,
+    )
+
+
+async def excluded_candidates(session: AsyncSession) -> dict[int, str]:
+    """Candidates placed or beyond, by id, with their stage (one query)."""
+    rows = await session.execute(
+        select(Candidate.id, Candidate.stage).where(Candidate.stage.in_(sorted(EXCLUDED_STAGES)))
+    )
+    return {candidate_id: stage for candidate_id, stage in rows.all()}
+
+
+async def matching_input_for_position(
+    session: AsyncSession, *, position: Position, vocabulary: tuple[matching.Competence, ...]
+) -> tuple[matching.MatchingInput, dict[int, str]]:
+    """The engine's input for one position, and the candidates left out for their stage."""
+    excluded = await excluded_candidates(session)
+    candidates = tuple(
+        candidate
+        for candidate in await candidates_for_matching(session, for_employers=True)
+        if int(candidate.id) not in excluded
+    )
+    problem = matching.MatchingInput(
+        positions=(position_for_matching(position),),
+        candidates=candidates,
+        competences=vocabulary,
+    )
+    return problem, excluded
+
+
+# --- The suggestions -----------------------------------------------------------------
+
+
+async def suggestions_for_position(
+    session: AsyncSession,
+    *,
+    position_id: int,
+    viewer: Viewer,
+    top: int = 20,
+    include_ineligible: bool = False,
+    search: str | None = None,
+) -> PositionSuggestions | None:
+    """Candidates ranked for the position, explained; None when it does not exist for ``viewer``.
+
+    ``top`` eligible candidates are listed; with ``include_ineligible`` also up to ``top`` who
+    fail a hard filter, after them. ``search`` (a name or a candidate number, among the
+    candidates ``viewer`` may see) finds candidates and where they rank, even outside the top.
+    """
+    position = await get_position(session, position_id=position_id, viewer=viewer)
+    if position is None:
+        return None
+    vocabulary, labels = await load_matching_vocabulary(session)
+    problem, _excluded = await matching_input_for_position(
+        session, position=position, vocabulary=vocabulary
+    )
+    pid = str(position.id)
+    matcher = matching.CompetenceMatcher().fit(problem)
+    # One vectorised ranking of every candidate: the list and any searched rank come from it.
+    order: list[int] = []
+    eligible_flags: list[bool] = []
+    for _rows, chosen, _scores, eligible in matcher.top_indices("position", top=None, rows=[pid]):
+        order = [int(index) for index in chosen[0]]
+        eligible_flags = [bool(flag) for flag in eligible[0]]
+    ranks = {matcher.candidate_ids_[index]: rank for rank, index in enumerate(order, start=1)}
+    ids_in_order = [matcher.candidate_ids_[index] for index in order]
+    eligible_ids = [cid for cid, ok in zip(ids_in_order, eligible_flags, strict=True) if ok]
+    ineligible_ids = [cid for cid, ok in zip(ids_in_order, eligible_flags, strict=True) if not ok]
+    shown = eligible_ids[:top] + (ineligible_ids[:top] if include_ineligible else [])
+
+    candidate_viewer = access.Viewer(user_id=viewer.user_id, role=viewer.role)
+    found = await _search(session, search, candidate_viewer) if search else []
+    wanted = {int(cid) for cid in shown} | {candidate_id for candidate_id, _, _ in found}
+    people = await _people(session, wanted, candidate_viewer)
+    explainer = _Explainer(labels)
+
+    def row_for(cid: str) -> SuggestionRow:
+        match = matcher.explain(pid, cid)
+        assert match.explanation is not None
+        name, stage = people.get(int(cid), (None, ""))
+        return SuggestionRow(
+            rank=ranks[cid],
+            candidate_id=int(cid),
+            name=name,
+            stage=stage,
+            score=match.score,
+            eligible=match.eligible,
+            explanation=explainer.explain(match.explanation),
+        )
+
+    rows = tuple(row_for(cid) for cid in shown)
+    by_id = {str(row.candidate_id): row for row in rows}
+    hits = []
+    for candidate_id, name, stage in found:
+        cid = str(candidate_id)
+        if cid in ranks:
+            hits.append(SearchHit(candidate_id, name, stage, by_id.get(cid) or row_for(cid), ""))
+        else:
+            hits.append(SearchHit(candidate_id, name, stage, None, _not_ranked(stage)))
+    listed = {str(row.candidate_id) for row in rows} | {str(hit.candidate_id) for hit in hits}
+    unmapped = tuple(
+        UnmappedLine(
+            owner=ref.owner,
+            owner_id=ref.owner_id,
+            text=ref.label,
+            suggestions=tuple(s.label for s in ref.suggestions),
+        )
+        for ref in matcher.unmapped_
+        if (ref.owner == "position" and ref.owner_id == pid)
+        or (ref.owner == "candidate" and ref.owner_id in listed)
+    )
+    return PositionSuggestions(
+        position=position,
+        is_open=position.status == PositionStatus.OPEN.value,
+        top=top,
+        include_ineligible=include_ineligible,
+        rows=rows,
+        ranked=len(order),
+        eligible=len(eligible_ids),
+        unmapped=unmapped,
+        search=search,
+        hits=tuple(hits),
+    )
+
+
+def _not_ranked(stage: str) -> str:
+    if stage in EXCLUDED_STAGES:
+        return gettext("Not suggested: already placed or further on the pathway (%(stage)s).") % {
+            "stage": stage_label(stage)
+        }
+    return gettext(
+        "Not suggested: no consent in force to process their data for validation and to share"
+        " their profile with employers."
+    )
+
+
+async def _search(
+    session: AsyncSession, text: str, viewer: access.Viewer
+) -> list[tuple[int, str, str]]:
+    """Candidates ``viewer`` may see whose number is ``text`` or whose name contains it."""
+    text = text.strip()
+    if not text:
+        return []
+    condition: ColumnElement[bool] = Candidate.name.ilike(f"%{_escape_like(text)}%", escape="\\")
+    if text.isdigit():
+        condition = or_(Candidate.id == int(text), condition)
+    rows = await session.execute(
+        select(Candidate.id, Candidate.name, Candidate.stage)
+        .where(condition, access.visible_to(viewer))
+        .order_by(Candidate.name, Candidate.id)
+        .limit(MAX_SEARCH_HITS)
+    )
+    return [(int(row[0]), str(row[1]), str(row[2])) for row in rows.all()]
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def _people(
+    session: AsyncSession, ids: Collection[int], viewer: access.Viewer
+) -> dict[int, tuple[str | None, str]]:
+    """Name (None unless ``viewer`` may see the record) and stage of the rows shown."""
+    if not ids:
+        return {}
+    visible = case((access.visible_to(viewer), True), else_=False)
+    rows = await session.execute(
+        select(Candidate.id, Candidate.name, Candidate.stage, visible).where(
+            Candidate.id.in_(sorted(ids))
+        )
+    )
+    return {
+        int(candidate_id): (str(name) if may_see else None, str(stage))
+        for candidate_id, name, stage, may_see in rows.all()
+    }
+
+
+# --- Plain words ---------------------------------------------------------------------
+
+
+class _Explainer:
+    """Turns the engine's explanation into sentences in the current language."""
+
+    def __init__(self, labels: dict[str, Labels]) -> None:
+        self.labels = labels
+        self.locale = current_locale.get()
+
+    def explain(self, explanation: matching.Explanation) -> PlainExplanation:
+        parts = explanation.parts
+        return PlainExplanation(
+            matched=self._lines(explanation.matched),
+            partial=self._lines(explanation.partial),
+            missing_required=self._lines(explanation.missing_required),
+            missing_optional=self._lines(explanation.missing_optional),
+            filters=tuple(self._filter(result) for result in explanation.filters),
+            parts=ScorePartsView(
+                required=parts.required,
+                optional=parts.optional,
+                rarity=parts.rarity,
+                total=parts.total(),
+            ),
+        )
+
+    def _lines(self, results: Sequence[matching.CompetenceResult]) -> tuple[CompetenceLine, ...]:
+        return tuple(self._line(result) for result in results)
+
+    def _label(self, result: matching.CompetenceResult) -> str:
+        names = self.labels.get(result.competence_id or "")
+        return label_in(names, self.locale) if names else result.label
+
+    def _line(self, result: matching.CompetenceResult) -> CompetenceLine:
+        values = {
+            "label": self._label(result),
+            "min": result.min_level,
+            "level": result.level,
+            "verified": result.verified_level,
+            "credit": round(result.credit * 100),
+        }
+        if result.level is None:
+            words = (
+                gettext("%(label)s: level %(min)s required, not in the portfolio.")
+                if result.requirement == "required"
+                else gettext("%(label)s: level %(min)s welcome, not in the portfolio.")
+            )
+        elif result.verified_level is not None and result.verified_level >= result.level:
+            words = gettext("%(label)s: level %(level)s verified by a teacher, %(min)s asked.")
+        elif result.verified_level is None:
+            words = gettext("%(label)s: level %(level)s self-declared, %(min)s asked.")
+        else:
+            words = gettext(
+                "%(label)s: level %(level)s self-declared, %(verified)s verified by a teacher,"
+                " %(min)s asked."
+            )
+        words = words % values
+        if 0 < result.credit < 1:
+            words += " " + gettext("Counts %(credit)s%% of this competence.") % values
+        return CompetenceLine(
+            code=result.competence_id,
+            label=str(values["label"]),
+            required=result.requirement == "required",
+            min_level=result.min_level,
+            level=result.level,
+            verified_level=result.verified_level,
+            credit=result.credit,
+            words=words,
+        )
+
+    def _filter(self, result: matching.FilterResult) -> FilterLine:
+        if result.filter == "language":
+            code = result.language or ""
+            values = {
+                "language": language_name(code),
+                "required": result.required,
+                "held": result.held,
+            }
+            if result.held is None:
+                words = gettext("%(language)s %(required)s needed, does not speak it.") % values
+            else:
+                words = gettext("%(language)s %(required)s needed, has %(held)s.") % values
+        else:
+            held = result.held if isinstance(result.held, tuple) else ()
+            values = {"region": result.required, "regions": ", ".join(held)}
+            if not held:
+                words = gettext("Position in %(region)s; can work in any region.") % values
+            else:
+                words = gettext("Position in %(region)s; can work in %(regions)s.") % values
+        return FilterLine(kind=result.filter, passed=result.passed, words=words)
