@@ -31,6 +31,7 @@ from candidates.interviews import (
     ScheduleInput,
 )
 from candidates.models import Candidate, InterviewStatus
+from candidates.services import LANGUAGES
 from competences.models import label_in
 from portal.flash import flash
 from portal.forms import FormReader
@@ -39,23 +40,8 @@ from portal.i18n import N_, current_locale, gettext
 BLANK_EXTRA_ROWS = 2
 MAX_ROWS = 80
 
-# Interpreter languages offered in the form (ISO 639 codes).
-INTERPRETER_LANGUAGES = (
-    ("ar", N_("Arabic")),
-    ("so", N_("Somali")),
-    ("fa", N_("Persian")),
-    ("prs", N_("Dari")),
-    ("ku", N_("Kurdish")),
-    ("ti", N_("Tigrinya")),
-    ("ru", N_("Russian")),
-    ("uk", N_("Ukrainian")),
-    ("et", N_("Estonian")),
-    ("th", N_("Thai")),
-    ("vi", N_("Vietnamese")),
-    ("en", N_("English")),
-    ("fr", N_("French")),
-    ("sv", N_("Swedish")),
-)
+# Interpreter languages offered in the form: every working language but Finnish.
+INTERPRETER_LANGUAGES = tuple((code, name) for code, name in LANGUAGES if code != "fi")
 ACQUIRED_LABELS = {
     "work_history": N_("work history"),
     "informal": N_("informal learning"),

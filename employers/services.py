@@ -528,21 +528,18 @@ def _decide(
     organisation.decision_reason = reason
 
 
-async def approve(
+async def _begin_partnership(
     session: AsyncSession,
     *,
     organisation: Organisation,
+    required: PartnershipStatus,
+    wrong_status: str,
     decided_by: str,
     agreement_start: datetime.date | None,
-    agreement_end: datetime.date | None = None,
-    note: str = "",
+    agreement_end: datetime.date | None,
+    note: str,
 ) -> Organisation:
-    """applied → partner, with the agreement's dates (no end date: until further notice)."""
-    _require_status(
-        organisation,
-        PartnershipStatus.APPLIED,
-        gettext("Only an organisation that has applied can be approved; %(name)s is: %(status)s."),
-    )
+    _require_status(organisation, required, wrong_status)
     errors: dict[str, str] = {}
     _check_agreement(agreement_start, agreement_end, errors)
     note = _check_reason(note, errors, required=False, field="note")
@@ -555,40 +552,80 @@ async def approve(
     return organisation
 
 
-async def reject(
-    session: AsyncSession, *, organisation: Organisation, decided_by: str, reason: str
+async def _end_with_reason(
+    session: AsyncSession,
+    *,
+    organisation: Organisation,
+    required: PartnershipStatus,
+    wrong_status: str,
+    outcome: PartnershipStatus,
+    decided_by: str,
+    reason: str,
 ) -> Organisation:
-    """applied → rejected; the reason is required (the organisation sees it)."""
-    _require_status(
-        organisation,
-        PartnershipStatus.APPLIED,
-        gettext("Only an organisation that has applied can be rejected; %(name)s is: %(status)s."),
-    )
+    _require_status(organisation, required, wrong_status)
     errors: dict[str, str] = {}
     reason = _check_reason(reason, errors, required=True, field="reason")
     if errors:
         raise OrganisationError(errors)
-    _decide(organisation, PartnershipStatus.REJECTED, decided_by=decided_by, reason=reason)
+    _decide(organisation, outcome, decided_by=decided_by, reason=reason)
     await session.flush()
     return organisation
+
+
+async def approve(
+    session: AsyncSession,
+    *,
+    organisation: Organisation,
+    decided_by: str,
+    agreement_start: datetime.date | None,
+    agreement_end: datetime.date | None = None,
+    note: str = "",
+) -> Organisation:
+    """applied → partner, with the agreement's dates (no end date: until further notice)."""
+    return await _begin_partnership(
+        session,
+        organisation=organisation,
+        required=PartnershipStatus.APPLIED,
+        wrong_status=gettext(
+            "Only an organisation that has applied can be approved; %(name)s is: %(status)s."
+        ),
+        decided_by=decided_by,
+        agreement_start=agreement_start,
+        agreement_end=agreement_end,
+        note=note,
+    )
+
+
+async def reject(
+    session: AsyncSession, *, organisation: Organisation, decided_by: str, reason: str
+) -> Organisation:
+    """applied → rejected; the reason is required (the organisation sees it)."""
+    return await _end_with_reason(
+        session,
+        organisation=organisation,
+        required=PartnershipStatus.APPLIED,
+        wrong_status=gettext(
+            "Only an organisation that has applied can be rejected; %(name)s is: %(status)s."
+        ),
+        outcome=PartnershipStatus.REJECTED,
+        decided_by=decided_by,
+        reason=reason,
+    )
 
 
 async def deactivate(
     session: AsyncSession, *, organisation: Organisation, decided_by: str, reason: str
 ) -> Organisation:
     """partner → inactive, with a reason (the agreement dates are kept as a record)."""
-    _require_status(
-        organisation,
-        PartnershipStatus.PARTNER,
-        gettext("Only a partner can be marked inactive; %(name)s is: %(status)s."),
+    return await _end_with_reason(
+        session,
+        organisation=organisation,
+        required=PartnershipStatus.PARTNER,
+        wrong_status=gettext("Only a partner can be marked inactive; %(name)s is: %(status)s."),
+        outcome=PartnershipStatus.INACTIVE,
+        decided_by=decided_by,
+        reason=reason,
     )
-    errors: dict[str, str] = {}
-    reason = _check_reason(reason, errors, required=True, field="reason")
-    if errors:
-        raise OrganisationError(errors)
-    _decide(organisation, PartnershipStatus.INACTIVE, decided_by=decided_by, reason=reason)
-    await session.flush()
-    return organisation
 
 
 async def reactivate(
@@ -601,18 +638,15 @@ async def reactivate(
     note: str = "",
 ) -> Organisation:
     """inactive → partner again, under a new agreement."""
-    _require_status(
-        organisation,
-        PartnershipStatus.INACTIVE,
-        gettext("Only an inactive partner can be reactivated; %(name)s is: %(status)s."),
+    return await _begin_partnership(
+        session,
+        organisation=organisation,
+        required=PartnershipStatus.INACTIVE,
+        wrong_status=gettext(
+            "Only an inactive partner can be reactivated; %(name)s is: %(status)s."
+        ),
+        decided_by=decided_by,
+        agreement_start=agreement_start,
+        agreement_end=agreement_end,
+        note=note,
     )
-    errors: dict[str, str] = {}
-    _check_agreement(agreement_start, agreement_end, errors)
-    note = _check_reason(note, errors, required=False, field="note")
-    if errors:
-        raise OrganisationError(errors)
-    _decide(organisation, PartnershipStatus.PARTNER, decided_by=decided_by, reason=note)
-    organisation.agreement_start = agreement_start
-    organisation.agreement_end = agreement_end
-    await session.flush()
-    return organisation

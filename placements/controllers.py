@@ -25,6 +25,7 @@ from litestar.status_codes import (
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from candidates.services import LANGUAGES
 from competences.models import label_in
 from employers.models import OrganisationKind
 from placements import services
@@ -59,19 +60,6 @@ BLANK_COMPETENCE = {"text": "", "level": "1", "kind": "required"}
 BLANK_LANGUAGE = {"language": "", "level": "", "safety": ""}
 
 # Languages offered in the form (ISO 639-1 codes); the API takes any two- or three-letter code.
-LANGUAGES = (
-    ("fi", N_("Finnish")),
-    ("sv", N_("Swedish")),
-    ("en", N_("English")),
-    ("ru", N_("Russian")),
-    ("et", N_("Estonian")),
-    ("uk", N_("Ukrainian")),
-    ("ar", N_("Arabic")),
-    ("so", N_("Somali")),
-    ("fa", N_("Persian")),
-    ("de", N_("German")),
-    ("fr", N_("French")),
-)
 KIND_LABELS = {
     OrganisationKind.MAJOR_COMPANY.value: N_("Major company"),
     OrganisationKind.SME.value: N_("Small or medium-sized company"),
