@@ -69,3 +69,9 @@ class SuggestionPages(Controller):
                 "stage_label": stage_label,
             },
         )
+
+
+class CandidateSuggestionPages(Controller):
+    """Positions that fit a candidate, ranked and explained (``/candidates/{id}/suggestions``)."""
+
+    path = "/candidates"

@@ -20,7 +20,10 @@ from competences.controllers import CompetenceSuggestions, FrameworkApi, Framewo
 from employers.controllers import OrganisationApi, OrganisationPages
 from employers.readiness_controllers import ReadinessPages
 from placements.controllers import PositionApi, PositionPages
-from placements.suggestion_controllers import SuggestionPages
+from placements.oversight_controllers import AssignmentPages, OversightPages
+from placements.placement_controllers import PlacementApi, PlacementPages, ProposalPages
+from placements.suggestion_api import SuggestionApi
+from placements.suggestion_controllers import CandidateSuggestionPages, SuggestionPages
 from portal import audit  # noqa: F401 - registers the audit listener on every session
 from portal.accounts.controllers import LoginController
 from portal.accounts.middleware import LoginSessionMiddleware
@@ -66,6 +69,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PositionPages,
             PositionApi,
             SuggestionPages,
+            CandidateSuggestionPages,
+            SuggestionApi,
+            ProposalPages,
+            PlacementPages,
+            PlacementApi,
+            OversightPages,
+            AssignmentPages,
             CandidatePages,
             CandidateApi,
             PortfolioPages,

@@ -138,10 +138,58 @@ ROUTE_POLICY: dict[str, Access] = {
         Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, Role.EMPLOYER, object_check=True
     ),
     "PATCH /api/positions/{position_id}": allow(Role.EMPLOYER, object_check=True),
-    # --- placements: match suggestions (issue 6, suggestions helper)
+    # --- placements: match suggestions and decisions (issue 6, decisions helper)
+    # Counsellors and the coordinator read the engine's advice; only counsellors decide, and
+    # only on candidates they may see (the handler checks the candidate and the position).
     "GET /positions/{position_id}/suggestions": allow(
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True
     ),
+    "POST /positions/{position_id}/suggestions/{candidate_id}/decisions": allow(
+        Role.COUNSELLOR, object_check=True
+    ),
+    "GET /positions/{position_id}/decisions": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "GET /candidates/{candidate_id}/suggestions": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "GET /api/positions/{position_id}/suggestions": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /api/positions/{position_id}/suggestions": allow(Role.COUNSELLOR, object_check=True),
+    "GET /api/positions/{position_id}/suggestions/decisions": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    # --- placements: proposals to employers, placements, visits (issue 6, placements helper)
+    # An employer sees proposals to its own positions only (consented fields only) and
+    # answers them; placements are read by staff (all), the employer (its organisation's)
+    # and the tutor (those they tutor); counsellors and the coordinator run the workflow.
+    "GET /proposals": allow(Role.EMPLOYER),
+    "GET /positions/{position_id}/proposals/{candidate_id}": allow(
+        Role.EMPLOYER, object_check=True
+    ),
+    "POST /positions/{position_id}/proposals/{candidate_id}": allow(
+        Role.EMPLOYER, object_check=True
+    ),
+    "GET /placements": allow(*Role, object_check=True),
+    "GET /placements/{placement_id}": allow(*Role, object_check=True),
+    "POST /placements/{placement_id}/status": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /placements/{placement_id}/details": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /placements/{placement_id}/visits": allow(Role.COUNSELLOR, object_check=True),
+    "GET /api/placements": allow(*Role, object_check=True),
+    "POST /api/placements": allow(Role.EMPLOYER, object_check=True),
+    "GET /api/placements/{placement_id}": allow(*Role, object_check=True),
+    "PATCH /api/placements/{placement_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    # --- placements: oversight record and assignment proposal (issue 6, oversight helper)
+    "GET /oversight": allow(Role.COORDINATOR, Role.COUNSELLOR),
+    "GET /oversight/export": allow(Role.COORDINATOR, Role.COUNSELLOR),
+    "GET /assignments": COORDINATOR,
     # --- candidates: records, caseload, consent, guidance notes, API (issue 4, records helper)
     # Staff read the candidates they may see (counsellors their caseload, teachers those they
     # interview, the coordinator all; the handlers answer 404 for the rest); counsellors and

@@ -33,6 +33,10 @@ NAVIGATION = (
     NavItem(N_("Partners"), "/partners"),
     NavItem(N_("My organisation"), "/organisation"),
     NavItem(N_("Positions"), "/positions"),
+    NavItem(N_("Proposals"), "/proposals"),
+    NavItem(N_("Placements"), "/placements"),
+    NavItem(N_("Assignments"), "/assignments"),
+    NavItem(N_("Oversight"), "/oversight"),
     NavItem(N_("People"), "/organisation/people"),
     NavItem(N_("Frameworks"), "/frameworks"),
 )

@@ -28,6 +28,8 @@ PATH_VALUES = {
     "claim_id": "1",
     "evidence_id": "1",
     "interview_id": "1",
+    # The first demo placement, at the first organisation, tutored by tutor@demo.test.
+    "placement_id": "1",
 }
 
 
