@@ -99,6 +99,13 @@ class Weights:
             raise ValueError("self_declared must be between 0 and 1")
 
 
+def id_order(identifier: str) -> tuple[int, int, str]:
+    """Sort key for ids: all-digit ids by value ("9" before "10"), before any other id."""
+    if identifier.isascii() and identifier.isdigit():
+        return (0, int(identifier), identifier)
+    return (1, 0, identifier)
+
+
 class CompetenceMatcher:
     """Ranks candidates for positions and positions for candidates.
 
@@ -114,7 +121,8 @@ class CompetenceMatcher:
     Attributes
     ----------
     position_ids_, candidate_ids_ : tuple of str
-        Sorted ids; ties between equal scores are broken in this order.
+        Sorted ids (numbers by value: "9" before "10"; see :func:`id_order`); ties between
+        equal scores are broken in this order.
     competence_keys_ : tuple of str
         One per column of the competence space: vocabulary ids, then keys of references
         that stay as given.
@@ -171,7 +179,7 @@ class CompetenceMatcher:
         self._unmapped: dict[tuple[int, str, str], UnmappedReference] = {}
 
         positions = problem.positions
-        position_order = sorted(range(len(positions)), key=lambda i: positions[i].id)
+        position_order = sorted(range(len(positions)), key=lambda i: id_order(positions[i].id))
         self.position_ids_ = tuple(positions[i].id for i in position_order)
         self._position_index = {pid: row for row, pid in enumerate(self.position_ids_)}
         self.places_ = np.array([positions[i].places for i in position_order], dtype=np.int64)
@@ -200,7 +208,7 @@ class CompetenceMatcher:
             )
 
         candidates = problem.candidates
-        candidate_order = sorted(range(len(candidates)), key=lambda i: candidates[i].id)
+        candidate_order = sorted(range(len(candidates)), key=lambda i: id_order(candidates[i].id))
         self.candidate_ids_ = tuple(candidates[i].id for i in candidate_order)
         self._candidate_index = {cid: row for row, cid in enumerate(self.candidate_ids_)}
         indptr = [0]

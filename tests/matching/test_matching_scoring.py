@@ -304,3 +304,13 @@ def test_top_indices_match_rankings() -> None:
     assert list(scores[0] / 1e6) == [m.score for m in ranking.matches]
     assert eligible.all()
     assert rows.tolist() == [0]
+
+
+def test_equal_scores_break_ties_by_number_for_numeric_ids() -> None:
+    position = {"id": "p", "required": [{"competence": "c-forklift", "level": 3}]}
+    same = [claim("c-forklift", 3)]
+    ids = ["10", "9", "x", "100", "2"]
+    matcher = fit([position], [{"id": cid, "competences": same} for cid in ids])
+    (ranking,) = matcher.rank_candidates(top=None)
+    assert [m.candidate_id for m in ranking.matches] == ["2", "9", "10", "100", "x"]
+    assert len({m.score for m in ranking.matches}) == 1
