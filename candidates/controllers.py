@@ -40,7 +40,7 @@ from candidates.services import (
     LanguageInput,
 )
 from portal.flash import flash
-from portal.forms import FormReader
+from portal.forms import FormReader, language_options, pad_rows, row_count
 from portal.i18n import gettext
 
 MIN_LANGUAGE_ROWS = 3
@@ -123,13 +123,6 @@ TEXT_FIELDS = (
 )
 
 
-def _row_count(raw: str) -> int:
-    try:
-        return max(1, min(int(raw), MAX_ROWS))
-    except ValueError:
-        return MIN_LANGUAGE_ROWS
-
-
 def read_candidate_form(form: Mapping[str, Any]) -> CandidateForm:
     """Read and check the submitted form field by field (the service checks the rest)."""
     reader = FormReader(form)
@@ -147,7 +140,8 @@ def read_candidate_form(form: Mapping[str, Any]) -> CandidateForm:
     language_rows: list[dict[str, str]] = []
     languages: list[LanguageInput] = []
     language_index: list[int] = []
-    for row in range(_row_count(reader.raw("language_rows"))):
+    count = row_count(reader.raw("language_rows"), default=MIN_LANGUAGE_ROWS, maximum=MAX_ROWS)
+    for row in range(count):
         language = reader.raw(f"language-{row}").lower()
         level = reader.raw(f"language_level-{row}").upper()
         assessment = reader.raw(f"language_assessment-{row}") or "self"
@@ -205,13 +199,6 @@ def form_from(data: CandidateInput) -> CandidateForm:
     )
 
 
-def _pad(rows: list[dict[str, str]]) -> None:
-    """One blank row after the last filled one, at least ``MIN_LANGUAGE_ROWS`` in all."""
-    filled = max((i + 1 for i, row in enumerate(rows) if row["language"]), default=0)
-    wanted = min(max(MIN_LANGUAGE_ROWS, filled + 1, len(rows)), MAX_ROWS)
-    rows.extend(dict(BLANK_LANGUAGE) for _ in range(wanted - len(rows)))
-
-
 def _choices() -> dict[str, Any]:
     """Options shared by the form and the caseload filters, in the request's language."""
     return {
@@ -232,14 +219,14 @@ async def _form_page(
     candidate: Candidate | None = None,
     status: int = HTTP_200_OK,
 ) -> Template:
-    _pad(form.language_rows)
-    languages = [(code, gettext(name)) for code, name in services.LANGUAGES]
-    known = {code for code, _name in services.LANGUAGES}
-    languages.extend(
-        (row["language"], row["language"])
-        for row in form.language_rows
-        if row["language"] and row["language"] not in known
+    pad_rows(
+        form.language_rows,
+        BLANK_LANGUAGE,
+        "language",
+        minimum=MIN_LANGUAGE_ROWS,
+        maximum=MAX_ROWS,
     )
+    languages = language_options(services.LANGUAGES, form.language_rows)
     counsellors = await services.list_counsellors(db_session) if viewer.role == COORDINATOR else []
     return Template(
         template_name="candidates/form.html",

@@ -50,7 +50,7 @@ from placements.services import (
     viewer_for,
 )
 from portal.flash import flash
-from portal.forms import FormReader
+from portal.forms import FormReader, language_options, pad_rows, row_count
 from portal.i18n import N_, current_locale, gettext
 
 MIN_COMPETENCE_ROWS = 5
@@ -122,13 +122,6 @@ class PositionForm:
         return key
 
 
-def _row_count(raw: str, minimum: int) -> int:
-    try:
-        return max(1, min(int(raw), MAX_ROWS))
-    except ValueError:
-        return minimum
-
-
 def _format_hours(hours: float | None) -> str:
     return "" if hours is None else f"{hours:g}"
 
@@ -166,7 +159,9 @@ def read_position_form(form: Mapping[str, Any]) -> PositionForm:
     competence_rows: list[dict[str, str]] = []
     competences: list[CompetenceRequirementInput] = []
     competence_index: list[int] = []
-    for row in range(_row_count(reader.raw("competence_rows"), MIN_COMPETENCE_ROWS)):
+    for row in range(
+        row_count(reader.raw("competence_rows"), default=MIN_COMPETENCE_ROWS, maximum=MAX_ROWS)
+    ):
         text = reader.text(f"competence-{row}", max_length=200)
         level_raw = reader.raw(f"level-{row}")
         kind = reader.raw(f"requirement-{row}") or "required"
@@ -190,7 +185,9 @@ def read_position_form(form: Mapping[str, Any]) -> PositionForm:
     language_rows: list[dict[str, str]] = []
     languages: list[LanguageRequirementInput] = []
     language_index: list[int] = []
-    for row in range(_row_count(reader.raw("language_rows"), MIN_LANGUAGE_ROWS)):
+    for row in range(
+        row_count(reader.raw("language_rows"), default=MIN_LANGUAGE_ROWS, maximum=MAX_ROWS)
+    ):
         language = reader.raw(f"language-{row}").lower()
         cefr = reader.raw(f"language_level-{row}").upper()
         safety = reader.checkbox(f"language_safety-{row}")
@@ -260,13 +257,6 @@ def form_from(data: PositionInput) -> PositionForm:
     )
 
 
-def _pad(rows: list[dict[str, str]], blank: dict[str, str], key: str, minimum: int) -> None:
-    """Leave room for more rows: one blank row after the last filled one, ``minimum`` in all."""
-    filled = max((i + 1 for i, row in enumerate(rows) if row[key]), default=0)
-    wanted = min(max(minimum, filled + 1, len(rows)), MAX_ROWS)
-    rows.extend(dict(blank) for _ in range(wanted - len(rows)))
-
-
 async def _form_page(
     db_session: AsyncSession,
     *,
@@ -277,17 +267,19 @@ async def _form_page(
     position: Position | None = None,
     status: int = HTTP_200_OK,
 ) -> Template:
-    _pad(form.competence_rows, BLANK_COMPETENCE, "text", MIN_COMPETENCE_ROWS)
-    _pad(form.language_rows, BLANK_LANGUAGE, "language", MIN_LANGUAGE_ROWS)
+    pad_rows(
+        form.competence_rows,
+        BLANK_COMPETENCE,
+        "text",
+        minimum=MIN_COMPETENCE_ROWS,
+        maximum=MAX_ROWS,
+    )
+    pad_rows(
+        form.language_rows, BLANK_LANGUAGE, "language", minimum=MIN_LANGUAGE_ROWS, maximum=MAX_ROWS
+    )
     frameworks = await services.list_qualifications(db_session)
     tutors = await services.list_tutors(db_session, organisation_id=organisation_id)
-    languages = [(code, gettext(name)) for code, name in LANGUAGES]
-    known = {code for code, _name in LANGUAGES}
-    languages.extend(
-        (row["language"], row["language"])
-        for row in form.language_rows
-        if row["language"] and row["language"] not in known
-    )
+    languages = language_options(LANGUAGES, form.language_rows)
     locale = current_locale.get()
     return Template(
         template_name="placements/form.html",

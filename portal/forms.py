@@ -147,3 +147,41 @@ class FormReader:
             return datetime.date.fromisoformat(self.raw(name)) if self.raw(name) else None
         except ValueError:
             return None
+
+
+# --- Repeating rows (language requirements, competences) ------------------------------
+#
+# A form with repeating rows names its fields ``<field>-<row>`` and sends the number of rows
+# it showed in a hidden field; blank rows are left out of the data, and the form keeps them.
+
+
+def row_count(raw: str, *, default: int, maximum: int) -> int:
+    """How many rows the form showed (the hidden count), between 1 and ``maximum``."""
+    try:
+        return max(1, min(int(raw), maximum))
+    except ValueError:
+        return default
+
+
+def pad_rows(
+    rows: list[dict[str, str]], blank: Mapping[str, str], key: str, *, minimum: int, maximum: int
+) -> None:
+    """Leave room for more: one blank row after the last filled one, ``minimum`` in all."""
+    filled = max((i + 1 for i, row in enumerate(rows) if row[key]), default=0)
+    wanted = min(max(minimum, filled + 1, len(rows)), maximum)
+    rows.extend(dict(blank) for _ in range(wanted - len(rows)))
+
+
+def language_options(
+    known: Iterable[tuple[str, str]], rows: Iterable[Mapping[str, str]]
+) -> list[tuple[str, str]]:
+    """Options for a language select: ``known`` (code, name) translated, then any other code
+    a row holds (from the API or an older list), so that saving the form never loses it."""
+    options = [(code, gettext(name)) for code, name in known]
+    codes = {code for code, _name in options}
+    for row in rows:
+        code = row["language"]
+        if code and code not in codes:
+            options.append((code, code))
+            codes.add(code)
+    return options
