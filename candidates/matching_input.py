@@ -57,7 +57,10 @@ async def candidates_for_matching(
         query = query.where(shares_with_employers())
     if candidate_ids is not None:
         query = query.where(Candidate.id.in_(list(candidate_ids)))
-    rows = (await session.execute(query.order_by(Candidate.id))).all()
+    # Plain Core execution on the session's connection (same transaction): these are tuples,
+    # not entities, and the ORM's result machinery would only add per-row cost.
+    connection = await session.connection()
+    rows = (await connection.execute(query.order_by(Candidate.id))).all()
     if not rows:
         return ()
     # The same selection as a subquery: no list of ids as bound parameters, at any scale.
@@ -65,7 +68,7 @@ async def candidates_for_matching(
 
     claimed: dict[int, dict[str, int]] = defaultdict(dict)
     free_text: dict[int, dict[str, int]] = defaultdict(dict)
-    claims = await session.execute(
+    claims = await connection.execute(
         select(Claim.candidate_id, Competence.code, Claim.free_text, Claim.self_level)
         .outerjoin(Competence, Competence.id == Claim.competence_id)
         .where(Claim.candidate_id.in_(ids))
@@ -78,7 +81,7 @@ async def candidates_for_matching(
 
     # Newest completed interview first, so the first finding per competence is the one in force.
     verified: dict[int, dict[str, int | None]] = defaultdict(dict)
-    findings = await session.execute(
+    findings = await connection.execute(
         select(Interview.candidate_id, Competence.code, VerifiedCompetence.verified_level)
         .join(Interview, Interview.id == VerifiedCompetence.interview_id)
         .join(Competence, Competence.id == VerifiedCompetence.competence_id)
@@ -93,7 +96,7 @@ async def candidates_for_matching(
 
     languages: dict[int, dict[str, str]] = defaultdict(dict)
     for candidate_id, language, level in (
-        await session.execute(
+        await connection.execute(
             select(
                 CandidateLanguage.candidate_id, CandidateLanguage.language, CandidateLanguage.level
             ).where(CandidateLanguage.candidate_id.in_(ids))
