@@ -10,30 +10,142 @@ pass that check at the same moment, both try the same sequence number and the da
 unique constraint refuses the second. Either way nothing is written twice. After a refused
 flush the transaction is unusable: the caller rolls back (or answers 4xx, which rolls back
 at the edge) before telling the person.
+
+A counsellor's decision goes through :func:`decide`, which applies the workflow's rules (an
+open position, a candidate the counsellor may see with consent in force and no placement, a
+reason for a rejection, a withdrawal only of a proposal, nothing after an acceptance) and
+stores the engine's advice on the pair at that moment, computed on the server. Errors are
+:class:`DecisionInvalid` (400), :class:`DecisionNotFound` (404) and
+:class:`DecisionNotAllowed` / :class:`DecisionConflict` (409), each with a plain message.
 """
 
 from __future__ import annotations
 
+import datetime
+import importlib
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
-from placements.models import SuggestionDecision
-from portal.i18n import gettext
+from candidates import access
+from candidates.consent import has_consent, shares_with_employers
+from candidates.models import Candidate, ConsentPurpose
+from placements.models import (
+    COUNSELLOR_DECISIONS,
+    DecisionKind,
+    PositionStatus,
+    SuggestionDecision,
+)
+from placements.services import Viewer, get_position, status_label, user_account
+from placements.suggestions import (
+    EXCLUDED_STAGES,
+    PlainExplanation,
+    advice_for_pair,
+    explanation_from_snapshot,
+    has_live_placement,
+    snapshot,
+)
+from portal.i18n import N_, gettext
+
+COUNSELLOR = "counsellor"
+NOTE_MAX = 2000
+OTHER_REASON = "other"
+
+# Why a counsellor rejects a suggestion. "other" needs a note saying what.
+REJECTION_REASONS: dict[str, str] = {
+    "missing_competence": N_("Missing or too low competence"),
+    "language": N_("Language skills do not meet the position's needs"),
+    "location": N_("Location: cannot work where the position is"),
+    "availability": N_("Not available for the position's dates or hours"),
+    "candidate_not_interested": N_("The candidate is not interested"),
+    "better_fit_elsewhere": N_("A better fit for another position"),
+    OTHER_REASON: N_("Other reason (say which in the note)"),
+}
+
+DECISION_LABELS: dict[str, str] = {
+    DecisionKind.SHORTLISTED.value: N_("Shortlisted"),
+    DecisionKind.REJECTED.value: N_("Rejected"),
+    DecisionKind.PROPOSED.value: N_("Proposed to the employer"),
+    DecisionKind.WITHDRAWN.value: N_("Proposal withdrawn"),
+    DecisionKind.ACCEPTED.value: N_("Accepted by the employer"),
+    DecisionKind.DECLINED.value: N_("Declined by the employer"),
+}
 
 
-class DecisionConflict(Exception):
+def decision_label(kind: str) -> str:
+    """The kind of a decision in the current language."""
+    return gettext(DECISION_LABELS[kind]) if kind in DECISION_LABELS else kind
+
+
+def reason_label(kind: str, reason: str) -> str:
+    """A reason code in the current language (a counsellor's rejection or an employer's
+    refusal); an unknown code is shown as it is."""
+    if not reason:
+        return ""
+    if kind == DecisionKind.REJECTED.value and reason in REJECTION_REASONS:
+        return gettext(REJECTION_REASONS[reason])
+    if kind == DecisionKind.DECLINED.value:
+        declined = _decline_reasons()
+        if reason in declined:
+            return gettext(declined[reason])
+    return reason
+
+
+def _decline_reasons() -> dict[str, str]:
+    # The employer's reasons live with the placement workflow, which imports this module:
+    # read them when needed, not at import time.
+    try:
+        workflow = importlib.import_module("placements.workflow")
+    except ImportError:  # pragma: no cover - the workflow module comes with the same issue
+        return {}
+    reasons = getattr(workflow, "DECLINE_REASONS", {})
+    return {str(code): str(label) for code, label in dict(reasons).items()}
+
+
+class DecisionError(Exception):
+    """A decision that cannot be taken; ``message`` says why in plain words."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class DecisionInvalid(DecisionError):
+    """The input is wrong (an unknown kind or reason, a missing reason, a note too long).
+
+    ``field`` names the input part concerned: ``kind``, ``reason``, ``note`` or ``after``.
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DecisionNotFound(DecisionError):
+    """The position or the candidate does not exist for the person deciding (answer 404)."""
+
+
+class DecisionNotAllowed(DecisionError):
+    """The workflow does not allow this decision now (a closed position, a placed candidate,
+    consent not in force, a final acceptance, a withdrawal without a proposal)."""
+
+
+class DecisionConflict(DecisionNotAllowed):
     """Someone else decided on the pair first; ``message`` says so in plain words."""
 
     def __init__(self, message: str | None = None) -> None:
-        self.message = message or gettext(
-            "Someone else has decided on this candidate for this position since you opened the"
-            " page. Nothing was saved; the page now shows their decision."
+        super().__init__(
+            message
+            or gettext(
+                "Someone else has decided on this candidate for this position since you opened"
+                " the page. Nothing was saved; the page now shows their decision."
+            )
         )
-        super().__init__(self.message)
 
 
 async def latest_decision(
@@ -76,16 +188,7 @@ async def current_decisions(
 
     Narrow it by positions and/or candidates; with neither, every pair with a decision.
     """
-    newest = select(
-        SuggestionDecision.position_id,
-        SuggestionDecision.candidate_id,
-        func.max(SuggestionDecision.sequence).label("sequence"),
-    ).group_by(SuggestionDecision.position_id, SuggestionDecision.candidate_id)
-    if position_ids is not None:
-        newest = newest.where(SuggestionDecision.position_id.in_(sorted(position_ids)))
-    if candidate_ids is not None:
-        newest = newest.where(SuggestionDecision.candidate_id.in_(sorted(candidate_ids)))
-    latest = newest.subquery()
+    latest = _newest(position_ids, candidate_ids)
     rows = await session.scalars(
         select(SuggestionDecision).join(
             latest,
@@ -141,3 +244,281 @@ async def append_decision(
     except IntegrityError as error:
         raise DecisionConflict() from error
     return decision
+
+
+# --- Decisions as shown --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """A decision with who took it and, when the viewer may see the record, the candidate's
+    name (None otherwise); ``shown`` is the explanation that was shown at the time."""
+
+    decision: SuggestionDecision
+    decided_by: str | None
+    candidate_name: str | None
+    shown: PlainExplanation | None
+
+    @property
+    def label(self) -> str:
+        return decision_label(self.decision.kind)
+
+    @property
+    def reason_label(self) -> str:
+        return reason_label(self.decision.kind, self.decision.reason)
+
+    @property
+    def when(self) -> datetime.datetime:
+        return self.decision.created_at
+
+
+def _newest(position_ids: Collection[int] | None, candidate_ids: Collection[int] | None) -> Any:
+    newest = select(
+        SuggestionDecision.position_id,
+        SuggestionDecision.candidate_id,
+        func.max(SuggestionDecision.sequence).label("sequence"),
+    ).group_by(SuggestionDecision.position_id, SuggestionDecision.candidate_id)
+    if position_ids is not None:
+        newest = newest.where(SuggestionDecision.position_id.in_(sorted(position_ids)))
+    if candidate_ids is not None:
+        newest = newest.where(SuggestionDecision.candidate_id.in_(sorted(candidate_ids)))
+    return newest.subquery()
+
+
+def _with_people(
+    statement: Select[Any], viewer: access.Viewer
+) -> Select[tuple[SuggestionDecision, str | None, str, bool]]:
+    visible = case((access.visible_to(viewer), True), else_=False)
+    return (
+        statement.add_columns(user_account.c.name, Candidate.name, visible)
+        .join(Candidate, Candidate.id == SuggestionDecision.candidate_id)
+        .outerjoin(user_account, user_account.c.id == SuggestionDecision.decided_by_id)
+    )
+
+
+def _view(row: Any) -> DecisionView:
+    decision, decided_by, name, may_see = row
+    return DecisionView(
+        decision=decision,
+        decided_by=decided_by,
+        candidate_name=str(name) if may_see else None,
+        shown=explanation_from_snapshot(decision.explanation),
+    )
+
+
+def _candidate_viewer(viewer: Viewer) -> access.Viewer:
+    return access.Viewer(user_id=viewer.user_id, role=viewer.role)
+
+
+async def current_decision_views(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    position_ids: Collection[int] | None = None,
+    candidate_ids: Collection[int] | None = None,
+) -> dict[tuple[int, int], DecisionView]:
+    """As :func:`current_decisions`, with who decided and the candidate's name, in one query."""
+    if (position_ids is not None and not position_ids) or (
+        candidate_ids is not None and not candidate_ids
+    ):
+        return {}
+    latest = _newest(position_ids, candidate_ids)
+    statement = _with_people(
+        select(SuggestionDecision).join(
+            latest,
+            (SuggestionDecision.position_id == latest.c.position_id)
+            & (SuggestionDecision.candidate_id == latest.c.candidate_id)
+            & (SuggestionDecision.sequence == latest.c.sequence),
+        ),
+        _candidate_viewer(viewer),
+    )
+    views = [_view(row) for row in (await session.execute(statement)).all()]
+    return {(v.decision.position_id, v.decision.candidate_id): v for v in views}
+
+
+@dataclass(frozen=True)
+class CandidateDecisions:
+    """One candidate's decisions on a position, oldest first; the last is the state."""
+
+    candidate_id: int
+    candidate_name: str | None
+    decisions: tuple[DecisionView, ...]
+
+    @property
+    def current(self) -> DecisionView:
+        return self.decisions[-1]
+
+
+async def position_decision_history(
+    session: AsyncSession, *, position_id: int, viewer: Viewer
+) -> list[CandidateDecisions]:
+    """Every decision on the position grouped per candidate (the most recently decided
+    candidate first), each group oldest first, with names, in one query."""
+    statement = _with_people(
+        select(SuggestionDecision).where(SuggestionDecision.position_id == position_id),
+        _candidate_viewer(viewer),
+    ).order_by(SuggestionDecision.candidate_id, SuggestionDecision.sequence)
+    groups: dict[int, list[DecisionView]] = {}
+    for row in (await session.execute(statement)).all():
+        view = _view(row)
+        groups.setdefault(view.decision.candidate_id, []).append(view)
+    result = [
+        CandidateDecisions(
+            candidate_id=candidate_id,
+            candidate_name=views[0].candidate_name,
+            decisions=tuple(views),
+        )
+        for candidate_id, views in groups.items()
+    ]
+    result.sort(key=lambda group: (group.current.when, group.current.decision.id), reverse=True)
+    return result
+
+
+# --- A counsellor's decision ---------------------------------------------------------
+
+
+def _check_input(*, kind: str, reason: str, note: str, expected_sequence: int) -> None:
+    if kind not in COUNSELLOR_DECISIONS:
+        raise DecisionInvalid(
+            gettext("Choose shortlist, reject, propose or withdraw."), field="kind"
+        )
+    if kind == DecisionKind.REJECTED.value:
+        if not reason:
+            raise DecisionInvalid(gettext("Choose a reason for rejecting."), field="reason")
+        if reason not in REJECTION_REASONS:
+            raise DecisionInvalid(gettext("Choose one of the reasons in the list."), field="reason")
+        if reason == OTHER_REASON and not note.strip():
+            raise DecisionInvalid(
+                gettext("Say in the note why you reject the candidate."), field="note"
+            )
+    elif reason:
+        raise DecisionInvalid(gettext("Only a rejection takes a reason."), field="reason")
+    if len(note) > NOTE_MAX:
+        raise DecisionInvalid(
+            gettext("Use at most %(max)d characters.") % {"max": NOTE_MAX}, field="note"
+        )
+    if expected_sequence < 0:
+        raise DecisionInvalid(gettext("Reload the page and try again."), field="after")
+
+
+def _check_transition(current: SuggestionDecision | None, kind: str) -> None:
+    """Which step may follow which: the employer's acceptance is final; a proposal stands
+    until withdrawn (or answered); a withdrawal needs a proposal; no step repeats itself."""
+    state = current.kind if current is not None else None
+    if state == DecisionKind.ACCEPTED.value:
+        raise DecisionNotAllowed(
+            gettext(
+                "The employer has accepted this candidate for this position: the decision is"
+                " final. Follow the placement instead."
+            )
+        )
+    if kind == DecisionKind.WITHDRAWN.value and state != DecisionKind.PROPOSED.value:
+        raise DecisionNotAllowed(
+            gettext("Only a proposal can be withdrawn, and this candidate is not proposed.")
+        )
+    if state == DecisionKind.PROPOSED.value and kind != DecisionKind.WITHDRAWN.value:
+        raise DecisionNotAllowed(
+            gettext(
+                "The candidate is proposed to the employer. Withdraw the proposal first, then"
+                " decide again."
+            )
+        )
+    if state == kind:
+        raise DecisionNotAllowed(
+            gettext("This is already the decision on this candidate (%(kind)s).")
+            % {"kind": decision_label(kind)}
+        )
+
+
+async def decide(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    position_id: int,
+    candidate_id: int,
+    kind: str,
+    expected_sequence: int,
+    reason: str = "",
+    note: str = "",
+) -> SuggestionDecision:
+    """A counsellor shortlists, rejects, proposes or withdraws a suggested candidate.
+
+    Rules: only a counsellor; only on an open position; only on a candidate the counsellor
+    may see, whose consent to validation and to sharing with employers is in force and who
+    is not placed (no live placement, not at a stage beyond placement); a rejection needs a
+    reason from :data:`REJECTION_REASONS` ("other" also a note); see
+    :func:`_check_transition` for the order of steps. ``expected_sequence`` is the newest
+    decision the counsellor saw (0 for none). The engine's score, rank, eligibility and
+    explanation at this moment are computed here and stored with the decision.
+
+    Raises :class:`DecisionInvalid` (bad input), :class:`DecisionNotFound` (no such
+    position or candidate for the viewer), :class:`DecisionNotAllowed` (the workflow refuses)
+    or :class:`DecisionConflict` (someone decided first). Nothing is written then, except
+    that after a :class:`DecisionConflict` from a refused insert the caller must roll back.
+    """
+    note = note.strip()
+    reason = reason.strip()
+    _check_input(kind=kind, reason=reason, note=note, expected_sequence=expected_sequence)
+    if viewer.role != COUNSELLOR:
+        raise DecisionNotAllowed(gettext("Only counsellors decide on suggested candidates."))
+    position = await get_position(session, position_id=position_id, viewer=viewer)
+    if position is None:
+        raise DecisionNotFound(gettext("No such position."))
+    consented = has_consent(ConsentPurpose.VALIDATION.value) & shares_with_employers()
+    found = (
+        await session.execute(
+            select(
+                Candidate.stage,
+                case((consented, True), else_=False),
+                case((has_live_placement(), True), else_=False),
+            ).where(Candidate.id == candidate_id, access.visible_to(_candidate_viewer(viewer)))
+        )
+    ).first()
+    if found is None:
+        raise DecisionNotFound(gettext("No such candidate."))
+    stage, consent_in_force, placed = found
+    if position.status != PositionStatus.OPEN.value:
+        raise DecisionNotAllowed(
+            gettext(
+                "The position is not open (it is %(status)s): decisions are taken only on open"
+                " positions."
+            )
+            % {"status": status_label(position.status)}
+        )
+    current = await latest_decision(session, position_id=position_id, candidate_id=candidate_id)
+    if (current.sequence if current is not None else 0) != expected_sequence:
+        raise DecisionConflict()
+    _check_transition(current, kind)
+    if placed or stage in EXCLUDED_STAGES:
+        raise DecisionNotAllowed(
+            gettext(
+                "The candidate is already placed (or further on the pathway): no new decisions"
+                " on suggestions."
+            )
+        )
+    if not consent_in_force:
+        raise DecisionNotAllowed(
+            gettext(
+                "The candidate's consent to share their profile with employers is not in force:"
+                " no decisions on suggestions until it is given again."
+            )
+        )
+    advice = await advice_for_pair(session, position=position, candidate_id=candidate_id)
+    if advice is None:  # placed or consent withdrawn since the checks above
+        raise DecisionNotAllowed(
+            gettext("The candidate is no longer suggested for this position. Reload the page.")
+        )
+    return await append_decision(
+        session,
+        position_id=position_id,
+        candidate_id=candidate_id,
+        kind=kind,
+        decided_by_id=viewer.user_id,
+        expected_sequence=expected_sequence,
+        reason=reason,
+        note=note,
+        score=advice.score,
+        rank=advice.rank,
+        eligible=advice.eligible,
+        explanation=snapshot(advice.explanation),
+    )

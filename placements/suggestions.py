@@ -3,8 +3,9 @@
 The ranking is advice for a counsellor, never a decision. It covers every candidate whose
 consent allows validation and sharing with employers (read in the same query as the
 candidates, so a withdrawal applies at once) and who is not yet placed: candidates at stage
-``placement``, ``assessment`` or ``certified`` already have a training place or are past it,
-so they are left out of the engine's input.
+``placement``, ``assessment`` or ``certified``, or holding a live (agreed or active)
+placement, already have a training place or are past it, so they are left out of the
+engine's input.
 
 The engine sees competences, language levels and regions only: names are read afterwards, for
 the rows shown, and only a viewer who may see a candidate's record gets the name (others see
@@ -16,10 +17,12 @@ shown and, when searching, the candidates found. The engine is fitted once and r
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy import ColumnElement, case, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import matching
@@ -28,7 +31,7 @@ from candidates.matching_input import candidates_for_matching
 from candidates.models import Candidate, Stage
 from candidates.services import language_name, stage_label
 from competences.models import Competence, Labels, label_in
-from placements.models import Position, PositionStatus
+from placements.models import LIVE_PLACEMENT_STATUSES, Placement, Position, PositionStatus
 from placements.services import Viewer, get_position
 from portal.i18n import current_locale, gettext
 
@@ -181,11 +184,23 @@ def position_for_matching(position: Position) -> matching.Position:
     )
 
 
-async def excluded_candidates(session: AsyncSession) -> dict[int, str]:
-    """Candidates placed or beyond, by id, with their stage (one query)."""
-    rows = await session.execute(
-        select(Candidate.id, Candidate.stage).where(Candidate.stage.in_(sorted(EXCLUDED_STAGES)))
+def has_live_placement() -> ColumnElement[bool]:
+    """A WHERE clause on :class:`Candidate`: an agreed or active placement holds them."""
+    return exists().where(
+        Placement.candidate_id == Candidate.id,
+        Placement.status.in_(LIVE_PLACEMENT_STATUSES),
     )
+
+
+def already_placed() -> ColumnElement[bool]:
+    """A WHERE clause on :class:`Candidate`: placed or beyond, so not suggested."""
+    return or_(Candidate.stage.in_(sorted(EXCLUDED_STAGES)), has_live_placement())
+
+
+async def excluded_candidates(session: AsyncSession) -> dict[int, str]:
+    """Candidates placed or beyond (by stage, or holding a live placement), by id, with their
+    stage (one query)."""
+    rows = await session.execute(select(Candidate.id, Candidate.stage).where(already_placed()))
     return {candidate_id: stage for candidate_id, stage in rows.all()}
 
 
@@ -229,7 +244,7 @@ async def suggestions_for_position(
     if position is None:
         return None
     vocabulary, labels = await load_matching_vocabulary(session)
-    problem, _excluded = await matching_input_for_position(
+    problem, excluded = await matching_input_for_position(
         session, position=position, vocabulary=vocabulary
     )
     pid = str(position.id)
@@ -250,7 +265,7 @@ async def suggestions_for_position(
     found = await _search(session, search, candidate_viewer) if search else []
     wanted = {int(cid) for cid in shown} | {candidate_id for candidate_id, _, _ in found}
     people = await _people(session, wanted, candidate_viewer)
-    explainer = _Explainer(labels)
+    explainer = Explainer(labels)
 
     def row_for(cid: str) -> SuggestionRow:
         match = matcher.explain(pid, cid)
@@ -274,7 +289,8 @@ async def suggestions_for_position(
         if cid in ranks:
             hits.append(SearchHit(candidate_id, name, stage, by_id.get(cid) or row_for(cid), ""))
         else:
-            hits.append(SearchHit(candidate_id, name, stage, None, _not_ranked(stage)))
+            reason = not_ranked(candidate_id in excluded, stage)
+            hits.append(SearchHit(candidate_id, name, stage, None, reason))
     listed = {str(row.candidate_id) for row in rows} | {str(hit.candidate_id) for hit in hits}
     unmapped = tuple(
         UnmappedLine(
@@ -301,8 +317,9 @@ async def suggestions_for_position(
     )
 
 
-def _not_ranked(stage: str) -> str:
-    if stage in EXCLUDED_STAGES:
+def not_ranked(placed: bool, stage: str) -> str:
+    """Why a candidate is not ranked: placed (or beyond), or no consent in force."""
+    if placed:
         return gettext("Not suggested: already placed or further on the pathway (%(stage)s).") % {
             "stage": stage_label(stage)
         }
@@ -356,7 +373,7 @@ async def _people(
 # --- Plain words ---------------------------------------------------------------------
 
 
-class _Explainer:
+class Explainer:
     """Turns the engine's explanation into sentences in the current language."""
 
     def __init__(self, labels: dict[str, Labels]) -> None:
@@ -443,3 +460,98 @@ class _Explainer:
             else:
                 words = gettext("Position in %(region)s; can work in %(regions)s.") % values
         return FilterLine(kind=result.filter, passed=result.passed, words=words)
+
+
+# Older name, kept for callers that imported it.
+_Explainer = Explainer
+
+
+# --- What was shown, kept with a decision --------------------------------------------
+
+
+def snapshot(explanation: PlainExplanation) -> dict[str, Any]:
+    """The explanation as plain JSON data, in the words shown (stored with a decision)."""
+    data = dataclasses.asdict(explanation)
+    data["locale"] = current_locale.get()
+    return data
+
+
+def explanation_from_snapshot(data: Mapping[str, Any] | None) -> PlainExplanation | None:
+    """The explanation stored by :func:`snapshot`, or None when there is none (or it is not
+    in that shape: an employer's answer stores none)."""
+    if not data:
+        return None
+    try:
+
+        def lines(key: str) -> tuple[CompetenceLine, ...]:
+            return tuple(
+                CompetenceLine(
+                    code=item.get("code"),
+                    label=str(item.get("label", "")),
+                    required=bool(item.get("required", False)),
+                    min_level=int(item.get("min_level", 1)),
+                    level=item.get("level"),
+                    verified_level=item.get("verified_level"),
+                    credit=float(item.get("credit", 0.0)),
+                    words=str(item.get("words", "")),
+                )
+                for item in data.get(key) or ()
+            )
+
+        parts = data.get("parts") or {}
+        return PlainExplanation(
+            matched=lines("matched"),
+            partial=lines("partial"),
+            missing_required=lines("missing_required"),
+            missing_optional=lines("missing_optional"),
+            filters=tuple(
+                FilterLine(
+                    kind=str(item.get("kind", "")),
+                    passed=bool(item.get("passed", False)),
+                    words=str(item.get("words", "")),
+                )
+                for item in data.get("filters") or ()
+            ),
+            parts=ScorePartsView(
+                required=float(parts.get("required", 0.0)),
+                optional=float(parts.get("optional", 0.0)),
+                rarity=float(parts.get("rarity", 0.0)),
+                total=float(parts.get("total", 0.0)),
+            ),
+        )
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+async def advice_for_pair(
+    session: AsyncSession, *, position: Position, candidate_id: int
+) -> SuggestionRow | None:
+    """The engine's advice on one pair now: rank among every candidate ranked for the
+    position, score, eligibility and explanation, as the suggestions page shows them.
+
+    None when the candidate is not ranked (placed, or no consent in force). One fit, one
+    vectorised ranking; the queries are those of the page without the names.
+    """
+    vocabulary, labels = await load_matching_vocabulary(session)
+    problem, _excluded = await matching_input_for_position(
+        session, position=position, vocabulary=vocabulary
+    )
+    pid, cid = str(position.id), str(candidate_id)
+    matcher = matching.CompetenceMatcher().fit(problem)
+    if cid not in matcher.candidate_ids_:
+        return None
+    wanted = matcher.candidate_ids_.index(cid)
+    rank = 0
+    for _rows, chosen, _scores, _eligible in matcher.top_indices("position", top=None, rows=[pid]):
+        rank = next(i for i, index in enumerate(chosen[0], start=1) if int(index) == wanted)
+    match = matcher.explain(pid, cid)
+    assert match.explanation is not None
+    return SuggestionRow(
+        rank=rank,
+        candidate_id=candidate_id,
+        name=None,
+        stage="",
+        score=match.score,
+        eligible=match.eligible,
+        explanation=Explainer(labels).explain(match.explanation),
+    )

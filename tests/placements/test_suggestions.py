@@ -257,3 +257,19 @@ async def test_queries_do_not_grow_with_the_candidates(client: AsyncTestClient) 
         assert response.status_code == 200
     assert len(few) == len(many), (few, many)
     assert len(few) < 20
+
+
+async def test_a_searched_candidate_can_be_decided_on_from_the_hit(
+    client: AsyncTestClient, db: Database
+) -> None:
+    result = await suggest(db, "counsellor", top=50)
+    target = next(row for row in result.rows if row.name is not None and row.rank > 10)
+    await sign_in(client, DEMO_USERS["counsellor"])
+    page = await client.get(
+        f"/positions/{POSITION}/suggestions", params={"top": "10", "q": str(target.candidate_id)}
+    )
+    assert page.status_code == 200
+    hits = page.text.split('id="search-heading"')[1].split("</section>")[0]
+    assert f'action="/positions/{POSITION}/suggestions/{target.candidate_id}/decisions"' in hits
+    assert f'<label for="hit-{target.candidate_id}-reason">' in hits
+    assert f'name="q" value="{target.candidate_id}"' in hits
