@@ -46,6 +46,8 @@ messages: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/match_eval.py
 	$(BIN)/python bench/match_speed.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/suggestions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,267 @@
+"""Time the match-review pages at programme scale and beyond: 10,000 candidates by default.
+
+    .venv/bin/python bench/suggestions.py                    # SQLite in a temp folder
+    .venv/bin/python bench/suggestions.py --candidates 2000 --rounds 10
+    .venv/bin/python bench/suggestions.py --database-url postgresql+asyncpg://u@host/emptydb
+
+Builds a fresh database (migrations and the demo data), then grows it to ``--candidates``
+candidates with a seeded RNG: each new candidate copies a demo candidate's portfolio (its
+mapped competences, each kept with probability 0.8 and its level moved by -1/0/+1, plus
+sometimes one competence of the vocabulary at random), languages and regions, and has both
+consents in force (validation and sharing with employers), so every one of them is ranked.
+The rows go in with bulk inserts, no per-row round trips. Then it starts ``isok serve`` (one
+worker) and times, signed in as the coordinator, the suggestions page of an open position
+(the default top 20, the widest view and a search), the coordinator's assignment proposal
+over every open position and the oversight record, beside ``/healthz`` (routing,
+middleware, one database round trip) as the floor measured in the same run. It prints the
+median and 95th percentile per page and each median's ratio to the floor.
+
+A PostgreSQL URL must name an empty database the user may create tables in. The temp folder
+(with the SQLite file) is removed at the end unless ``--keep`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import math
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, insert, select
+
+ISOK = str(Path(sys.executable).parent / "isok")
+COORDINATOR = "coordinator@demo.test"
+COUNSELLOR = "counsellor@demo.test"
+SEED = 6
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sign_in(client: httpx.Client, email: str) -> None:
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": email, "password": "isok-demo", "_csrf_token": client.cookies["csrftoken"]},
+    )
+    if response.status_code != 303:
+        raise SystemExit(f"sign-in as {email} failed: {response.status_code}")
+
+
+def timings(client: httpx.Client, path: str, rounds: int) -> list[float]:
+    client.get(path).raise_for_status()  # warm up
+    seconds = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        client.get(path).raise_for_status()
+        seconds.append(time.perf_counter() - start)
+    return seconds
+
+
+async def grow(url: str, target: int) -> tuple[int, int, int, int]:
+    """Add candidates until there are ``target``.
+
+    Returns the number of candidates and of claims, an open position and the newest candidate.
+    """
+    from candidates.models import Candidate, CandidateLanguage, Claim, ConsentRecord
+    from competences.models import Competence
+    from placements.models import Position
+    from portal.accounts.models import User
+    from portal.database import create_engine, create_session_factory
+    from portal.settings import DatabaseSettings
+
+    rng = random.Random(SEED)
+    engine = create_engine(DatabaseSettings(url=url))
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            counsellor = (
+                await session.execute(select(User.id).where(User.email == COUNSELLOR))
+            ).scalar_one()
+            existing = int((await session.execute(select(func.count(Candidate.id)))).scalar_one())
+            vocabulary = list((await session.execute(select(Competence.id))).scalars())
+            portfolios: dict[int, list[tuple[int, int]]] = defaultdict(list)
+            for cid, competence_id, level in await session.execute(
+                select(Claim.candidate_id, Claim.competence_id, Claim.self_level).where(
+                    Claim.competence_id.is_not(None)
+                )
+            ):
+                portfolios[cid].append((competence_id, level))
+            spoken: dict[int, list[tuple[str, str]]] = defaultdict(list)
+            for cid, language, level in await session.execute(
+                select(
+                    CandidateLanguage.candidate_id,
+                    CandidateLanguage.language,
+                    CandidateLanguage.level,
+                )
+            ):
+                spoken[cid].append((language, level))
+            regions = dict(
+                (await session.execute(select(Candidate.id, Candidate.regions))).tuples().all()
+            )
+            templates = sorted(portfolios)
+            position = (
+                (
+                    await session.execute(
+                        select(Position.id).where(Position.status == "open").order_by(Position.id)
+                    )
+                )
+                .scalars()
+                .first()
+            )
+            if position is None:
+                raise SystemExit("the demo data has no open position")
+
+            new = max(target - existing, 0)
+            since = datetime.date(2026, 1, 1)
+            candidate_rows = []
+            picked = []
+            for number in range(new):
+                template = rng.choice(templates)
+                picked.append(template)
+                candidate_rows.append(
+                    {
+                        "name": f"Bench Candidate {existing + number + 1}",
+                        "regions": list(regions.get(template) or []),
+                        "client_type": rng.choice(("long_term", "short_term")),
+                        "client_since": since + datetime.timedelta(days=rng.randrange(300)),
+                        "counsellor_id": counsellor,
+                        "stage": rng.choice(("portfolio", "interview")),
+                    }
+                )
+            ids: list[int] = []
+            if candidate_rows:
+                ids = list(
+                    (
+                        await session.execute(
+                            insert(Candidate).returning(Candidate.id, sort_by_parameter_order=True),
+                            candidate_rows,
+                        )
+                    ).scalars()
+                )
+            claims, languages, consents = [], [], []
+            for cid, template in zip(ids, picked, strict=True):
+                held: dict[int, int] = {}
+                for competence_id, level in portfolios[template]:
+                    if rng.random() < 0.8:
+                        held[competence_id] = min(5, max(1, level + rng.choice((-1, 0, 1))))
+                if vocabulary and rng.random() < 0.3:
+                    held.setdefault(rng.choice(vocabulary), rng.randint(1, 4))
+                claims += [
+                    {"candidate_id": cid, "competence_id": comp, "self_level": level}
+                    for comp, level in held.items()
+                ]
+                languages += [
+                    {"candidate_id": cid, "language": language, "level": level}
+                    for language, level in spoken.get(template, ())
+                ]
+                consents += [
+                    {
+                        "candidate_id": cid,
+                        "purpose": purpose,
+                        "given": True,
+                        "text_shown": "Benchmark consent.",
+                        "recorded_by_id": counsellor,
+                    }
+                    for purpose in ("validation", "share_with_employers")
+                ]
+            for model, rows in ((Claim, claims), (CandidateLanguage, languages)):
+                if rows:
+                    await session.execute(insert(model), rows)
+            if consents:
+                await session.execute(insert(ConsentRecord), consents)
+            total_claims = int((await session.execute(select(func.count(Claim.id)))).scalar_one())
+            newest = int((await session.execute(select(func.max(Candidate.id)))).scalar_one())
+            return existing + new, total_claims, int(position), newest
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--candidates", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument(
+        "--database-url", default="", help="an empty PostgreSQL database (default: SQLite)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temp folder (SQLite file) for profiling"
+    )
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="isok-bench-"))
+    url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
+    env = {
+        **os.environ,
+        "ISOK_DATABASE_URL": url,
+        "ISOK_SECRET_KEY": "bench-secret-key-" * 3,
+        "ISOK_UPLOAD_DIR": str(folder / "uploads"),
+    }
+    subprocess.run([ISOK, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([ISOK, "demo", "seed"], env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    candidates, claims, position, newest = asyncio.run(grow(url, args.candidates))
+    built = time.perf_counter() - start
+    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    print(f"{backend}: {candidates:,} candidates, {claims:,} claims (grown in {built:.1f} s)")
+
+    port = free_port()
+    server = subprocess.Popen(
+        [ISOK, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    pages = [
+        f"/positions/{position}/suggestions",
+        f"/positions/{position}/suggestions?top=50&ineligible=1",
+        f"/positions/{position}/suggestions?q={newest}",
+        "/assignments",
+        "/oversight",
+    ]
+    try:
+        for _ in range(150):
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        floor = statistics.median(timings(httpx.Client(base_url=base), "/healthz", args.rounds))
+        width = max(len(path) for path in pages) + 2
+        print(f"{'page':<{width}} {'median ms':>10} {'p95 ms':>8} {'× healthz':>10}")
+        print(f"{'/healthz (baseline)':<{width}} {floor * 1000:>10.1f} {'':>8} {1.0:>10.1f}")
+        with httpx.Client(base_url=base, timeout=120) as client:
+            sign_in(client, COORDINATOR)
+            for path in pages:
+                seconds = sorted(timings(client, path, args.rounds))
+                median = statistics.median(seconds)
+                p95 = seconds[math.ceil(0.95 * len(seconds)) - 1]
+                print(
+                    f"{path:<{width}} {median * 1000:>10.1f} {p95 * 1000:>8.1f} "
+                    f"{median / floor:>10.1f}"
+                )
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
