@@ -1,24 +1,53 @@
-"""Demo positions for the partner organisations (``isok demo seed``).
+"""Demo positions, decisions on suggestions and placements (``isok demo seed``).
 
-Idempotent: an organisation that already has positions gets none. The first position (id 1
-in a fresh demo database) is the first partner's open warehouse position, tutored by the
-demo tutor, so tests and the route-policy matrix can rely on it.
+Positions: idempotent, an organisation that already has positions gets none. The first
+position (id 1 in a fresh demo database) is the first partner's open warehouse position,
+tutored by the demo tutor, so tests and the route-policy matrix can rely on it.
+
+Match review (:func:`seed_demo_match_review`): see its docstring.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
+import matching
+from candidates.matching_input import candidates_for_matching
+from candidates.models import Candidate, Stage
 from competences.models import Competence, Framework
 from employers.models import Organisation, PartnershipStatus
-from placements.models import Position, PositionCompetence, PositionLanguage, PositionStatus
+from placements.models import (
+    COUNSELLOR_DECISIONS,
+    DecisionKind,
+    MonitoringVisit,
+    Placement,
+    PlacementStatus,
+    Position,
+    PositionCompetence,
+    PositionLanguage,
+    PositionStatus,
+    SuggestionDecision,
+)
 from placements.services import TUTOR_ROLE, user_account
+from placements.suggestions import (
+    EXCLUDED_STAGES,
+    Explainer,
+    load_matching_vocabulary,
+    position_for_matching,
+    snapshot,
+)
 
 DEMO_TUTOR_EMAIL = "tutor@demo.test"
+DEMO_COUNSELLOR_EMAIL = "counsellor@demo.test"
+DEMO_TEACHER_EMAIL = "teacher@demo.test"
+DEMO_EMPLOYER_EMAILS = ("employer@demo.test", "employer2@demo.test")
 
 
 @dataclass(frozen=True)
@@ -224,3 +253,522 @@ async def seed_demo_positions(session: AsyncSession) -> int:
             await session.flush()
             created += 1
     return created
+
+
+# --- Match review: decisions on suggestions and placements ---------------------------------
+
+# The fixed first demo candidate (candidates/demo.py): in the demo counsellor's caseload, at
+# the on-the-job training stage, interviewed by the demo teacher, logistics competences.
+FIRST_PLACED_CANDIDATE = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    """One decision in a pair's story, ``days_ago`` before today."""
+
+    kind: DecisionKind
+    days_ago: int
+    reason: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Story:
+    """What happens to one candidate on one position.
+
+    ``pick`` says which candidate: ``"first"`` (the fixed first demo candidate), ``"placed"``
+    (the best-ranked eligible candidate among those the candidate demo put at the placement
+    stage), ``"top"`` (the best-ranked eligible candidate not yet placed or decided on),
+    ``"missing"`` (one who lacks a required competence) or ``"language"`` (one who fails the
+    language requirement). ``placement``: the employer's acceptance becomes a placement with
+    this status.
+    """
+
+    pick: str
+    steps: tuple[Step, ...]
+    placement: PlacementStatus | None = None
+
+
+SHORTLISTED, REJECTED, PROPOSED, WITHDRAWN, ACCEPTED, DECLINED = (
+    DecisionKind.SHORTLISTED,
+    DecisionKind.REJECTED,
+    DecisionKind.PROPOSED,
+    DecisionKind.WITHDRAWN,
+    DecisionKind.ACCEPTED,
+    DecisionKind.DECLINED,
+)
+
+# The first organisation's tutored position: placement 1 (active, one place of two taken),
+# a proposal waiting for the employer, a shortlist, two rejections and a declined proposal.
+FIRST_TUTORED_POSITION: tuple[Story, ...] = (
+    Story(
+        "first",
+        (Step(SHORTLISTED, 40), Step(PROPOSED, 35), Step(ACCEPTED, 30)),
+        PlacementStatus.ACTIVE,
+    ),
+    Story("top", (Step(SHORTLISTED, 6), Step(PROPOSED, 3))),
+    Story("top", (Step(SHORTLISTED, 6),)),
+    Story(
+        "top",
+        (
+            Step(PROPOSED, 20),
+            Step(
+                DECLINED,
+                15,
+                "timing",
+                "We need someone to start at once; the candidate is free only from next month.",
+            ),
+        ),
+    ),
+    Story(
+        "missing",
+        (
+            Step(
+                REJECTED,
+                5,
+                "missing_competence",
+                "A required competence is not in the portfolio yet; suggest again once it"
+                " has been shown.",
+            ),
+        ),
+    ),
+    Story(
+        "language",
+        (
+            Step(
+                REJECTED,
+                5,
+                "language",
+                "Safety instructions are in Finnish only; revisit after the A2 course.",
+            ),
+        ),
+    ),
+)
+# The first organisation's other open position: a proposal waiting, one withdrawn, one
+# rejected for another reason.
+FIRST_OTHER_POSITION: tuple[Story, ...] = (
+    Story("top", (Step(PROPOSED, 2),)),
+    Story(
+        "top",
+        (
+            Step(PROPOSED, 9),
+            Step(WITHDRAWN, 7, note="The candidate took a summer job and is not free now."),
+        ),
+    ),
+    Story(
+        "top",
+        (
+            Step(
+                REJECTED,
+                4,
+                "other",
+                "Wants to finish the Finnish course first; suggest again in the spring.",
+            ),
+        ),
+    ),
+)
+# The second organisation: its one-place position filled by an agreed placement, and a
+# proposal waiting on another position.
+SECOND_FILLED_POSITION: tuple[Story, ...] = (
+    Story(
+        "placed",
+        (Step(SHORTLISTED, 14), Step(PROPOSED, 12), Step(ACCEPTED, 9)),
+        PlacementStatus.AGREED,
+    ),
+)
+SECOND_OTHER_POSITION: tuple[Story, ...] = (
+    Story("top", (Step(PROPOSED, 4),)),
+    Story("top", (Step(SHORTLISTED, 4),)),
+)
+
+VISIT_NOTES = (
+    "Visited the warehouse with the tutor. Receives deliveries independently now and checks"
+    " them against the waybill; picking with the handheld terminal still needs guidance. Next"
+    " visit in three weeks."
+)
+
+
+@dataclass(frozen=True)
+class DemoMatchReview:
+    """What :func:`seed_demo_match_review` added."""
+
+    decisions: int = 0
+    placements: int = 0
+
+
+def _when(today: datetime.date, days_ago: int, hour: int) -> datetime.datetime:
+    day = today - datetime.timedelta(days=days_ago)
+    return datetime.datetime.combine(day, datetime.time(hour, 0), tzinfo=datetime.UTC)
+
+
+async def _user_ids(
+    session: AsyncSession, emails: Sequence[str]
+) -> dict[str, tuple[int, int | None]]:
+    """User id and organisation id by e-mail address."""
+    rows = await session.execute(
+        select(user_account.c.email, user_account.c.id, user_account.c.organisation_id).where(
+            user_account.c.email.in_(list(emails))
+        )
+    )
+    return {
+        str(email): (int(user_id), None if org is None else int(org))
+        for email, user_id, org in rows.all()
+    }
+
+
+async def seed_demo_match_review(session: AsyncSession) -> DemoMatchReview:
+    """Decisions on suggestions and placements for the demo, when there are none yet.
+
+    On two open positions of each demo employer's organisation, the demo counsellor has
+    shortlisted, rejected (reasons ``missing_competence``, ``language`` and ``other`` with a
+    note), proposed and withdrawn candidates of their own caseload whose consent to share with
+    employers is in force; the employers declined one proposal (``timing``), accepted two, and
+    have three proposals waiting (two for the first employer). The acceptances are placements:
+
+    - **placement 1**, at the first organisation on its position tutored by the demo tutor
+      (one place of two taken, so the position stays open), for the fixed first candidate,
+      with the demo counsellor and teacher, **active**, with one monitoring visit;
+    - placement 2, at the second organisation on its one-place position, **agreed**, for a
+      candidate the candidate demo already put at the placement stage (so its stage counts
+      hold); the position is **filled**.
+
+    Placed candidates are at stage ``placement``. Each counsellor decision stores the score,
+    rank, eligibility and explanation from one engine run over the consenting candidates not
+    yet placed plus the ones this seed places (the ranking as the page showed it before they
+    were placed); the explanation is stored as the decisions store it
+    (:func:`placements.suggestions.snapshot`: the words shown, in the seeding locale).
+    Employers' answers store none. Rows are written through the models, not
+    :func:`placements.decisions.append_decision`, because they carry dates in the past
+    (decisions days to weeks ago): the history reads as it would have happened, and no row is
+    updated after it is written.
+
+    Needs the demo users, positions and candidates; without them it adds nothing. Returns
+    what it added (nothing when any decision or placement exists already).
+    """
+    for model in (SuggestionDecision, Placement):
+        if await session.scalar(select(func.count(model.id))):
+            return DemoMatchReview()
+    emails = (DEMO_COUNSELLOR_EMAIL, DEMO_TEACHER_EMAIL, DEMO_TUTOR_EMAIL, *DEMO_EMPLOYER_EMAILS)
+    users = await _user_ids(session, emails)
+    if set(users) != set(emails):
+        return DemoMatchReview()
+    counsellor_id = users[DEMO_COUNSELLOR_EMAIL][0]
+    employers = [users[email] for email in DEMO_EMPLOYER_EMAILS]
+    plan = await _positions_plan(session, [org for _, org in employers], users[DEMO_TUTOR_EMAIL][0])
+    if plan is None:
+        return DemoMatchReview()
+
+    caseload = dict(
+        (
+            await session.execute(
+                select(Candidate.id, Candidate.stage).where(
+                    Candidate.counsellor_id == counsellor_id
+                )
+            )
+        )
+        .tuples()
+        .all()
+    )
+    if caseload.get(FIRST_PLACED_CANDIDATE) is None:
+        return DemoMatchReview()
+    positions = [position for position, _, _ in plan]
+    vocabulary, labels = await load_matching_vocabulary(session)
+    stages = dict((await session.execute(select(Candidate.id, Candidate.stage))).tuples().all())
+    pool = await candidates_for_matching(session, for_employers=True)
+
+    # Who is placed: the fixed first candidate, and for the other placements candidates the
+    # candidate demo already put at the placement stage (so the stage counts stay as they are).
+    at_placement_stage = _fit(
+        vocabulary,
+        positions,
+        [c for c in pool if stages.get(int(c.id)) not in (Stage.ASSESSMENT, Stage.CERTIFIED)],
+    )
+    fixed = _placed_candidates(plan, at_placement_stage, caseload)
+    placed = {FIRST_PLACED_CANDIDATE, *fixed.values()}
+
+    # The ranking as the page showed it before they were placed: everyone not placed yet.
+    matcher = _fit(
+        vocabulary,
+        positions,
+        [c for c in pool if stages.get(int(c.id)) not in EXCLUDED_STAGES or int(c.id) in placed],
+    )
+    explainer = Explainer(labels)
+
+    today = datetime.date.today()
+    used: set[int] = set()
+    decisions = placements = 0
+    for index, (position, stories, employer_index) in enumerate(plan):
+        employer_id = employers[employer_index][0]
+        order = _order(matcher, position)
+        for number, story in enumerate(stories):
+            chosen: tuple[int, int | None, bool | None] | None
+            if story.pick == "first":
+                chosen = _ranked(order, FIRST_PLACED_CANDIDATE)
+            elif story.pick == "placed":
+                fixed_id = fixed.get((index, number))
+                chosen = None if fixed_id is None else _ranked(order, fixed_id)
+            else:
+                chosen = _pick(story.pick, position, order, matcher, caseload, used | placed)
+            if chosen is None:
+                continue
+            candidate_id = chosen[0]
+            used.add(candidate_id)
+            accepted = _write_story(
+                session,
+                position=position,
+                story=story,
+                chosen=chosen,
+                matcher=matcher,
+                explainer=explainer,
+                counsellor_id=counsellor_id,
+                employer_id=employer_id,
+                today=today,
+            )
+            decisions += len(story.steps)
+            if story.placement is None or accepted is None:
+                continue
+            await session.flush()  # the acceptance's id
+            placements += 1
+            await _place(
+                session,
+                position=position,
+                candidate_id=candidate_id,
+                accepted=accepted,
+                status=story.placement,
+                counsellor_id=counsellor_id,
+                teacher_id=users[DEMO_TEACHER_EMAIL][0],
+                today=today,
+            )
+    await session.flush()
+    return DemoMatchReview(decisions=decisions, placements=placements)
+
+
+def _placed_candidates(
+    plan: Sequence[tuple[Position, tuple[Story, ...], int]],
+    matcher: matching.CompetenceMatcher,
+    caseload: dict[int, str],
+) -> dict[tuple[int, int], int]:
+    """The candidate of each ``placed`` story, by (position's index, story's index) in the plan.
+
+    The best-ranked eligible candidate of the caseload at the placement stage, each once.
+    """
+    fixed: dict[tuple[int, int], int] = {}
+    for index, (position, stories, _) in enumerate(plan):
+        for number, story in enumerate(stories):
+            if story.pick != "placed":
+                continue
+            found = next(
+                (
+                    int(cid)
+                    for cid, _rank, eligible in _order(matcher, position)
+                    if eligible
+                    and int(cid) not in (FIRST_PLACED_CANDIDATE, *fixed.values())
+                    and caseload.get(int(cid)) == Stage.PLACEMENT.value
+                ),
+                None,
+            )
+            if found is not None:
+                fixed[(index, number)] = found
+    return fixed
+
+
+def _write_story(
+    session: AsyncSession,
+    *,
+    position: Position,
+    story: Story,
+    chosen: tuple[int, int | None, bool | None],
+    matcher: matching.CompetenceMatcher,
+    explainer: Explainer,
+    counsellor_id: int,
+    employer_id: int,
+    today: datetime.date,
+) -> SuggestionDecision | None:
+    """Add the story's decisions on the pair; return the employer's acceptance, if any.
+
+    Counsellor decisions carry the engine's advice on the pair; the employer's answers none.
+    """
+    candidate_id, rank, eligible = chosen
+    shown: dict[str, Any] | None = None
+    score: float | None = None
+    if rank is not None:
+        match = matcher.explain(str(position.id), str(candidate_id))
+        assert match.explanation is not None
+        score, eligible = match.score, match.eligible
+        shown = snapshot(explainer.explain(match.explanation))
+    accepted: SuggestionDecision | None = None
+    for sequence, step in enumerate(story.steps, start=1):
+        by_counsellor = step.kind.value in COUNSELLOR_DECISIONS
+        at = _when(today, step.days_ago, 9 + sequence)
+        decision = SuggestionDecision(
+            position_id=position.id,
+            candidate_id=candidate_id,
+            sequence=sequence,
+            kind=step.kind.value,
+            reason=step.reason,
+            note=step.note,
+            score=score if by_counsellor else None,
+            rank=rank if by_counsellor else None,
+            eligible=eligible if by_counsellor else None,
+            explanation=shown if by_counsellor else None,
+            decided_by_id=counsellor_id if by_counsellor else employer_id,
+            created_at=at,
+            updated_at=at,
+        )
+        session.add(decision)
+        if step.kind == ACCEPTED:
+            accepted = decision
+    return accepted
+
+
+async def _positions_plan(
+    session: AsyncSession, organisation_ids: Sequence[int | None], tutor_id: int
+) -> list[tuple[Position, tuple[Story, ...], int]] | None:
+    """Which positions get which stories, and whose employer answers (index in the logins).
+
+    None when the first organisation has no open position tutored by the demo tutor with a
+    place to spare (placement 1 needs one).
+    """
+    positions = list(
+        (
+            await session.execute(
+                select(Position)
+                .where(
+                    Position.organisation_id.in_([i for i in organisation_ids if i is not None]),
+                    Position.status == PositionStatus.OPEN.value,
+                )
+                .options(
+                    selectinload(Position.competences).selectinload(PositionCompetence.competence),
+                    selectinload(Position.languages),
+                )
+                .order_by(Position.id)
+            )
+        ).scalars()
+    )
+    first = [p for p in positions if p.organisation_id == organisation_ids[0]]
+    second = [p for p in positions if p.organisation_id == organisation_ids[1]]
+    tutored = next((p for p in first if p.tutor_id == tutor_id and p.places >= 2), None)
+    if tutored is None:
+        return None
+    plan = [(tutored, FIRST_TUTORED_POSITION, 0)]
+    plan += [(p, FIRST_OTHER_POSITION, 0) for p in first if p is not tutored][:1]
+    one_place = next((p for p in second if p.places == 1), None)
+    if one_place is not None:
+        plan.append((one_place, SECOND_FILLED_POSITION, 1))
+    plan += [(p, SECOND_OTHER_POSITION, 1) for p in second if p is not one_place][:1]
+    return plan
+
+
+def _fit(
+    vocabulary: tuple[matching.Competence, ...],
+    positions: Sequence[Position],
+    candidates: Sequence[matching.Candidate],
+) -> matching.CompetenceMatcher:
+    """The engine fitted on the positions and the given candidates."""
+    problem = matching.MatchingInput(
+        positions=tuple(position_for_matching(position) for position in positions),
+        candidates=tuple(candidates),
+        competences=vocabulary,
+    )
+    return matching.CompetenceMatcher().fit(problem)
+
+
+def _order(matcher: matching.CompetenceMatcher, position: Position) -> list[tuple[str, int, bool]]:
+    """Every candidate ranked for the position, best first: (candidate id, rank, eligible)."""
+    order: list[tuple[str, int, bool]] = []
+    for _rows, chosen, _scores, eligible in matcher.top_indices(
+        "position", top=None, rows=[str(position.id)]
+    ):
+        order = [
+            (matcher.candidate_ids_[int(column)], rank, bool(flag))
+            for rank, (column, flag) in enumerate(zip(chosen[0], eligible[0], strict=True), start=1)
+        ]
+    return order
+
+
+def _ranked(
+    order: list[tuple[str, int, bool]], candidate_id: int
+) -> tuple[int, int | None, bool | None]:
+    """(id, rank, eligible) of a given candidate; rank None when the engine did not rank them."""
+    found = next((row for row in order if row[0] == str(candidate_id)), None)
+    return (candidate_id, None, None) if found is None else (candidate_id, found[1], found[2])
+
+
+def _pick(
+    pick: str,
+    position: Position,
+    order: list[tuple[str, int, bool]],
+    matcher: matching.CompetenceMatcher,
+    caseload: dict[int, str],
+    taken: set[int],
+) -> tuple[int, int | None, bool | None] | None:
+    """The caseload candidate a ``top``, ``missing`` or ``language`` story is about, by rank."""
+    for cid, rank, eligible in order:
+        candidate_id = int(cid)
+        if candidate_id in taken or caseload.get(candidate_id) in (None, *EXCLUDED_STAGES):
+            continue
+        if pick == "top" and eligible:
+            return candidate_id, rank, eligible
+        explanation = matcher.explain(str(position.id), cid).explanation
+        assert explanation is not None
+        if pick == "missing" and eligible and explanation.missing_required:
+            return candidate_id, rank, eligible
+        if pick == "language" and any(f.filter == "language" for f in explanation.failed_filters):
+            return candidate_id, rank, eligible
+    return None
+
+
+async def _place(
+    session: AsyncSession,
+    *,
+    position: Position,
+    candidate_id: int,
+    accepted: SuggestionDecision,
+    status: PlacementStatus,
+    counsellor_id: int,
+    teacher_id: int,
+    today: datetime.date,
+) -> None:
+    """The placement an acceptance created, and what it changes (stage, a filled position)."""
+    taken = await session.scalar(
+        select(func.count(Placement.id)).where(
+            Placement.position_id == position.id,
+            Placement.status != PlacementStatus.INTERRUPTED.value,
+        )
+    )
+    start, end = position.start_date, position.end_date
+    if status == PlacementStatus.ACTIVE:
+        # Agreed to start before the position's advertised dates; under way for two weeks.
+        start = today - datetime.timedelta(days=14)
+        end = start + datetime.timedelta(weeks=8)
+    placement = Placement(
+        candidate_id=candidate_id,
+        position_id=position.id,
+        organisation_id=position.organisation_id,
+        decision_id=accepted.id,
+        place_number=int(taken or 0) + 1,
+        tutor_id=position.tutor_id,
+        teacher_id=teacher_id,
+        counsellor_id=counsellor_id,
+        start_date=start,
+        end_date=end,
+        status=status.value,
+        created_at=accepted.created_at,
+        updated_at=accepted.created_at,
+    )
+    session.add(placement)
+    await session.flush()
+    if status == PlacementStatus.ACTIVE:
+        session.add(
+            MonitoringVisit(
+                placement_id=placement.id,
+                visited_on=today - datetime.timedelta(days=7),
+                visitor_id=counsellor_id,
+                notes=VISIT_NOTES,
+            )
+        )
+    candidate = await session.get_one(Candidate, candidate_id)
+    candidate.stage = Stage.PLACEMENT.value
+    if int(taken or 0) + 1 >= position.places:
+        position.status = PositionStatus.FILLED.value
+    await session.flush()

@@ -131,7 +131,8 @@ def seed(if_empty: bool) -> None:
         click.echo(
             f"Demo data: {report.organisations} organisations, {report.users} users, "
             f"{report.frameworks} frameworks, {report.readiness_profiles} readiness profiles, "
-            f"{report.positions} positions, {report.candidates} candidates added."
+            f"{report.positions} positions, {report.candidates} candidates, "
+            f"{report.decisions} decisions on suggestions, {report.placements} placements added."
         )
     click.echo(f"Demo logins (password: {demo_data.DEMO_PASSWORD}):")
     for user in demo_data.USERS:

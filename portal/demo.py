@@ -24,7 +24,7 @@ from employers.models import (
     PartnershipStatus,
 )
 from employers.readiness import seed_demo_readiness
-from placements.demo import seed_demo_positions
+from placements.demo import seed_demo_match_review, seed_demo_positions
 from portal.accounts.models import Role, User
 from portal.accounts.services import create_user
 
@@ -246,6 +246,8 @@ class SeedReport:
     readiness_profiles: int = 0
     positions: int = 0
     candidates: int = 0
+    decisions: int = 0  # on match suggestions
+    placements: int = 0
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
@@ -319,4 +321,6 @@ async def seed(session: AsyncSession) -> SeedReport:
     report.positions = await seed_demo_positions(session)
     report.candidates = await seed_demo_candidates(session)
     await session.flush()
+    match_review = await seed_demo_match_review(session)
+    report.decisions, report.placements = match_review.decisions, match_review.placements
     return report
