@@ -79,7 +79,7 @@ def undecided_rows(page: Page) -> Locator:
         eligible_table(page)
         .get_by_role("row")
         .filter(has_text="No decision yet")
-        .filter(has=page.get_by_role("button", name="Reject"))
+        .filter(has=page.locator("details.decide"))
     )
 
 
@@ -100,7 +100,13 @@ def row_of(page: Page, candidate: Suggested) -> Locator:
 
 
 def decision_form(page: Page, candidate: Suggested) -> Locator:
-    return page.get_by_role("form", name=f"Decision on {candidate.name}")
+    """The row's decision form, opened from its summary with the keyboard."""
+    form = page.get_by_role("form", name=f"Decision on {candidate.name}")
+    summary = row_of(page, candidate).locator("details.decide > summary")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(form).to_be_visible()
+    return form
 
 
 def test_counsellor_proposes_employer_accepts_placement_for_everyone(
@@ -171,7 +177,12 @@ def test_counsellor_proposes_employer_accepts_placement_for_everyone(
         ).to_be_visible()
         proposed_row = row_of(page, proposed)
         expect(proposed_row).to_contain_text("Proposed to the employer")
-        expect(proposed_row.get_by_role("button", name="Withdraw the proposal")).to_be_visible()
+        expect(proposed_row.locator("details.decide > summary")).to_have_text(
+            "Withdraw the proposal…"
+        )
+        expect(
+            decision_form(page, proposed).get_by_role("button", name="Withdraw the proposal")
+        ).to_be_visible()
 
     number = f"Candidate no. {proposed.number}"
 

@@ -503,7 +503,7 @@ async def test_decisions_page_shows_the_history_as_it_was(
     text = page.text
     section = text.split(f'id="candidate-{mine}"')[1].split("</section>")[0]
     assert 'class="badge decision-rejected"' in section  # the current state
-    rows = section.split("<tbody>")[1]
+    rows = section.split("<tbody>", 1)[1]
     assert rows.index("Shortlisted") < rows.index("Rejected")
     assert REJECTION_REASONS["availability"] in html.unescape(section)
     assert "Works evenings." in section
