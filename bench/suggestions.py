@@ -25,52 +25,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
-import math
-import os
 import random
 import shutil
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
 
-import httpx
+from serving import baseline, demo_server, environment, print_header, print_row, signed_in, timings
 from sqlalchemy import func, insert, select
 
-ISOK = str(Path(sys.executable).parent / "isok")
 COORDINATOR = "coordinator@demo.test"
 COUNSELLOR = "counsellor@demo.test"
 SEED = 6
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def sign_in(client: httpx.Client, email: str) -> None:
-    client.get("/login")
-    response = client.post(
-        "/login",
-        data={"email": email, "password": "isok-demo", "_csrf_token": client.cookies["csrftoken"]},
-    )
-    if response.status_code != 303:
-        raise SystemExit(f"sign-in as {email} failed: {response.status_code}")
-
-
-def timings(client: httpx.Client, path: str, rounds: int) -> list[float]:
-    client.get(path).raise_for_status()  # warm up
-    seconds = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        client.get(path).raise_for_status()
-        seconds.append(time.perf_counter() - start)
-    return seconds
 
 
 async def grow(url: str, target: int) -> tuple[int, int, int, int]:
@@ -203,60 +170,35 @@ def main() -> None:
     )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="isok-bench-"))
-    url = args.database_url or f"sqlite+aiosqlite:///{folder}/bench.sqlite3"
-    env = {
-        **os.environ,
-        "ISOK_DATABASE_URL": url,
-        "ISOK_SECRET_KEY": "bench-secret-key-" * 3,
-        "ISOK_UPLOAD_DIR": str(folder / "uploads"),
-    }
-    subprocess.run([ISOK, "db", "upgrade"], env=env, check=True, capture_output=True)
-    subprocess.run([ISOK, "demo", "seed"], env=env, check=True, capture_output=True)
-    start = time.perf_counter()
-    candidates, claims, position, newest = asyncio.run(grow(url, args.candidates))
-    built = time.perf_counter() - start
-    backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
-    print(f"{backend}: {candidates:,} candidates, {claims:,} claims (grown in {built:.1f} s)")
+    env = environment(folder, args.database_url)
+    url = env["ISOK_DATABASE_URL"]
+    grown: list[tuple[int, int, int, int]] = []
 
-    port = free_port()
-    server = subprocess.Popen(
-        [ISOK, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    pages = [
-        f"/positions/{position}/suggestions",
-        f"/positions/{position}/suggestions?top=50&ineligible=1",
-        f"/positions/{position}/suggestions?q={newest}",
-        "/assignments",
-        "/oversight",
-    ]
+    def prepare() -> None:
+        start = time.perf_counter()
+        grown.append(asyncio.run(grow(url, args.candidates)))
+        candidates, claims, _position, _newest = grown[0]
+        built = time.perf_counter() - start
+        backend = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+        print(f"{backend}: {candidates:,} candidates, {claims:,} claims (grown in {built:.1f} s)")
+
     try:
-        for _ in range(150):
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        floor = statistics.median(timings(httpx.Client(base_url=base), "/healthz", args.rounds))
-        width = max(len(path) for path in pages) + 2
-        print(f"{'page':<{width}} {'median ms':>10} {'p95 ms':>8} {'× healthz':>10}")
-        print(f"{'/healthz (baseline)':<{width}} {floor * 1000:>10.1f} {'':>8} {1.0:>10.1f}")
-        with httpx.Client(base_url=base, timeout=120) as client:
-            sign_in(client, COORDINATOR)
-            for path in pages:
-                seconds = sorted(timings(client, path, args.rounds))
-                median = statistics.median(seconds)
-                p95 = seconds[math.ceil(0.95 * len(seconds)) - 1]
-                print(
-                    f"{path:<{width}} {median * 1000:>10.1f} {p95 * 1000:>8.1f} "
-                    f"{median / floor:>10.1f}"
-                )
+        with demo_server(env, prepare) as base:
+            _candidates, _claims, position, newest = grown[0]
+            pages = [
+                f"/positions/{position}/suggestions",
+                f"/positions/{position}/suggestions?top=50&ineligible=1",
+                f"/positions/{position}/suggestions?q={newest}",
+                "/assignments",
+                "/oversight",
+            ]
+            floor = baseline(base, args.rounds)
+            width = max(len(path) for path in pages) + 2
+            print_header(floor, width)
+            with signed_in(base, COORDINATOR) as client:
+                for path in pages:
+                    print_row(path, timings(client, path, args.rounds), floor, width)
     finally:
-        server.terminate()
-        server.wait(timeout=20)
         if args.keep:
             print(f"kept {folder}")
         else:
