@@ -370,6 +370,7 @@ async def _detail_page(
             },
             "region_label": gettext,
             "notes": await services.list_guidance_notes(db_session, candidate_id=candidate.id),
+            "placements": await services.list_placements(db_session, candidate_id=candidate.id),
             "note_values": note_values,
             "note_errors": forms.note_errors,
             "stage_error": forms.stage_error,
