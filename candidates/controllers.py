@@ -414,15 +414,19 @@ class CandidatePages(Controller):
         q: FromQuery[str] = "",
         stage: FromQuery[str] = "",
         client_type: FromQuery[str] = "",
+        page: FromQuery[str] = "",
     ) -> Template:
-        """A counsellor's caseload, the coordinator's every candidate, a teacher's interviewees."""
+        """A counsellor's caseload, the coordinator's every candidate, a teacher's interviewees;
+        ``page`` pages through them, 50 at a time."""
         viewer = _viewer(request)
         filters = CaseloadFilters(
             search=q[:200],
             stage=stage if stage in services.STAGES else None,
             client_type=client_type if client_type in services.CLIENT_TYPE_LABELS else None,
         )
-        caseload = await services.list_caseload(db_session, viewer=viewer, filters=filters)
+        caseload = await services.list_caseload(
+            db_session, viewer=viewer, filters=filters, page=int(page) if page.isdigit() else 1
+        )
         return Template(
             template_name="candidates/index.html",
             context={

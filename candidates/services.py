@@ -114,6 +114,7 @@ EMAIL_MAX = 254
 PHONE_MAX = 50
 MUNICIPALITY_MAX = 100
 NOTE_MAX = 5000
+CASELOAD_PAGE_SIZE = 50
 LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,}$")
@@ -500,6 +501,9 @@ class Caseload:
 
     rows: list[CaseloadRow]
     stage_counts: dict[str, int]
+    matching: int = 0  # rows that match every filter, on all pages
+    page: int = 1
+    pages: int = 1
 
     @property
     def total(self) -> int:
@@ -512,8 +516,14 @@ async def list_caseload(
     viewer: Viewer,
     filters: CaseloadFilters | None = None,
     with_languages: bool = False,
+    page: int | None = None,
+    page_size: int = CASELOAD_PAGE_SIZE,
 ) -> Caseload:
-    """Candidates ``viewer`` may see, by name, in two queries (three with languages)."""
+    """Candidates ``viewer`` may see, by name, in two queries (three with languages).
+
+    With ``page`` (from 1), only that page of ``page_size`` rows; a page past the end gives
+    the last page. Without it, every row (the API lists them all).
+    """
     filters = filters or CaseloadFilters()
     conditions = [visible_to(viewer)]
     search = filters.search.strip().lower()
@@ -531,18 +541,28 @@ async def list_caseload(
         counts[str(stage)] = int(count)
     if filters.stage:
         conditions.append(Candidate.stage == filters.stage)
+    # The counts already say how many rows match, so paging costs no extra query.
+    matching = counts.get(filters.stage, 0) if filters.stage else sum(counts.values())
     statement = (
         select(Candidate, user_account.c.name)
         .outerjoin(user_account, user_account.c.id == Candidate.counsellor_id)
         .where(*conditions)
         .order_by(Candidate.name, Candidate.id)
     )
+    pages = 1
+    if page is not None:
+        pages = max(1, -(-matching // page_size))
+        page = min(max(page, 1), pages)
+        statement = statement.offset((page - 1) * page_size).limit(page_size)
     if with_languages:
         statement = statement.options(selectinload(Candidate.languages))
     rows = (await session.execute(statement)).all()
     return Caseload(
         rows=[CaseloadRow(candidate=row[0], counsellor_name=row[1]) for row in rows],
         stage_counts=counts,
+        matching=matching,
+        page=page or 1,
+        pages=pages,
     )
 
 

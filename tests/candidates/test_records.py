@@ -245,14 +245,14 @@ async def test_the_caseload_searches_filters_and_counts_per_stage(
 
     page = await client.get("/candidates")
     assert page.status_code == 200
-    assert f'href="/candidates/{mine}"' in page.text
-    assert f'href="/candidates/{other}"' in page.text
-    assert f'href="/candidates/{unassigned}"' not in page.text
     counts = stage_counts(page.text)
     assert {label: counts[label] - counts_before[label] for label in counts} == {
         label: int(label in ("Guidance", "Portfolio")) for label in counts
     }
+    # The caseload is paged (50 a page): the test's candidates are found by their surname.
     ours = await client.get("/candidates", params={"q": "zzcaseload"})
+    assert f'href="/candidates/{mine}"' in ours.text
+    assert f'href="/candidates/{other}"' in ours.text
     assert f'href="/candidates/{unassigned}"' not in ours.text
     assert {label: n for label, n in stage_counts(ours.text).items() if n} == {
         "Guidance": 1,
@@ -262,16 +262,16 @@ async def test_the_caseload_searches_filters_and_counts_per_stage(
     found = await client.get("/candidates", params={"q": "leila"})
     assert f'href="/candidates/{mine}"' in found.text
     assert f'href="/candidates/{other}"' not in found.text
-    staged = await client.get("/candidates", params={"stage": "guidance"})
+    staged = await client.get("/candidates", params={"stage": "guidance", "q": "zzcaseload"})
     assert f'href="/candidates/{other}"' in staged.text
     assert f'href="/candidates/{mine}"' not in staged.text
-    typed = await client.get("/candidates", params={"client_type": "short_term"})
+    typed = await client.get("/candidates", params={"client_type": "short_term", "q": "zzcaseload"})
     assert f'href="/candidates/{other}"' in typed.text
     assert f'href="/candidates/{mine}"' not in typed.text
 
     client.cookies.clear()
     await sign_in(client, DEMO_USERS["coordinator"])
-    everything = await client.get("/candidates")
+    everything = await client.get("/candidates", params={"q": "zzcaseload"})
     assert {f'href="/candidates/{i}"' in everything.text for i in (mine, other, unassigned)} == {
         True
     }
@@ -364,9 +364,11 @@ async def test_a_teacher_sees_only_the_candidates_they_interview_read_only(
     assert "Interviewed Person" in page.text
     assert f"/candidates/{interviewed}/edit" not in page.text
     assert f'action="/candidates/{interviewed}/' not in page.text  # no forms to change it
-    listing = await client.get("/candidates")
+    listing = await client.get("/candidates", params={"q": "person"})
     assert f'href="/candidates/{interviewed}"' in listing.text
     assert f'href="/candidates/{not_interviewed}"' not in listing.text
+    everyone = await client.get("/candidates", params={"q": "someone else"})
+    assert f'href="/candidates/{not_interviewed}"' not in everyone.text
     assert (await client.get(f"/candidates/{interviewed}/edit")).status_code == 403
 
 
@@ -394,3 +396,36 @@ async def test_a_forged_form_without_the_csrf_token_changes_nothing(
     assert response.status_code == 403
     assert await db.count(Candidate) == before
     assert (await load(db, candidate_id)).stage == "guidance"
+
+
+async def test_the_caseload_is_paged_fifty_at_a_time_keeping_the_filters(
+    client: AsyncTestClient,
+) -> None:
+    await sign_in(client, DEMO_USERS["counsellor"])
+    first = await client.get("/candidates")
+    total = sum(stage_counts(first.text).values())
+    assert total > 100  # the demo caseload spans several pages
+    pages = -(-total // 50)
+    assert f"{total} candidates; page 1 of {pages}" in first.text
+    ids = [
+        re.findall(r'<th scope="row"><a href="/candidates/(\d+)">', page.text)
+        for page in [
+            first,
+            await client.get("/candidates", params={"page": "2"}),
+            await client.get("/candidates", params={"page": str(pages)}),
+        ]
+    ]
+    assert len(ids[0]) == len(ids[1]) == 50
+    assert 1 <= len(ids[2]) <= 50
+    assert not set(ids[0]) & set(ids[1])  # pages do not overlap
+    assert 'rel="next"' in first.text
+    assert 'rel="prev"' not in first.text
+    # Past the end shows the last page; garbage shows the first.
+    beyond = await client.get("/candidates", params={"page": "999"})
+    assert re.findall(r'<th scope="row"><a href="/candidates/(\d+)">', beyond.text) == ids[2]
+    garbage = await client.get("/candidates", params={"page": "-3"})
+    assert f"page 1 of {pages}" in garbage.text
+    # The page links keep the filters.
+    typed = await client.get("/candidates", params={"client_type": "short_term"})
+    assert "page 1 of" in typed.text  # most of the demo caseload is short-term
+    assert "client_type=short_term&amp;page=2" in typed.text
