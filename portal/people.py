@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
@@ -104,6 +105,52 @@ class PeoplePages(Controller):
             headers=NO_STORE,
             context={"invited": issued.user, "link": link, "expires_at": issued.expires_at},
         )
+
+    @post("/{user_id:int}/deactivate", status_code=HTTP_200_OK)
+    async def deactivate(
+        self,
+        request: Request[User, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        user_id: FromPath[int],
+    ) -> Response[Any]:
+        return await _set_active(request, db_session, user_id, active=False)
+
+    @post("/{user_id:int}/reactivate", status_code=HTTP_200_OK)
+    async def reactivate(
+        self,
+        request: Request[User, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        user_id: FromPath[int],
+    ) -> Response[Any]:
+        return await _set_active(request, db_session, user_id, active=True)
+
+
+async def _set_active(
+    request: Request[User, Any, Any], db_session: AsyncSession, user_id: int, *, active: bool
+) -> Response[Any]:
+    """Deactivate or reactivate one of the organisation's people; another's answers 404."""
+    try:
+        person = await invitations.set_person_active(
+            db_session,
+            organisation_id=_own_organisation(request),
+            user_id=user_id,
+            active=active,
+            acting_user_id=request.user.id,
+        )
+    except invitations.InvitationError as error:
+        response: Response[Any] = Redirect(path="/organisation/people", status_code=303)
+        flash(request, response, gettext(error.message), "error")
+        return response
+    if person is None:
+        raise NotFoundException(detail=gettext("No such person in your organisation."))
+    message = (
+        gettext("%(name)s can sign in again.")
+        if active
+        else gettext("%(name)s can no longer sign in; their sessions have ended.")
+    )
+    response = Redirect(path="/organisation/people", status_code=303)
+    flash(request, response, message % {"name": person.name}, "success")
+    return response
 
 
 def _own_organisation(request: Request[User, Any, Any]) -> int:

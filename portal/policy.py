@@ -117,6 +117,8 @@ ROUTE_POLICY: dict[str, Access] = {
     # invitation link itself is the credential, so its pages are public.
     "GET /organisation/people": allow(Role.EMPLOYER),
     "POST /organisation/people": allow(Role.EMPLOYER),
+    "POST /organisation/people/{user_id}/deactivate": allow(Role.EMPLOYER, object_check=True),
+    "POST /organisation/people/{user_id}/reactivate": allow(Role.EMPLOYER, object_check=True),
     "GET /invitations/{token}": PUBLIC,
     "POST /invitations/{token}": PUBLIC,
     # --- placements: positions (issue 3, positions helper)

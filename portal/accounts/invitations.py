@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Organisation
 from portal import audit
-from portal.accounts.models import Invitation, Role, User
+from portal.accounts.models import Invitation, LoginSession, Role, User
 from portal.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password
 from portal.accounts.services import EMAIL_PATTERN, create_user, get_by_email, normalise_email
 from portal.i18n import N_
@@ -219,3 +219,36 @@ async def list_people(session: AsyncSession, *, organisation_id: int) -> list[Pe
         else:
             people.append(Person(user, "active"))
     return people
+
+
+PEOPLE_ROLES = (Role.EMPLOYER.value, Role.TUTOR.value)
+
+
+async def set_person_active(
+    session: AsyncSession, *, organisation_id: int, user_id: int, active: bool, acting_user_id: int
+) -> User | None:
+    """Deactivate (or reactivate) an employer contact or tutor of the organisation.
+
+    A deactivated person cannot sign in, their open sessions end at once (they are deleted,
+    and a session of an inactive user is refused anyway), and an unused invitation link stops
+    working. Returns None when the organisation has no such person (the caller answers 404);
+    raises :class:`InvitationError` for one's own account, so that nobody locks themselves out.
+    """
+    user = (
+        await session.execute(
+            select(User).where(
+                User.id == user_id,
+                User.organisation_id == organisation_id,
+                User.role.in_(PEOPLE_ROLES),
+            )
+        )
+    ).scalar_one_or_none()
+    if user is None:
+        return None
+    if user.id == acting_user_id:
+        raise InvitationError("person", N_("You cannot deactivate your own account."))
+    user.is_active = active
+    if not active:
+        await session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    await session.flush()
+    return user

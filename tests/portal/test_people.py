@@ -246,3 +246,81 @@ async def test_people_and_invitation_pages_are_labelled_and_structured(
         assert page.h1 == 1, path
         unlabelled = [f for f in page.fields if f is None or f not in page.labels]
         assert not unlabelled, path
+
+
+async def user_row(database_url: str, email: str) -> tuple[int, bool]:
+    ((user_id, active),) = await query(
+        database_url, select(User.id, User.is_active).where(User.email == email)
+    )
+    return int(user_id), bool(active)
+
+
+async def post_as(client: AsyncTestClient, path: str) -> Any:
+    return await client.post(
+        path, data={"_csrf_token": await csrf_token(client)}, follow_redirects=False
+    )
+
+
+async def test_an_employer_deactivates_a_tutor_who_is_signed_out_at_once(
+    client: AsyncTestClient, settings: Any, database_url: str
+) -> None:
+    from portal.app import create_app
+
+    tutor_id, active = await user_row(database_url, DEMO_USERS["tutor"])
+    assert active
+    # The tutor is signed in in another browser.
+    async with AsyncTestClient(app=create_app(settings), base_url="http://testserver.local") as tb:
+        await sign_in(tb, DEMO_USERS["tutor"])
+        assert (await tb.get("/placements", follow_redirects=False)).status_code == 200
+
+        await sign_in(client, DEMO_USERS["employer"])
+        response = await post_as(client, f"/organisation/people/{tutor_id}/deactivate")
+        assert response.status_code == 303
+        assert (await user_row(database_url, DEMO_USERS["tutor"]))[1] is False
+        page = await client.get("/organisation/people")
+        assert "can no longer sign in" in page.text
+        assert f'action="/organisation/people/{tutor_id}/reactivate"' in page.text
+
+        # Their open session ends at once, and they cannot sign in again.
+        gone = await tb.get("/placements", follow_redirects=False)
+        assert gone.status_code in (303, 401)
+        tb.cookies.clear()
+        await tb.get("/login")
+        refused = await tb.post(
+            "/login",
+            data={
+                "email": DEMO_USERS["tutor"],
+                "password": "isok-demo",
+                "_csrf_token": tb.cookies["csrftoken"],
+            },
+            follow_redirects=False,
+        )
+        assert refused.status_code != 303
+
+    response = await post_as(client, f"/organisation/people/{tutor_id}/reactivate")
+    assert response.status_code == 303
+    assert (await user_row(database_url, DEMO_USERS["tutor"]))[1] is True
+    events = await query(
+        database_url,
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.entity == "user_account", AuditEvent.entity_id == str(tutor_id)
+        ),
+    )
+    assert events[0][0] >= 2  # both changes are on the audit trail
+
+
+async def test_people_of_other_organisations_and_oneself_cannot_be_deactivated(
+    client: AsyncTestClient, database_url: str
+) -> None:
+    employer_id, _ = await user_row(database_url, DEMO_USERS["employer"])
+    other_id, _ = await user_row(database_url, "employer2@demo.test")
+    counsellor_id, _ = await user_row(database_url, DEMO_USERS["counsellor"])
+    await sign_in(client, DEMO_USERS["employer"])
+    for user_id in (other_id, counsellor_id, 999_999):
+        response = await post_as(client, f"/organisation/people/{user_id}/deactivate")
+        assert response.status_code == 404
+    mine = await post_as(client, f"/organisation/people/{employer_id}/deactivate")
+    assert mine.status_code == 303
+    assert "cannot deactivate your own account" in (await client.get("/organisation/people")).text
+    for email in (DEMO_USERS["employer"], "employer2@demo.test", DEMO_USERS["counsellor"]):
+        assert (await user_row(database_url, email))[1] is True

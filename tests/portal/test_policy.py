@@ -30,6 +30,8 @@ PATH_VALUES = {
     "interview_id": "1",
     # The first demo placement, at the first organisation, tutored by tutor@demo.test.
     "placement_id": "1",
+    # tutor@demo.test, a person of the first organisation.
+    "user_id": "6",
 }
 
 
