@@ -75,6 +75,9 @@ class ClaimInput:
     acquired_how: str | None = AcquiredHow.WORK_HISTORY.value
     acquired_where: str = ""
     months: int | None = None
+    # The candidate's own words, kept when ``competence`` maps the claim by its bare code
+    # (the "Map to CODE" button on an unmapped claim sends the code and the words it had).
+    words: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,8 @@ async def check_claim(
         if entry is not None:
             competence_id = entry.id
             # The candidate's own words are kept beside the mapping, the bare code is not.
-            free_text = "" if text.lower() == entry.code.lower() else text
+            words = " ".join(data.words.split())[:MAX_TEXT]
+            free_text = (words or "") if text.lower() == entry.code.lower() else text
             if await _already_claimed(
                 session, candidate_id=candidate_id, competence_id=entry.id, claim_id=claim_id
             ):

@@ -106,6 +106,7 @@ def read_claim_form(form: Mapping[str, Any]) -> tuple[FormState, ClaimInput]:
         acquired_how=how,
         acquired_where=where,
         months=months,
+        words=reader.raw("words"),
     )
     return FormState(values=values, errors=dict(reader.errors)), data
 

@@ -192,17 +192,30 @@ async def test_free_text_that_does_not_map_is_kept_flagged_with_suggestions(
     assert "Did you mean" in page.text
     assert "LOG-U2-01" in page.text
     assert "Map to LOG-U2-01" in page.text
+    # The button sends the code and the candidate's words, which the mapping keeps.
+    assert '<input type="hidden" name="words" value="forklift drivng">' in page.text
 
     # Confirming the suggestion maps the claim.
     confirmed = await post(
         client,
         f"/candidates/{world.candidate_id}/claims/{claim.id}",
-        claim_form(competence="LOG-U2-01", acquired_where="", months=""),
+        claim_form(competence="LOG-U2-01", acquired_where="", months="", words="forklift drivng"),
     )
     assert confirmed.status_code == 303, confirmed.text
     [claim] = await claims_of(db, world.candidate_id)
     assert claim.competence_id == world.competences["LOG-U2-01"]
+    assert claim.free_text == "forklift drivng"
     assert await audit_actions(db, claim.id) == ["create", "update"]
+
+    # Typing the bare code in the edit form (no words sent) keeps no text beside it.
+    retyped = await post(
+        client,
+        f"/candidates/{world.candidate_id}/claims/{claim.id}",
+        claim_form(competence="LOG-U2-01", acquired_where="", months=""),
+    )
+    assert retyped.status_code == 303, retyped.text
+    [claim] = await claims_of(db, world.candidate_id)
+    assert claim.free_text == ""
 
 
 @pytest.mark.parametrize(
