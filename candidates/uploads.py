@@ -29,12 +29,15 @@ and die together, but the request's session commits only after the handler retur
 Deleting works the other way round: the row is deleted and the file is removed only after the
 commit, so a failed commit leaves both. The one gap is a process dying between step 3 and the
 commit: that leaves a file no row names. It is never served (files are served only through
-their row) and can be swept by comparing the folder with ``evidence_item.stored_name``.
+their row) and is swept by ``isok uploads sweep`` (:func:`sweep_orphans`), which compares the
+folder with ``evidence_item.stored_name`` and removes what no row names once it is old enough
+that no upload can still be on its way to a commit.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import io
 import os
@@ -47,9 +50,11 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import event
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
+from candidates.models import EvidenceItem
 from portal.i18n import gettext
 
 PDF = "application/pdf"
@@ -57,6 +62,7 @@ JPEG = "image/jpeg"
 PNG = "image/png"
 EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|jpg|png)$")
+TEMPORARY_NAME = re.compile(r"^\.[0-9a-f]{32}\.part$")
 
 # Bigger images than this are refused before decoding (a small PNG can decode to gigabytes).
 MAX_PIXELS = 50_000_000
@@ -333,6 +339,57 @@ class EvidenceStore:
         path = self.path_of(stored_name) if stored_name else None
         if path is not None:
             session.info.setdefault(_TO_DELETE, []).append(path)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What a sweep found: files no row names (removed unless a dry run) and files kept."""
+
+    orphans: tuple[Path, ...]
+    kept: int
+    too_new: int
+
+
+async def sweep_orphans(
+    session: AsyncSession,
+    store: EvidenceStore,
+    *,
+    min_age: datetime.timedelta = datetime.timedelta(hours=1),
+    dry_run: bool = False,
+    now: datetime.datetime | None = None,
+) -> SweepReport:
+    """Remove stored files (and leftover ``.part`` files) that no evidence row names.
+
+    Only files last changed more than ``min_age`` ago are touched: a younger one may belong
+    to an upload whose transaction has not committed yet. Anything else in the folder (not
+    a name this store makes) is left alone.
+    """
+    if not store.directory.is_dir():
+        return SweepReport(orphans=(), kept=0, too_new=0)
+    known = set(
+        (
+            await session.scalars(
+                select(EvidenceItem.stored_name).where(EvidenceItem.stored_name.is_not(None))
+            )
+        ).all()
+    )
+    moment = (now or datetime.datetime.now(datetime.UTC)).timestamp()
+    orphans: list[Path] = []
+    kept = too_new = 0
+    for path in sorted(store.directory.iterdir()):
+        ours = STORED_NAME.match(path.name) or TEMPORARY_NAME.match(path.name)
+        if not ours or not path.is_file():
+            continue
+        if path.name in known:
+            kept += 1
+        elif moment - path.stat().st_mtime < min_age.total_seconds():
+            too_new += 1
+        else:
+            orphans.append(path)
+    if not dry_run:
+        for path in orphans:
+            path.unlink(missing_ok=True)
+    return SweepReport(orphans=tuple(orphans), kept=kept, too_new=too_new)
 
 
 @event.listens_for(Session, "after_commit")

@@ -197,6 +197,47 @@ def create_user_command(email: str, role: str, name: str, organisation: str | No
 
 
 @main.group()
+def uploads() -> None:
+    """Evidence files in the upload folder."""
+
+
+@uploads.command("sweep")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+@click.option(
+    "--min-age-minutes",
+    type=click.IntRange(min=1),
+    default=60,
+    show_default=True,
+    help="Leave files younger than this (an upload may still be committing).",
+)
+def sweep_command(dry_run: bool, min_age_minutes: int) -> None:
+    """Remove evidence files that no evidence record names (left by a crash mid-upload)."""
+    import datetime
+
+    from candidates.uploads import EvidenceStore, sweep_orphans
+
+    settings = _settings()
+    store = EvidenceStore(settings.uploads.directory)
+
+    async def job(session: AsyncSession) -> Any:
+        return await sweep_orphans(
+            session,
+            store,
+            min_age=datetime.timedelta(minutes=min_age_minutes),
+            dry_run=dry_run,
+        )
+
+    report = run_in_session(settings, job)
+    verb = "Would remove" if dry_run else "Removed"
+    for path in report.orphans:
+        click.echo(f"{verb} {path.name}")
+    click.echo(
+        f"{verb} {len(report.orphans)} file(s) no record names; kept {report.kept} in use"
+        f" and {report.too_new} younger than {min_age_minutes} minutes in {store.directory}."
+    )
+
+
+@main.group()
 def frameworks() -> None:
     """Competence frameworks."""
 

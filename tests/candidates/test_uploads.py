@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import os
 import stat
 import zlib
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from candidates.uploads import (
     UploadRejected,
     check_upload,
     read_limited,
+    sweep_orphans,
 )
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
@@ -467,3 +469,41 @@ async def test_a_failed_flush_leaves_no_file(db: Database, world: World) -> None
             )
         await session.rollback()
     assert stored_files(world) == []
+
+
+async def test_the_sweep_removes_only_old_files_no_record_names(db: Database, world: World) -> None:
+    store = EvidenceStore(world.uploads)
+    checked = check_upload(minimal_pdf(), original_name="cv.pdf")
+    async with db.session() as session, session.begin():
+        item = await add_evidence(
+            session,
+            candidate_id=world.candidate_id,
+            data=EvidenceInput(title="CV"),
+            upload=checked,
+            store=store,
+        )
+    in_use = world.uploads / str(item.stored_name)
+    old_orphan = world.uploads / f"{'a' * 32}.pdf"
+    new_orphan = world.uploads / f"{'b' * 32}.png"
+    old_part = world.uploads / f".{'c' * 32}.part"
+    stranger = world.uploads / "README.txt"
+    for path in (old_orphan, new_orphan, old_part, stranger):
+        path.write_bytes(b"x")
+    two_hours_ago = (datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2)).timestamp()
+    for path in (in_use, old_orphan, old_part, stranger):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+
+    async with db.session() as session:
+        dry = await sweep_orphans(session, store, dry_run=True)
+    assert sorted(path.name for path in dry.orphans) == sorted([old_orphan.name, old_part.name])
+    assert (dry.kept, dry.too_new) == (1, 1)
+    assert old_orphan.exists()
+    assert old_part.exists()  # a dry run removes nothing
+
+    async with db.session() as session:
+        done = await sweep_orphans(session, store)
+    assert sorted(path.name for path in done.orphans) == sorted([old_orphan.name, old_part.name])
+    assert not old_orphan.exists()
+    assert not old_part.exists()
+    for path in (in_use, new_orphan, stranger):
+        assert path.exists()

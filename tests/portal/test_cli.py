@@ -240,3 +240,31 @@ def test_short_password_is_refused(isok: CliRunner, empty_database_url: str) -> 
     assert result.exit_code == 1
     assert "at least 8 characters" in result.output
     assert count(empty_database_url, User) == 0
+
+
+def test_uploads_sweep_lists_then_removes_old_orphans(
+    isok: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+    import time
+
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    monkeypatch.setenv("ISOK_UPLOAD_DIR", str(folder))
+    get_settings.cache_clear()
+    run(isok, "db", "upgrade")
+    orphan = folder / f"{'d' * 32}.jpg"
+    orphan.write_bytes(b"x")
+    hour_ago = time.time() - 2 * 3600
+    os.utime(orphan, (hour_ago, hour_ago))
+
+    listed = run(isok, "uploads", "sweep", "--dry-run")
+    assert listed.exit_code == 0
+    assert f"Would remove {orphan.name}" in listed.output
+    assert orphan.exists()
+    swept = run(isok, "uploads", "sweep")
+    assert f"Removed {orphan.name}" in swept.output
+    assert "Removed 1 file(s)" in swept.output
+    assert not orphan.exists()
+    refused = isok.invoke(main, ["uploads", "sweep", "--min-age-minutes", "0"])
+    assert refused.exit_code != 0
