@@ -127,6 +127,25 @@ async def test_each_role_has_its_own_home_page(
     assert phrase in response.text
 
 
+@pytest.mark.parametrize("role", sorted(DEMO_USERS))
+async def test_every_link_on_a_home_page_opens_for_that_role(
+    client: AsyncTestClient, role: str
+) -> None:
+    """A home page says what to do next: none of its links may lead to a refusal."""
+    import re
+
+    await sign_in(client, DEMO_USERS[role])
+    main = (await client.get("/home")).text.split("<main", 1)[1].split("</main>", 1)[0]
+    links = sorted(set(re.findall(r'href="(/[^"#?]*)', main)))
+    assert links, "a home page without links"
+    refused = []
+    for link in links:
+        response = await client.get(link, follow_redirects=False)
+        if response.status_code >= 400:
+            refused.append(f"{link}: {response.status_code}")
+    assert not refused, refused
+
+
 async def test_navigation_shows_only_what_the_role_may_open(client: AsyncTestClient) -> None:
     await sign_in(client, DEMO_USERS["employer"])
     text = (await client.get("/home")).text
