@@ -17,7 +17,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_400_BAD_REQUEST
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,7 +39,7 @@ from candidates.services import (
     CaseloadFilters,
     LanguageInput,
 )
-from portal.flash import flash
+from portal.flash import redirect_with
 from portal.forms import FormReader, language_options, pad_rows, row_count
 from portal.i18n import gettext
 
@@ -71,12 +71,6 @@ async def _changeable(
     if not may_change_record(_viewer(request)):
         raise NotFoundException(detail=gettext("No such candidate."))
     return candidate
-
-
-def _redirect(request: Request[Any, Any, Any], path: str, message: str) -> Response[Any]:
-    response: Response[Any] = Redirect(path=path, status_code=303)
-    flash(request, response, message, "success")
-    return response
 
 
 # --- The record form -----------------------------------------------------------------
@@ -305,7 +299,7 @@ async def _submit(
             candidate=candidate,
             status=HTTP_400_BAD_REQUEST,
         )
-    return _redirect(request, f"/candidates/{saved.id}", gettext("The record was saved."))
+    return redirect_with(request, f"/candidates/{saved.id}", gettext("The record was saved."))
 
 
 # --- The candidate page --------------------------------------------------------------
@@ -546,7 +540,7 @@ class CandidatePages(Controller):
                 ),
                 status=HTTP_400_BAD_REQUEST,
             )
-        return _redirect(
+        return redirect_with(
             request, f"/candidates/{candidate.id}#notes", gettext("The note was added.")
         )
 
@@ -569,7 +563,7 @@ class CandidatePages(Controller):
                 forms=DetailForms(stage_error=invalid.errors["stage"]),
                 status=HTTP_400_BAD_REQUEST,
             )
-        return _redirect(
+        return redirect_with(
             request,
             f"/candidates/{candidate.id}",
             gettext("The candidate is now at the stage “%(stage)s”.")
@@ -610,7 +604,7 @@ class CandidatePages(Controller):
             if closing
             else gettext("The counsellor can now see and keep this record.")
         )
-        return _redirect(request, f"/candidates/{candidate.id}#access", message)
+        return redirect_with(request, f"/candidates/{candidate.id}#access", message)
 
     @post("/{candidate_id:int}/consent", status_code=HTTP_200_OK)
     async def record_consent(
@@ -650,7 +644,7 @@ class CandidatePages(Controller):
             if decision == "given"
             else gettext("The withdrawal of consent was recorded. It applies at once.")
         )
-        return _redirect(request, f"/candidates/{candidate.id}#consent", message)
+        return redirect_with(request, f"/candidates/{candidate.id}#consent", message)
 
 
 # --- API -----------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,7 +33,7 @@ from candidates.interviews import (
 from candidates.models import Candidate, InterviewStatus
 from candidates.services import LANGUAGES
 from competences.models import label_in
-from portal.flash import flash
+from portal.flash import redirect_with
 from portal.forms import FormReader
 from portal.i18n import N_, current_locale, gettext
 
@@ -319,9 +319,7 @@ async def _booking_page(
 
 
 def _done(request: Request[Any, Any, Any], interview_id: int, message: str) -> Response[Any]:
-    response: Response[Any] = Redirect(path=f"/interviews/{interview_id}", status_code=303)
-    flash(request, response, message, "success")
-    return response
+    return redirect_with(request, f"/interviews/{interview_id}", message, "success")
 
 
 class InterviewPages(Controller):

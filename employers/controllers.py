@@ -23,7 +23,7 @@ from employers import readiness as readiness_questionnaire
 from employers import services
 from employers.models import Organisation, PartnershipStatus
 from employers.schemas import DecisionIn, OrganisationOut, OrganisationPatch
-from portal.flash import flash
+from portal.flash import flash, redirect_with
 from portal.forms import FormReader
 from portal.i18n import gettext as _
 
@@ -319,9 +319,12 @@ async def _decide_from_form(
         "deactivate": _("%(name)s is now an inactive partner."),
         "reactivate": _("%(name)s is a partner again."),
     }
-    response: Response[Any] = Redirect(path=f"/organisations/{organisation_id}", status_code=303)
-    flash(request, response, messages[decision] % {"name": organisation.name}, "success")
-    return response
+    return redirect_with(
+        request,
+        f"/organisations/{organisation_id}",
+        messages[decision] % {"name": organisation.name},
+        "success",
+    )
 
 
 async def _apply_decision(

@@ -23,7 +23,6 @@ from sqlalchemy.orm import selectinload
 
 import matching
 from candidates import access
-from candidates.matching_input import candidates_for_matching
 from candidates.models import Candidate
 from employers.models import Organisation
 from placements.decisions import current_decisions
@@ -37,9 +36,9 @@ from placements.models import (
 )
 from placements.services import Viewer
 from placements.suggestions import (
-    excluded_candidates,
     load_matching_vocabulary,
     position_for_matching,
+    suggestable_candidates,
 )
 
 
@@ -111,12 +110,7 @@ async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> Assig
     taking_part = [(p, name) for p, name in open_positions if free[p.id] > 0]
     by_id = {position.id: (position, name) for position, name in taking_part}
 
-    excluded = await excluded_candidates(session)
-    candidates = tuple(
-        candidate
-        for candidate in await candidates_for_matching(session, for_employers=True)
-        if int(candidate.id) not in excluded
-    )
+    candidates, _excluded = await suggestable_candidates(session)
     result: matching.AssignmentResult | None = None
     if taking_part and candidates:
         problem = matching.MatchingInput(
@@ -198,7 +192,7 @@ async def _names(
     """Names of the proposed candidates, None for those ``viewer`` may not see (one query)."""
     if not ids:
         return {}
-    candidate_viewer = access.Viewer(user_id=viewer.user_id, role=viewer.role)
+    candidate_viewer = viewer.of_candidates
     visible = case((access.visible_to(candidate_viewer), True), else_=False)
     rows = await session.execute(
         select(Candidate.id, Candidate.name, visible).where(Candidate.id.in_(sorted(ids)))

@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import matching
 from candidates import access
 from candidates.consent import has_consent, shares_with_employers
-from candidates.matching_input import candidates_for_matching
 from candidates.models import Candidate, ConsentPurpose
 from placements.decisions import DecisionView, current_decision_views
 from placements.models import PositionStatus
@@ -30,10 +29,10 @@ from placements.suggestions import (
     Explainer,
     PlainExplanation,
     already_placed,
-    excluded_candidates,
     load_matching_vocabulary,
     not_ranked,
     position_for_matching,
+    suggestable_candidates,
 )
 
 
@@ -92,7 +91,7 @@ async def suggestions_for_candidate(
                 case((already_placed(), True), else_=False),
             ).where(
                 Candidate.id == candidate_id,
-                access.visible_to(access.Viewer(user_id=viewer.user_id, role=viewer.role)),
+                access.visible_to(viewer.of_candidates),
             )
         )
     ).first()
@@ -124,12 +123,7 @@ async def suggestions_for_candidate(
         with_requirements=True,
     )
     vocabulary, labels = await load_matching_vocabulary(session)
-    excluded = await excluded_candidates(session)
-    candidates = tuple(
-        candidate
-        for candidate in await candidates_for_matching(session, for_employers=True)
-        if int(candidate.id) not in excluded
-    )
+    candidates, _excluded = await suggestable_candidates(session)
     cid = str(candidate_id)
     if cid not in {candidate.id for candidate in candidates}:  # consent withdrawn meanwhile
         return unranked(not_ranked(False, str(stage)))

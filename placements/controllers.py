@@ -15,7 +15,7 @@ from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -49,7 +49,7 @@ from placements.services import (
     Viewer,
     viewer_for,
 )
-from portal.flash import flash
+from portal.flash import redirect_with
 from portal.forms import FormReader, language_options, pad_rows, row_count
 from portal.i18n import N_, current_locale, gettext
 
@@ -353,9 +353,9 @@ async def _submit(
             position=position,
             status=HTTP_400_BAD_REQUEST,
         )
-    response: Response[Any] = Redirect(path=f"/positions/{position.id}", status_code=303)
-    flash(request, response, gettext("The position was saved."), "success")
-    return response
+    return redirect_with(
+        request, f"/positions/{position.id}", gettext("The position was saved."), "success"
+    )
 
 
 # --- Pages ---------------------------------------------------------------------------
@@ -523,14 +523,12 @@ class PositionPages(Controller):
                 status_error=str(refused),
                 status=HTTP_400_BAD_REQUEST,
             )
-        response: Response[Any] = Redirect(path=f"/positions/{position.id}", status_code=303)
         message = (
             gettext("The position is open: counsellors can now see it.")
             if wanted == PositionStatus.OPEN.value
             else gettext("The position is closed.")
         )
-        flash(request, response, message, "success")
-        return response
+        return redirect_with(request, f"/positions/{position.id}", message, "success")
 
     @post("/{position_id:int}/copy", status_code=HTTP_200_OK)
     async def copy(
@@ -541,14 +539,12 @@ class PositionPages(Controller):
     ) -> Response[Any]:
         position = await _own_position(db_session, request, position_id)
         copy = await services.copy_position(db_session, position=position)
-        response: Response[Any] = Redirect(path=f"/positions/{copy.id}/edit", status_code=303)
-        flash(
+        return redirect_with(
             request,
-            response,
+            f"/positions/{copy.id}/edit",
             gettext("The copy is a draft. Check its details, then open it."),
             "success",
         )
-        return response
 
 
 async def _detail_page(

@@ -41,7 +41,7 @@ from placements.models import (
     PositionStatus,
     SuggestionDecision,
 )
-from placements.services import Viewer, get_position, status_label, user_account
+from placements.services import COUNSELLOR_ROLE, Viewer, get_position, status_label, user_account
 from placements.suggestions import (
     EXCLUDED_STAGES,
     PlainExplanation,
@@ -52,7 +52,6 @@ from placements.suggestions import (
 )
 from portal.i18n import N_, gettext
 
-COUNSELLOR = "counsellor"
 NOTE_MAX = 2000
 OTHER_REASON = "other"
 
@@ -306,10 +305,6 @@ def _view(row: Any) -> DecisionView:
     )
 
 
-def _candidate_viewer(viewer: Viewer) -> access.Viewer:
-    return access.Viewer(user_id=viewer.user_id, role=viewer.role)
-
-
 async def current_decision_views(
     session: AsyncSession,
     *,
@@ -330,7 +325,7 @@ async def current_decision_views(
             & (SuggestionDecision.candidate_id == latest.c.candidate_id)
             & (SuggestionDecision.sequence == latest.c.sequence),
         ),
-        _candidate_viewer(viewer),
+        viewer.of_candidates,
     )
     views = [_view(row) for row in (await session.execute(statement)).all()]
     return {(v.decision.position_id, v.decision.candidate_id): v for v in views}
@@ -356,7 +351,7 @@ async def position_decision_history(
     candidate first), each group oldest first, with names, in one query."""
     statement = _with_people(
         select(SuggestionDecision).where(SuggestionDecision.position_id == position_id),
-        _candidate_viewer(viewer),
+        viewer.of_candidates,
     ).order_by(SuggestionDecision.candidate_id, SuggestionDecision.sequence)
     groups: dict[int, list[DecisionView]] = {}
     for row in (await session.execute(statement)).all():
@@ -459,7 +454,7 @@ async def decide(
     note = note.strip()
     reason = reason.strip()
     _check_input(kind=kind, reason=reason, note=note, expected_sequence=expected_sequence)
-    if viewer.role != COUNSELLOR:
+    if viewer.role != COUNSELLOR_ROLE:
         raise DecisionNotAllowed(gettext("Only counsellors decide on suggested candidates."))
     position = await get_position(session, position_id=position_id, viewer=viewer)
     if position is None:
@@ -471,7 +466,7 @@ async def decide(
                 Candidate.stage,
                 case((consented, True), else_=False),
                 case((has_live_placement(), True), else_=False),
-            ).where(Candidate.id == candidate_id, access.visible_to(_candidate_viewer(viewer)))
+            ).where(Candidate.id == candidate_id, access.visible_to(viewer.of_candidates))
         )
     ).first()
     if found is None:

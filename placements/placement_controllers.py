@@ -21,7 +21,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -42,21 +42,13 @@ from placements.workflow import (
     WorkflowInvalid,
     WorkflowRefused,
 )
-from portal.flash import flash
+from portal.flash import redirect_with
 from portal.forms import FormReader
 from portal.i18n import gettext
 
 
 def _viewer(request: Request[Any, Any, Any]) -> Viewer:
     return viewer_for(request.user)
-
-
-def _redirect(
-    request: Request[Any, Any, Any], path: str, message: str, category: str
-) -> Response[Any]:
-    response: Response[Any] = Redirect(path=path, status_code=303)
-    flash(request, response, message, category)
-    return response
 
 
 def _reason_options() -> list[tuple[str, str]]:
@@ -144,7 +136,7 @@ class ProposalPages(Controller):
         after = reader.integer("after", required=True, minimum=0)
         page = f"/positions/{position_id}/proposals/{candidate_id}"
         if action not in ("accept", "decline") or after is None:
-            return _redirect(
+            return redirect_with(
                 request,
                 page,
                 gettext("The answer was not understood. Please choose accept or decline again."),
@@ -186,9 +178,9 @@ class ProposalPages(Controller):
             still = await workflow.proposal_detail(
                 db_session, viewer, position_id=position_id, candidate_id=candidate_id
             )
-            return _redirect(request, page if still else "/proposals", message, "error")
+            return redirect_with(request, page if still else "/proposals", message, "error")
         if action == "accept":
-            return _redirect(
+            return redirect_with(
                 request,
                 f"/placements/{placement.id}",
                 gettext(
@@ -197,7 +189,7 @@ class ProposalPages(Controller):
                 ),
                 "success",
             )
-        return _redirect(
+        return redirect_with(
             request,
             "/proposals",
             gettext("You declined the proposal. The counsellor can see your reason."),
@@ -265,7 +257,7 @@ async def _managed_placement(
 
 
 def _not_yours(request: Request[Any, Any, Any], placement_id: int) -> Response[Any]:
-    return _redirect(
+    return redirect_with(
         request,
         f"/placements/{placement_id}",
         gettext(
@@ -334,7 +326,7 @@ class PlacementPages(Controller):
                 errors=invalid.errors,
                 status=HTTP_400_BAD_REQUEST,
             )
-        return _redirect(
+        return redirect_with(
             request,
             f"/placements/{placement_id}",
             gettext("The placement is now “%(status)s”.")
@@ -381,7 +373,7 @@ class PlacementPages(Controller):
                 errors=errors,
                 status=HTTP_400_BAD_REQUEST,
             )
-        return _redirect(
+        return redirect_with(
             request,
             f"/placements/{placement_id}",
             gettext("The placement's details were saved."),
@@ -422,7 +414,7 @@ class PlacementPages(Controller):
                 errors=errors,
                 status=HTTP_400_BAD_REQUEST,
             )
-        return _redirect(
+        return redirect_with(
             request, f"/placements/{placement_id}", gettext("The visit was recorded."), "success"
         )
 

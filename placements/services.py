@@ -23,6 +23,7 @@ from sqlalchemy import Boolean, Integer, String, case, column, func, select, tab
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from candidates import access as candidate_access
 from competences.models import Competence, Framework, FrameworkKind, label_in
 from competences.services import load_vocabulary
 from employers.models import Organisation, ReadinessProfile
@@ -36,7 +37,10 @@ from placements.models import (
 from portal.i18n import current_locale, gettext
 
 # Roles by name: the role enum lives in portal, which a domain package does not import.
-STAFF_ROLES = frozenset({"coordinator", "counsellor", "teacher"})
+COORDINATOR_ROLE = "coordinator"
+COUNSELLOR_ROLE = "counsellor"
+TEACHER_ROLE = "teacher"
+STAFF_ROLES = frozenset({COORDINATOR_ROLE, COUNSELLOR_ROLE, TEACHER_ROLE})
 EMPLOYER_ROLE = "employer"
 TUTOR_ROLE = "tutor"
 
@@ -85,6 +89,11 @@ class Viewer:
 
     def may_edit(self, position: Position) -> bool:
         return self.role == EMPLOYER_ROLE and position.organisation_id == self.organisation_id
+
+    @property
+    def of_candidates(self) -> candidate_access.Viewer:
+        """The same person as :mod:`candidates.access` sees them (which candidates they see)."""
+        return candidate_access.Viewer(user_id=self.user_id, role=self.role)
 
 
 def viewer_for(user: Any) -> Viewer:

@@ -17,7 +17,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,15 +34,14 @@ from placements.decisions import (
     position_decision_history,
 )
 from placements.models import DecisionKind
-from placements.services import get_position, status_label, viewer_for
+from placements.services import COUNSELLOR_ROLE, get_position, status_label, viewer_for
 from placements.suggestions import TOP_CHOICES, suggestions_for_position
-from portal.flash import flash
+from portal.flash import redirect_with
 from portal.forms import FormReader
 from portal.i18n import gettext
 
 DEFAULT_TOP = 20
 MAX_SEARCH_LENGTH = 200
-COUNSELLOR = "counsellor"
 
 
 def _top(raw: str) -> tuple[int, str]:
@@ -125,7 +124,7 @@ class SuggestionPages(Controller):
                 "status_label": status_label,
                 "stage_label": stage_label,
                 "decisions": {candidate_id: view for (_p, candidate_id), view in decisions.items()},
-                "may_decide": viewer.role == COUNSELLOR and result.is_open,
+                "may_decide": viewer.role == COUNSELLOR_ROLE and result.is_open,
                 **_choices(),
             },
         )
@@ -162,20 +161,16 @@ class SuggestionPages(Controller):
             raise NotFoundException(detail=missing.message) from None
         except DecisionError as refused:
             await db_session.rollback()
-            response: Response[Any] = Redirect(path=back, status_code=303)
             message = gettext("Candidate no. %(id)s: nothing was saved. %(why)s") % {
                 "id": candidate_id,
                 "why": refused.message,
             }
-            flash(request, response, message, "error")
-            return response
-        response = Redirect(path=back, status_code=303)
+            return redirect_with(request, back, message, "error")
         message = gettext("Candidate no. %(id)s: %(decision)s. The decision is on record.") % {
             "id": candidate_id,
             "decision": decision_label(kind),
         }
-        flash(request, response, message, "success")
-        return response
+        return redirect_with(request, back, message, "success")
 
     @get("/{position_id:int}/decisions")
     async def decisions(

@@ -204,16 +204,25 @@ async def excluded_candidates(session: AsyncSession) -> dict[int, str]:
     return {candidate_id: stage for candidate_id, stage in rows.all()}
 
 
-async def matching_input_for_position(
-    session: AsyncSession, *, position: Position, vocabulary: tuple[matching.Competence, ...]
-) -> tuple[matching.MatchingInput, dict[int, str]]:
-    """The engine's input for one position, and the candidates left out for their stage."""
+async def suggestable_candidates(
+    session: AsyncSession,
+) -> tuple[tuple[matching.Candidate, ...], dict[int, str]]:
+    """Every candidate the engine may suggest (consent in force, not placed), and those left
+    out for being placed, with their stage. Every page that ranks starts here."""
     excluded = await excluded_candidates(session)
     candidates = tuple(
         candidate
         for candidate in await candidates_for_matching(session, for_employers=True)
         if int(candidate.id) not in excluded
     )
+    return candidates, excluded
+
+
+async def matching_input_for_position(
+    session: AsyncSession, *, position: Position, vocabulary: tuple[matching.Competence, ...]
+) -> tuple[matching.MatchingInput, dict[int, str]]:
+    """The engine's input for one position, and the candidates left out for their stage."""
+    candidates, excluded = await suggestable_candidates(session)
     problem = matching.MatchingInput(
         positions=(position_for_matching(position),),
         candidates=candidates,
@@ -261,7 +270,7 @@ async def suggestions_for_position(
     ineligible_ids = [cid for cid, ok in zip(ids_in_order, eligible_flags, strict=True) if not ok]
     shown = eligible_ids[:top] + (ineligible_ids[:top] if include_ineligible else [])
 
-    candidate_viewer = access.Viewer(user_id=viewer.user_id, role=viewer.role)
+    candidate_viewer = viewer.of_candidates
     found = await _search(session, search, candidate_viewer) if search else []
     wanted = {int(cid) for cid in shown} | {candidate_id for candidate_id, _, _ in found}
     people = await _people(session, wanted, candidate_viewer)

@@ -50,9 +50,14 @@ from candidates.models import (
 )
 from competences.models import Competence, label_in
 from employers.models import Organisation
-from placements.decisions import DecisionConflict, append_decision, latest_decision
+from placements.decisions import (
+    NOTE_MAX,
+    OTHER_REASON,
+    DecisionConflict,
+    append_decision,
+    latest_decision,
+)
 from placements.models import (
-    LIVE_PLACEMENT_STATUSES,
     DecisionKind,
     MonitoringVisit,
     Placement,
@@ -62,16 +67,18 @@ from placements.models import (
     PositionStatus,
     SuggestionDecision,
 )
-from placements.services import EMPLOYER_ROLE, TUTOR_ROLE, Viewer, user_account
+from placements.services import (
+    COORDINATOR_ROLE,
+    COUNSELLOR_ROLE,
+    EMPLOYER_ROLE,
+    TEACHER_ROLE,
+    TUTOR_ROLE,
+    Viewer,
+    user_account,
+)
+from placements.suggestions import already_placed
 from portal.i18n import N_, current_locale, gettext
 
-COORDINATOR_ROLE = "coordinator"
-COUNSELLOR_ROLE = "counsellor"
-TEACHER_ROLE = "teacher"
-
-NOTE_MAX = 2000
-# Stages of a candidate who has (or had) a training place: not placed again.
-PLACED_STAGES = frozenset({Stage.PLACEMENT.value, Stage.ASSESSMENT.value, Stage.CERTIFIED.value})
 VISIT_NOTES_MAX = 5000
 KEY_COMPETENCES = 3
 
@@ -83,8 +90,6 @@ DECLINE_REASONS: dict[str, str] = {
     "no_capacity": N_("We cannot take a trainee at the moment"),
     "other": N_("Another reason (please explain in the note)"),
 }
-OTHER_REASON = "other"
-
 PLACEMENT_STATUS: dict[str, str] = {
     PlacementStatus.AGREED.value: N_("Agreed"),
     PlacementStatus.ACTIVE.value: N_("Active"),
@@ -552,16 +557,10 @@ async def accept(
         )
     placed = (
         await session.execute(
-            select(Placement.id).where(
-                Placement.candidate_id == candidate_id,
-                Placement.status.in_(LIVE_PLACEMENT_STATUSES),
-            )
+            select(Candidate.id).where(Candidate.id == candidate_id, already_placed())
         )
     ).first()
-    stage = (
-        await session.execute(select(Candidate.stage).where(Candidate.id == candidate_id))
-    ).scalar_one()
-    if placed is not None or stage in PLACED_STAGES:
+    if placed is not None:
         raise WorkflowRefused(
             gettext(
                 "This candidate has been placed in another position in the meantime, so the"
@@ -683,10 +682,6 @@ def _visible_placements(viewer: Viewer) -> ColumnElement[bool]:
     return false()
 
 
-def _candidate_viewer(viewer: Viewer) -> access.Viewer:
-    return access.Viewer(user_id=viewer.user_id, role=viewer.role)
-
-
 def _names_person(viewer: Viewer) -> ColumnElement[bool]:
     """Whether the viewer may see the placed candidate's name and contact details.
 
@@ -705,7 +700,7 @@ def _names_person(viewer: Viewer) -> ColumnElement[bool]:
 
 def visible_to_candidate(viewer: Viewer) -> ColumnElement[bool]:
     """A WHERE clause on :class:`Candidate`: the viewer may see the candidate's record."""
-    return access.visible_to(_candidate_viewer(viewer))
+    return access.visible_to(viewer.of_candidates)
 
 
 def _manages(viewer: Viewer) -> ColumnElement[bool]:

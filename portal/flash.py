@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
+from litestar.response import Redirect
 
 FLASH_COOKIE = "isok_flash"
 CATEGORIES = ("info", "success", "warning", "error")
@@ -50,6 +51,16 @@ def flash(
         samesite="lax",
         secure=request.app.state.settings.security.cookie_secure,
     )
+
+
+def redirect_with(
+    request: Request[Any, Any, Any], path: str, message: str, category: str = "success"
+) -> Response[Any]:
+    """A 303 to ``path`` that shows ``message`` there: the end of a form that worked (or,
+    with ``category="error"``, of one that could not be saved and cannot be shown again)."""
+    response: Response[Any] = Redirect(path=path, status_code=303)
+    flash(request, response, message, category)
+    return response
 
 
 def take_flashes(request: Request[Any, Any, Any]) -> list[Flash]:

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.accounts import invitations
 from portal.accounts.models import Role, User
 from portal.accounts.passwords import MIN_PASSWORD_LENGTH
-from portal.flash import flash
+from portal.flash import redirect_with
 from portal.forms import FormReader
 from portal.i18n import N_, gettext
 
@@ -138,9 +138,7 @@ async def _set_active(
             acting_user_id=request.user.id,
         )
     except invitations.InvitationError as error:
-        response: Response[Any] = Redirect(path="/organisation/people", status_code=303)
-        flash(request, response, gettext(error.message), "error")
-        return response
+        return redirect_with(request, "/organisation/people", gettext(error.message), "error")
     if person is None:
         raise NotFoundException(detail=gettext("No such person in your organisation."))
     message = (
@@ -148,9 +146,9 @@ async def _set_active(
         if active
         else gettext("%(name)s can no longer sign in; their sessions have ended.")
     )
-    response = Redirect(path="/organisation/people", status_code=303)
-    flash(request, response, message % {"name": person.name}, "success")
-    return response
+    return redirect_with(
+        request, "/organisation/people", message % {"name": person.name}, "success"
+    )
 
 
 def _own_organisation(request: Request[User, Any, Any]) -> int:
@@ -220,11 +218,9 @@ class InvitationPages(Controller):
         if errors:
             return _accept_form(invitation, errors, HTTP_400_BAD_REQUEST)
         await invitations.accept_invitation(db_session, token=token, password=password)
-        response: Response[Any] = Redirect(path="/login", status_code=303)
-        flash(
+        return redirect_with(
             request,
-            response,
+            "/login",
             gettext("Your password is set. Sign in with your e-mail address and the new password."),
             "success",
         )
-        return response

@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,7 +27,7 @@ from portal.accounts.services import (
     get_by_email,
     normalise_email,
 )
-from portal.flash import flash
+from portal.flash import redirect_with
 from portal.forms import FormReader
 from portal.i18n import gettext as _
 
@@ -123,14 +123,12 @@ class RegistrationController(Controller):
             entity_id=organisation.id,
             details={"name": organisation.name, "contact_user_id": user.id},
         )
-        response: Response[Any] = Redirect(path="/login", status_code=303)
-        flash(
+        return redirect_with(
             request,
-            response,
+            "/login",
             _(
                 "Thank you: your application is waiting for the programme's approval. "
                 "You can sign in now."
             ),
             "success",
         )
-        return response
