@@ -42,6 +42,7 @@ from candidates.services import (
 from portal.flash import redirect_with
 from portal.forms import FormReader, language_options, pad_rows, row_count
 from portal.i18n import gettext
+from portal.regions import REGIONS
 
 MIN_LANGUAGE_ROWS = 3
 MAX_ROWS = 20
@@ -235,7 +236,7 @@ async def _form_page(
             "viewer": viewer,
             "assigns_counsellor": viewer.role == COORDINATOR,
             "counsellor_options": [(str(c.id), f"{c.name} ({c.email})") for c in counsellors],
-            "region_options": [(region, gettext(region)) for region in services.REGIONS],
+            "region_options": [(region, gettext(region)) for region in REGIONS],
             "language_options": languages,
             "cefr_options": [(level, level) for level in CEFR_LEVELS],
             "assessment_options": [

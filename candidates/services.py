@@ -38,31 +38,7 @@ from candidates.models import (
     Stage,
 )
 from portal.i18n import N_, gettext
-
-# The regions (maakunnat) of Finland, stored by these English names: the same list as the
-# employers' (employers/services.py REGIONS), kept here because candidates may not import
-# employers. Matching compares a candidate's regions with a position's region by name.
-REGIONS: tuple[str, ...] = (
-    N_("Uusimaa"),
-    N_("Southwest Finland"),
-    N_("Satakunta"),
-    N_("Kanta-Häme"),
-    N_("Pirkanmaa"),
-    N_("Päijät-Häme"),
-    N_("Kymenlaakso"),
-    N_("South Karelia"),
-    N_("South Savo"),
-    N_("North Savo"),
-    N_("North Karelia"),
-    N_("Central Finland"),
-    N_("South Ostrobothnia"),
-    N_("Ostrobothnia"),
-    N_("Central Ostrobothnia"),
-    N_("North Ostrobothnia"),
-    N_("Kainuu"),
-    N_("Lapland"),
-    N_("Åland"),
-)
+from portal.regions import REGIONS
 
 # Languages offered in the form (ISO 639 codes); the API takes any two- or three-letter code.
 LANGUAGES: tuple[tuple[str, str], ...] = (

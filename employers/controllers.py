@@ -26,6 +26,7 @@ from employers.schemas import DecisionIn, OrganisationOut, OrganisationPatch
 from portal.flash import flash, redirect_with
 from portal.forms import FormReader
 from portal.i18n import gettext as _
+from portal.regions import REGIONS
 
 # Role names as stored on the user (the Role enum lives in portal, which we may not import).
 COORDINATOR = "coordinator"
@@ -121,7 +122,7 @@ class OrganisationPages(Controller):
         filters = {
             "status": _known(status, services.STATUS_LABELS),
             "kind": _known(kind, services.KIND_LABELS),
-            "region": _known(region, services.REGIONS),
+            "region": _known(region, REGIONS),
             "q": q.strip()[:200],
         }
         organisations = await services.list_organisations(
@@ -431,7 +432,7 @@ class OrganisationApi(Controller):
             db_session,
             status=_api_filter("status", status, services.STATUS_LABELS),
             kind=_api_filter("kind", kind, services.KIND_LABELS),
-            region=_api_filter("region", region, services.REGIONS),
+            region=_api_filter("region", region, REGIONS),
             search=q[:200],
             organisation_ids=own,
         )

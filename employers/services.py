@@ -31,6 +31,7 @@ from employers.models import (
     PartnershipStatus,
 )
 from portal.i18n import N_, gettext
+from portal.regions import REGIONS
 
 KIND_LABELS: dict[str, str] = {
     OrganisationKind.MAJOR_COMPANY.value: N_("Major company"),
@@ -53,29 +54,6 @@ SIZE_LABELS: dict[str, str] = {
     OrganisationSize.MEDIUM.value: N_("50-249 people"),
     OrganisationSize.LARGE.value: N_("250 people or more"),
 }
-
-# The regions (maakunnat) of Finland; stored by these English names.
-REGIONS: tuple[str, ...] = (
-    N_("Uusimaa"),
-    N_("Southwest Finland"),
-    N_("Satakunta"),
-    N_("Kanta-Häme"),
-    N_("Pirkanmaa"),
-    N_("Päijät-Häme"),
-    N_("Kymenlaakso"),
-    N_("South Karelia"),
-    N_("South Savo"),
-    N_("North Savo"),
-    N_("North Karelia"),
-    N_("Central Finland"),
-    N_("South Ostrobothnia"),
-    N_("Ostrobothnia"),
-    N_("Central Ostrobothnia"),
-    N_("North Ostrobothnia"),
-    N_("Kainuu"),
-    N_("Lapland"),
-    N_("Åland"),
-)
 
 NAME_MAX = 200
 TEXT_MAX = 100
