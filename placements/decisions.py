@@ -22,7 +22,6 @@ stores the engine's advice on the pair at that moment, computed on the server. E
 from __future__ import annotations
 
 import datetime
-import importlib
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
@@ -65,6 +64,14 @@ REJECTION_REASONS: dict[str, str] = {
     "better_fit_elsewhere": N_("A better fit for another position"),
     OTHER_REASON: N_("Other reason (say which in the note)"),
 }
+# Why an employer declines a proposal; "other" needs the employer's own words.
+DECLINE_REASONS: dict[str, str] = {
+    "competence_gap": N_("The competences do not match the tasks closely enough"),
+    "language": N_("The language skills are not enough for this work"),
+    "timing": N_("The dates or the availability do not suit"),
+    "no_capacity": N_("We cannot take a trainee at the moment"),
+    OTHER_REASON: N_("Another reason (please explain in the note)"),
+}
 
 DECISION_LABELS: dict[str, str] = {
     DecisionKind.SHORTLISTED.value: N_("Shortlisted"),
@@ -88,22 +95,9 @@ def reason_label(kind: str, reason: str) -> str:
         return ""
     if kind == DecisionKind.REJECTED.value and reason in REJECTION_REASONS:
         return gettext(REJECTION_REASONS[reason])
-    if kind == DecisionKind.DECLINED.value:
-        declined = _decline_reasons()
-        if reason in declined:
-            return gettext(declined[reason])
+    if kind == DecisionKind.DECLINED.value and reason in DECLINE_REASONS:
+        return gettext(DECLINE_REASONS[reason])
     return reason
-
-
-def _decline_reasons() -> dict[str, str]:
-    # The employer's reasons live with the placement workflow, which imports this module:
-    # read them when needed, not at import time.
-    try:
-        workflow = importlib.import_module("placements.workflow")
-    except ImportError:  # pragma: no cover - the workflow module comes with the same issue
-        return {}
-    reasons = getattr(workflow, "DECLINE_REASONS", {})
-    return {str(code): str(label) for code, label in dict(reasons).items()}
 
 
 class DecisionError(Exception):

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates.services import language_name, stage_label
 from placements import workflow
-from placements.decisions import DecisionConflict
+from placements.decisions import DECLINE_REASONS, DecisionConflict
 from placements.models import Placement
 from placements.services import Viewer, status_label, viewer_for
 from placements.workflow import (
@@ -52,7 +52,7 @@ def _viewer(request: Request[Any, Any, Any]) -> Viewer:
 
 
 def _reason_options() -> list[tuple[str, str]]:
-    return [(code, gettext(label)) for code, label in workflow.DECLINE_REASONS.items()]
+    return [(code, gettext(label)) for code, label in DECLINE_REASONS.items()]
 
 
 def _status_options() -> list[tuple[str, str]]:

@@ -471,10 +471,6 @@ class Explainer:
         return FilterLine(kind=result.filter, passed=result.passed, words=words)
 
 
-# Older name, kept for callers that imported it.
-_Explainer = Explainer
-
-
 # --- What was shown, kept with a decision --------------------------------------------
 
 

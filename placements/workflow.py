@@ -8,7 +8,7 @@ The workflow after a counsellor proposes a candidate for a position:
   withdrawal hides a proposal at once. What the employer sees is the consented profile:
   the candidate's number (never name, e-mail or phone), competences with claimed and
   verified levels, languages with CEFR levels, regions and availability.
-- The employer accepts or declines (a reason from :data:`DECLINE_REASONS`). Both append a
+- The employer accepts or declines (a reason from :data:`placements.decisions.DECLINE_REASONS`). Both append a
   decision with :func:`placements.decisions.append_decision`, which refuses a stale page.
   An acceptance creates the :class:`~placements.models.Placement` (agreed, the smallest
   free place number, the position's tutor and dates, the proposing counsellor), moves the
@@ -51,6 +51,7 @@ from candidates.models import (
 from competences.models import Competence, label_in
 from employers.models import Organisation
 from placements.decisions import (
+    DECLINE_REASONS,
     NOTE_MAX,
     OTHER_REASON,
     DecisionConflict,
@@ -82,14 +83,6 @@ from portal.i18n import N_, current_locale, gettext
 VISIT_NOTES_MAX = 5000
 KEY_COMPETENCES = 3
 
-# Why an employer declines a proposal; "other" needs the employer's own words.
-DECLINE_REASONS: dict[str, str] = {
-    "competence_gap": N_("The competences do not match the tasks closely enough"),
-    "language": N_("The language skills are not enough for this work"),
-    "timing": N_("The dates or the availability do not suit"),
-    "no_capacity": N_("We cannot take a trainee at the moment"),
-    "other": N_("Another reason (please explain in the note)"),
-}
 PLACEMENT_STATUS: dict[str, str] = {
     PlacementStatus.AGREED.value: N_("Agreed"),
     PlacementStatus.ACTIVE.value: N_("Active"),

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from candidates.consent import shares_with_employers
 from candidates.models import Candidate
-from placements.decisions import REJECTION_REASONS, current_decisions
+from placements.decisions import DECLINE_REASONS, REJECTION_REASONS, current_decisions
 from placements.demo import seed_demo_match_review
 from placements.models import (
     COUNSELLOR_DECISIONS,
@@ -21,7 +21,6 @@ from placements.models import (
     SuggestionDecision,
 )
 from placements.suggestions import explanation_from_snapshot
-from placements.workflow import DECLINE_REASONS
 from portal import demo
 from portal.accounts.models import User
 from tests.conftest import DEMO_USERS
