@@ -8,8 +8,9 @@ The workflow after a counsellor proposes a candidate for a position:
   withdrawal hides a proposal at once. What the employer sees is the consented profile:
   the candidate's number (never name, e-mail or phone), competences with claimed and
   verified levels, languages with CEFR levels, regions and availability.
-- The employer accepts or declines (a reason from :data:`placements.decisions.DECLINE_REASONS`). Both append a
-  decision with :func:`placements.decisions.append_decision`, which refuses a stale page.
+- The employer accepts or declines (a reason from
+  :data:`placements.decisions.DECLINE_REASONS`). Both append a decision with
+  :func:`placements.decisions.append_decision`, which refuses a stale page.
   An acceptance creates the :class:`~placements.models.Placement` (agreed, the smallest
   free place number, the position's tutor and dates, the proposing counsellor), moves the
   candidate to the placement stage and marks the position filled once every place is taken.
