@@ -2,13 +2,19 @@
 
 What comes in is judged by its bytes, never by its name or the browser's content type:
 
-- **PDF**: starts with ``%PDF-`` and has ``%%EOF`` near the end; a PDF that carries active
-  content (see :func:`check_pdf`) is refused.
+- **PDF**: starts with ``%PDF-`` and has ``%%EOF`` near the end, and is then *rebuilt*, not
+  filtered: qpdf parses it, everything active (scripts, actions other than going to a page,
+  XFA forms, embedded files, rich media) is removed, and a new file is written from what is
+  left (:func:`disarm_pdf`, :mod:`candidates.pdf_disarm`). Only the rebuilt file is stored;
+  the upload itself is kept nowhere. A PDF that cannot be parsed, has a password, or is too
+  big once unpacked is refused.
 - **JPEG and PNG**: the magic bytes say which, and Pillow must open and verify the image. The
   image is then re-encoded from its pixels alone, so EXIF (GPS position, camera serial
   numbers), XMP, comments and text chunks are gone. The orientation the camera recorded in
   EXIF is applied to the pixels first (:func:`PIL.ImageOps.exif_transpose`) so that a photo
-  does not turn on its side when its metadata is dropped.
+  does not turn on its side when its metadata is dropped. An image of more than
+  :data:`MAX_PIXELS` pixels is refused before its pixels are decoded (a small PNG can claim
+  to be gigapixels of one colour).
 
 Everything else (SVG with or without script, HTML, executables, archives, empty files) is
 refused with a message for the person, and nothing is written.
@@ -40,14 +46,17 @@ import contextlib
 import datetime
 import hashlib
 import io
+import logging
 import os
 import re
 import secrets
+import subprocess
+import sys
+import threading
 import warnings
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, select
@@ -57,6 +66,9 @@ from sqlalchemy.orm import Session, SessionTransaction
 from candidates.models import EvidenceItem
 from portal.i18n import gettext
 
+if TYPE_CHECKING:
+    from candidates.pdf_disarm import Budget
+
 PDF = "application/pdf"
 JPEG = "image/jpeg"
 PNG = "image/png"
@@ -64,15 +76,22 @@ EXTENSIONS = {PDF: ".pdf", JPEG: ".jpg", PNG: ".png"}
 STORED_NAME = re.compile(r"^[0-9a-f]{32}\.(pdf|jpg|png)$")
 TEMPORARY_NAME = re.compile(r"^\.[0-9a-f]{32}\.part$")
 
-# Bigger images than this are refused before decoding (a small PNG can decode to gigabytes).
-MAX_PIXELS = 50_000_000
+# Bigger images than this are refused before decoding: a small PNG can decode to gigabytes.
+# 40 million pixels hold any phone or camera photo (RGBA: 160 MB decoded, at most twice that
+# while an upright copy is made).
+MAX_PIXELS = 40_000_000
 # How far from the end ``%%EOF`` may be (the specification allows trailing bytes).
 PDF_EOF_WINDOW = 1024
-# Inflating compressed PDF streams to look for active content stops at this many bytes.
-PDF_INFLATE_BUDGET = 64 * 1024 * 1024
-PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch)(?![A-Za-z0-9])")
-PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-PDF_STREAM = re.compile(rb"stream\r?\n")
+# The PDF is rebuilt by this script, in a child process with limited memory and CPU time.
+PDF_DISARM_SCRIPT = Path(__file__).resolve().with_name("pdf_disarm.py")
+# Wall-clock time the child may take (its CPU time is limited separately, to less).
+PDF_DISARM_TIMEOUT = 60.0
+# Rebuilds at once in one worker process, each child allowed up to a gigabyte of memory; a
+# further PDF waits this long for its turn.
+PDF_DISARM_SLOTS = threading.BoundedSemaphore(2)
+PDF_DISARM_WAIT = 30.0
+
+logger = logging.getLogger("isok.uploads")
 
 _WRITTEN = "isok_evidence_written"  # session.info: files to remove unless the commit happens
 _TO_DELETE = "isok_evidence_deleted"  # session.info: files to remove once the commit happened
@@ -139,8 +158,7 @@ def check_upload(content: bytes, *, original_name: str) -> CheckedUpload:
     if not content:
         raise UploadRejected(gettext("The file is empty."))
     if content.startswith(b"%PDF-"):
-        check_pdf(content)
-        return CheckedUpload(content=content, content_type=PDF, original_name=name)
+        return CheckedUpload(content=disarm_pdf(content), content_type=PDF, original_name=name)
     if content.startswith(b"\xff\xd8\xff"):
         return CheckedUpload(
             content=clean_image(content, expected="JPEG"), content_type=JPEG, original_name=name
@@ -164,60 +182,83 @@ def _clean_name(name: str) -> str:
     return base.strip()[:255]
 
 
-def check_pdf(content: bytes) -> None:
-    """Refuse a PDF that is broken or carries active content.
-
-    A PDF must start with ``%PDF-`` and end (within the last kilobyte) with ``%%EOF``.
+def disarm_pdf(content: bytes, *, budget: Budget | None = None) -> bytes:
+    """A new PDF made from ``content`` without its active content; refuse what cannot be.
 
     Evidence files are documents to read: a certificate, a reference letter, a photo of a
-    work sample. A PDF with a ``/JavaScript`` or ``/JS`` action runs code in the reader that
-    opens it, and a ``/Launch`` action starts another program; none of that belongs in a
-    portfolio, and a counsellor or teacher opening the file should not be put at risk. Such
-    a file is refused as an active (possibly disguised) document, not cleaned: cleaning a
-    PDF safely would need a full parser, and the person can easily "print to PDF" instead.
+    work sample. Scripts, actions that start programs, open web addresses or send form data,
+    XFA forms and embedded files do not belong in a portfolio, and a counsellor or teacher
+    opening the file should not be put at risk. Looking for them in the bytes can always be
+    outwitted, so the file is parsed by qpdf and written anew from the harmless part
+    (:mod:`candidates.pdf_disarm` says what stays and what goes), in a child process with
+    limited memory and CPU time: a decompression bomb ends that process and the file is
+    refused. ``budget`` bounds pages, objects and decoded bytes (defaults: see
+    :class:`~candidates.pdf_disarm.Budget`).
 
-    The names are looked for after undoing ``#xx`` escapes in PDF names (``/J#61vaScript``
-    is ``/JavaScript``), both in the file as it is and inside its compressed
-    (FlateDecode) streams, where object streams can hide dictionaries. Inflating stops at
-    :data:`PDF_INFLATE_BUDGET` bytes in all, so a compression bomb cannot exhaust memory.
+    The bytes reach the child through a pipe and the rebuilt file comes back the same way:
+    the upload is never written anywhere.
     """
+    from candidates import pdf_disarm  # pikepdf: loaded when the first PDF arrives
+
     if not content.startswith(b"%PDF-"):
         raise UploadRejected(gettext("This PDF file is damaged: it does not start as a PDF."))
     if b"%%EOF" not in content[-PDF_EOF_WINDOW:]:
         raise UploadRejected(
             gettext("This PDF file is damaged or incomplete: it does not end as a PDF.")
         )
-    if _has_active_content(content):
+    budget = budget or pdf_disarm.Budget()
+    if not PDF_DISARM_SLOTS.acquire(timeout=PDF_DISARM_WAIT):
+        raise UploadRejected(
+            gettext("Many files are being checked just now. Try again in a minute.")
+        )
+    try:
+        # Isolated (-I) from our environment variables and working folder: the child needs
+        # no secret and no file, and if a hostile PDF ever took qpdf over it would find none.
+        done = subprocess.run(  # noqa: S603 - our own script, run by our own interpreter
+            [sys.executable, "-I", "-B", str(PDF_DISARM_SCRIPT), *budget.as_arguments()],
+            input=content,
+            capture_output=True,
+            timeout=PDF_DISARM_TIMEOUT,
+            check=False,
+            env={},
+            cwd="/",
+        )
+    except subprocess.TimeoutExpired:
+        status, output, problem = None, b"", b"timed out"
+    else:
+        status, output, problem = done.returncode, done.stdout, done.stderr
+    finally:
+        PDF_DISARM_SLOTS.release()
+    if status == pdf_disarm.DISARMED and output.startswith(b"%PDF-"):
+        return output
+    if status == pdf_disarm.ENCRYPTED:
         raise UploadRejected(
             gettext(
-                "This PDF contains scripts or actions that start programs, so it cannot be "
-                "accepted. Save or print it again as a plain PDF and upload that."
+                "This PDF is protected with a password, so it cannot be checked. Save or "
+                "print it again without a password and upload that."
             )
         )
-
-
-def _has_active_content(content: bytes) -> bool:
-    def active(data: bytes) -> bool:
-        unescaped = PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
-        return PDF_ACTIVE.search(unescaped) is not None
-
-    if active(content):
-        return True
-    budget = PDF_INFLATE_BUDGET
-    view = memoryview(content)
-    for match in PDF_STREAM.finditer(content):
-        if budget <= 0:
-            break
-        end = content.find(b"endstream", match.end())
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(view[match.end() : end if end >= 0 else None], budget)
-        except zlib.error:
-            continue  # not a Flate stream (or a damaged one): nothing readable to look into
-        budget -= len(inflated)
-        if active(inflated):
-            return True
-    return False
+    if status == pdf_disarm.DAMAGED:
+        raise UploadRejected(
+            gettext(
+                "This PDF file is damaged and cannot be read. Save or print it again as a "
+                "PDF and upload that."
+            )
+        )
+    if status != pdf_disarm.OVER_BUDGET:  # killed at a limit, or something unforeseen
+        logger.warning(
+            "PDF disarming ended with status %s: %s",
+            status,
+            problem.decode(errors="replace")[-500:],
+        )
+    raise UploadRejected(
+        gettext(
+            "This PDF is too big or too complex to check: at most %(pages)d pages, and not "
+            "too much content once unpacked. Split it, or save or print it again as a smaller "
+            "PDF, and upload that."
+        )
+        % {"pages": budget.pages}
+    )
 
 
 def clean_image(content: bytes, *, expected: str) -> bytes:
@@ -228,42 +269,40 @@ def clean_image(content: bytes, *, expected: str) -> bytes:
     not_an_image = UploadRejected(
         gettext("This image file is damaged or is not really a JPEG or PNG image.")
     )
+    too_large = UploadRejected(
+        gettext(
+            "The image is too large (over %(pixels)d million pixels). Make it smaller and "
+            "upload it again."
+        )
+        % {"pixels": MAX_PIXELS // 1_000_000}
+    )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(content)) as probe:
                 if probe.format != expected:
                     raise not_an_image
-                width, height = probe.size
+                width, height = probe.size  # from the header: nothing is decoded yet
                 if width * height > MAX_PIXELS:
-                    raise UploadRejected(
-                        gettext("The image is too large (over %(pixels)d million pixels).")
-                        % {"pixels": MAX_PIXELS // 1_000_000}
-                    )
+                    raise too_large
                 probe.verify()
             # verify() leaves the image unusable: open it again to decode the pixels.
             with Image.open(io.BytesIO(content)) as image:
                 image.load()
-                upright = ImageOps.exif_transpose(image)
-                return _encode(upright, expected)
+                ImageOps.exif_transpose(image, in_place=True)  # no second full copy
+                return _encode(image, expected)
     except UploadRejected:
         raise
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-        OSError,
-        SyntaxError,
-        ValueError,
-        EOFError,
-    ) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise too_large from error  # Pillow's own limit, met before ours could look
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
         raise not_an_image from error
 
 
 def _encode(image: Image.Image, image_format: str) -> bytes:
     """Only the pixels (and PNG transparency) go out: EXIF, XMP, ICC, comments stay behind."""
     transparency = image.info.get("transparency") if image_format == "PNG" else None
-    clean = image.copy()
+    clean = image  # ours alone: emptying its info in place saves a copy of the pixels
     clean.info = {}
     out = io.BytesIO()
     if image_format == "JPEG":

@@ -1,6 +1,8 @@
-"""Evidence uploads: checked by content, cleaned of metadata, stored privately, served to few.
+"""Evidence uploads: checked by content, cleaned, stored privately, served to few.
 
 The first part needs no database (the checks on bytes); the second goes through the pages.
+PDFs are rebuilt without their active content, images re-encoded without metadata; the
+hostile files of :mod:`tests.candidates.hostile_files` are each refused or stored harmless.
 """
 
 from __future__ import annotations
@@ -10,17 +12,23 @@ import hashlib
 import io
 import os
 import stat
+import tempfile
+import threading
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from litestar.testing import AsyncTestClient
 from PIL import Image
 from sqlalchemy import select
 
+from candidates import uploads
 from candidates.models import Candidate, Claim, EvidenceItem, Interview
+from candidates.pdf_disarm import Budget
 from candidates.portfolio import EvidenceInput, add_evidence
 from candidates.uploads import (
     JPEG,
@@ -29,13 +37,26 @@ from candidates.uploads import (
     EvidenceStore,
     UploadRejected,
     check_upload,
+    disarm_pdf,
     read_limited,
     sweep_orphans,
 )
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password
 from portal.settings import Settings
+from tests.candidates import hostile_files
 from tests.candidates.conftest import Database
+from tests.candidates.hostile_files import (
+    CORPUS,
+    IMAGE_PAYLOADS,
+    IMAGES_WITH_PAYLOADS,
+    PDF_WITH_ACTIVE_CONTENT,
+    REFUSED_FILES,
+    TOO_COMPLEX,
+    UNDER_FILTER_CHAINS,
+    Hostile,
+    active_content,
+)
 from tests.conftest import DEMO_PASSWORD, DEMO_USERS, csrf_token, sign_in
 
 COUNSELLOR2 = "counsellor2@uploads.test"
@@ -96,13 +117,152 @@ HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
 # --- Checks on bytes (no database) --------------------------------------------------------
 
 
-def test_a_real_pdf_is_accepted_as_it_is() -> None:
-    content = minimal_pdf()
+def pages_of(content: bytes) -> int:
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        return len(pdf.pages)
+
+
+def test_a_pdf_is_rebuilt_as_a_new_file_and_keeps_pages_text_outline_and_tags() -> None:
+    content = hostile_files.plain()
     checked = check_upload(content, original_name="C:\\Users\\me\\todistus.pdf")
     assert checked.content_type == PDF
-    assert checked.content == content
     assert checked.original_name == "todistus.pdf"
-    assert checked.sha256 == hashlib.sha256(content).hexdigest()
+    assert checked.content != content  # what is stored is the rebuilt file, not the upload
+    assert checked.sha256 == hashlib.sha256(checked.content).hexdigest()
+    assert active_content(checked.content) == []
+    with pikepdf.open(io.BytesIO(checked.content)) as pdf:
+        assert len(pdf.pages) == 2
+        assert b"(Work certificate, page 2)" in pdf.pages[1].Contents.read_bytes()
+        with pdf.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+            targets = [item.destination[0].objgen for item in outline.root]
+        assert titles == ["Page 1", "Page 2"]
+        assert targets == [page.obj.objgen for page in pdf.pages]
+        tags = pdf.Root.StructTreeRoot.K
+        assert [tag.A.Placement for tag in tags] == [pikepdf.Name.Block] * 2
+
+
+def test_a_hand_written_minimal_pdf_is_accepted() -> None:
+    checked = check_upload(minimal_pdf(), original_name="cv.pdf")
+    assert checked.content_type == PDF
+    assert pages_of(checked.content) == 1
+
+
+@pytest.mark.parametrize(
+    "hostile", PDF_WITH_ACTIVE_CONTENT + UNDER_FILTER_CHAINS, ids=lambda hostile: hostile.name
+)
+def test_active_content_is_removed_from_pdfs_and_their_pages_kept(hostile: Hostile) -> None:
+    content = hostile.build()
+    assert active_content(content), "the corpus file should carry active content"
+    checked = check_upload(content, original_name=hostile.filename)
+    assert checked.content_type == PDF
+    assert active_content(checked.content) == []
+    assert pages_of(checked.content) == pages_of(content)
+
+
+def test_page_navigation_stays_and_other_actions_go() -> None:
+    checked = check_upload(hostile_files.other_actions(), original_name="cv.pdf")
+    with pikepdf.open(io.BytesIO(checked.content)) as pdf:
+        actions = [annotation.get("/A") for annotation in pdf.pages[0].Annots]
+        kept = [repr(action) for action in actions if action is not None]
+    assert kept == [repr(pikepdf.Dictionary(S=pikepdf.Name.Named, N=pikepdf.Name.NextPage))]
+    assert len(actions) == 8  # the links stay, without what they would have run
+
+
+@pytest.mark.parametrize("hostile", REFUSED_FILES, ids=lambda hostile: hostile.name)
+def test_files_that_cannot_be_disarmed_are_refused_with_a_reason(hostile: Hostile) -> None:
+    with pytest.raises(UploadRejected) as refused:
+        check_upload(hostile.build(), original_name=hostile.filename)
+    assert hostile.refusal in refused.value.message
+
+
+@pytest.mark.parametrize("hostile", IMAGES_WITH_PAYLOADS, ids=lambda hostile: hostile.name)
+def test_images_are_re_encoded_without_what_was_hidden_in_or_after_them(
+    hostile: Hostile,
+) -> None:
+    content = hostile.build()
+    checked = check_upload(content, original_name=hostile.filename)
+    assert_image_is_clean(checked.content, checked.content_type, content)
+
+
+def assert_image_is_clean(stored: bytes, content_type: str, uploaded: bytes) -> None:
+    assert stored != uploaded
+    for payload in IMAGE_PAYLOADS:
+        assert payload not in stored
+    assert not zipfile.is_zipfile(io.BytesIO(stored))
+    # Nothing after the end of the image.
+    assert stored.endswith(b"IEND\xaeB`\x82" if content_type == PNG else b"\xff\xd9")
+    with Image.open(io.BytesIO(stored)) as image:
+        image.verify()
+
+
+THREE_PAGES = hostile_files.saved(hostile_files.harmless_pdf(pages=3))
+SIX_OBJECTS = hostile_files.handmade_pdf(in_stream=())  # its xref stream counts
+EIGHT_MEGABYTES = hostile_files.handmade_pdf(padding=8 << 20)
+
+
+@pytest.mark.parametrize(
+    ("content", "budget", "within"),
+    [
+        pytest.param(THREE_PAGES, Budget(pages=3), True, id="3-pages-of-3"),
+        pytest.param(THREE_PAGES, Budget(pages=2), False, id="3-pages-of-2"),
+        pytest.param(SIX_OBJECTS, Budget(objects=6), True, id="6-objects-of-6"),
+        pytest.param(SIX_OBJECTS, Budget(objects=5), False, id="6-objects-of-5"),
+        pytest.param(EIGHT_MEGABYTES, Budget(decoded_bytes=9 << 20), True, id="8-MB-of-9"),
+        pytest.param(EIGHT_MEGABYTES, Budget(decoded_bytes=7 << 20), False, id="8-MB-of-7"),
+    ],
+)
+def test_a_pdf_beyond_the_budget_is_refused(content: bytes, budget: Budget, within: bool) -> None:
+    if within:
+        assert active_content(disarm_pdf(content, budget=budget)) == []
+        return
+    with pytest.raises(UploadRejected) as refused:
+        disarm_pdf(content, budget=budget)
+    assert TOO_COMPLEX in refused.value.message
+    assert f"at most {budget.pages} pages" in refused.value.message
+
+
+def test_a_pdf_whose_check_does_not_finish_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never accepted because time ran out: the check is ended and the file refused."""
+    monkeypatch.setattr(uploads, "PDF_DISARM_TIMEOUT", 0.001)
+    with pytest.raises(UploadRejected) as refused:
+        check_upload(hostile_files.plain(), original_name="cv.pdf")
+    assert TOO_COMPLEX in refused.value.message
+
+
+def test_rebuilds_at_once_are_bounded_and_a_pdf_that_waits_too_long_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slots = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(uploads, "PDF_DISARM_SLOTS", slots)
+    monkeypatch.setattr(uploads, "PDF_DISARM_WAIT", 0.05)
+    with slots:  # another upload is being rebuilt
+        with pytest.raises(UploadRejected) as refused:
+            check_upload(hostile_files.plain(), original_name="cv.pdf")
+        assert "Try again in a minute" in refused.value.message
+    assert check_upload(hostile_files.plain(), original_name="cv.pdf").content_type == PDF
+    assert slots.acquire(blocking=False)  # the slot was given back
+
+
+def test_the_uploaded_pdf_is_written_nowhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The upload reaches the rebuilding process through a pipe: no temporary file."""
+    spool = tmp_path / "tmp"
+    spool.mkdir()
+    monkeypatch.setenv("TMPDIR", str(spool))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.chdir(tmp_path)
+    check_upload(hostile_files.embedded_file(), original_name="cv.pdf")
+    assert list(tmp_path.rglob("*")) == [spool]
+
+
+@pytest.mark.parametrize("size", [(100_000, 100_000), (8_000, 5_001), (40_000_001, 1)])
+def test_an_image_of_too_many_pixels_is_refused_before_decoding(size: tuple[int, int]) -> None:
+    """Only the header is read (its IDAT holds far too little data to decode)."""
+    with pytest.raises(UploadRejected) as refused:
+        check_upload(hostile_files.png_claiming(*size), original_name="a.png")
+    assert refused.value.message.startswith(hostile_files.TOO_MANY_PIXELS)
 
 
 def test_jpeg_metadata_is_stripped_and_orientation_kept() -> None:
@@ -137,18 +297,30 @@ def test_png_is_accepted_and_re_encoded() -> None:
         (b"\x89PNG\r\n\x1a\n broken", "photo.png"),
         (b"", "empty.pdf"),
         (minimal_pdf()[:-20], "truncated.pdf"),
-        (minimal_pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "), "form.pdf"),
-        (minimal_pdf(b"/OpenAction << /S /Launch /F (calc.exe) >> "), "form.pdf"),
-        (minimal_pdf(b"/OpenAction << /S /J#61vaScript /J#53 (x) >> "), "hidden.pdf"),
     ],
 )
-def test_disguised_or_active_files_are_refused(content: bytes, name: str) -> None:
+def test_disguised_files_are_refused(content: bytes, name: str) -> None:
     with pytest.raises(UploadRejected) as refused:
         check_upload(content, original_name=name)
     assert refused.value.message
 
 
-def test_javascript_hidden_in_a_compressed_stream_is_found() -> None:
+@pytest.mark.parametrize(
+    "extra",
+    [
+        b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> ",
+        b"/OpenAction << /S /Launch /F (calc.exe) >> ",
+        b"/OpenAction << /S /J#61vaScript /J#53 (x) >> ",
+    ],
+)
+def test_active_pdfs_once_refused_are_now_stored_disarmed(extra: bytes) -> None:
+    checked = check_upload(minimal_pdf(extra), original_name="form.pdf")
+    assert active_content(checked.content) == []
+    with pikepdf.open(io.BytesIO(checked.content)) as pdf:
+        assert "/OpenAction" not in pdf.Root
+
+
+def test_a_script_in_a_stray_compressed_stream_is_not_carried_over() -> None:
     hidden = zlib.compress(b"<< /Type /Action /S /JavaScript /JS (app.alert(1)) >>")
     content = minimal_pdf().replace(
         b"xref\n",
@@ -157,8 +329,11 @@ def test_javascript_hidden_in_a_compressed_stream_is_found() -> None:
         + b"\nendstream\nendobj\nxref\n",
         1,
     )
-    with pytest.raises(UploadRejected):
-        check_upload(content, original_name="innocent.pdf")
+    checked = check_upload(content, original_name="innocent.pdf")
+    assert hidden not in checked.content  # nothing refers to it, so nothing of it is written
+    with pikepdf.open(io.BytesIO(checked.content)) as pdf:
+        streams = [obj for obj in pdf.objects if isinstance(obj, pikepdf.Stream)]
+        assert all(b"app.alert" not in stream.read_bytes() for stream in streams)
 
 
 class FakeUpload:
@@ -257,17 +432,19 @@ async def evidence_rows(db: Database, world: World) -> list[EvidenceItem]:
 async def test_pdf_upload_is_stored_privately_and_downloaded_by_those_who_see_the_candidate(
     client: AsyncTestClient, db: Database, world: World
 ) -> None:
-    content = minimal_pdf()
     await sign_in(client, DEMO_USERS["counsellor"])
     page = await client.get(f"/candidates/{world.candidate_id}/portfolio")
     assert 'enctype="multipart/form-data"' in page.text
 
     response = await upload(
-        client, world, content, "../../Todistus työ.pdf", claim=str(world.claim_id)
+        client, world, minimal_pdf(), "../../Todistus työ.pdf", claim=str(world.claim_id)
     )
 
     assert response.status_code == 303, response.text
     [item] = await evidence_rows(db, world)
+    [path] = stored_files(world)
+    content = path.read_bytes()  # the rebuilt file (the upload itself is kept nowhere)
+    assert pages_of(content) == 1
     assert (item.content_type, item.size_bytes, item.claim_id) == (
         PDF,
         len(content),
@@ -278,9 +455,7 @@ async def test_pdf_upload_is_stored_privately_and_downloaded_by_those_who_see_th
     assert item.title == "Todistus työ.pdf"
     assert item.stored_name is not None
     assert "Todistus" not in item.stored_name
-    [path] = stored_files(world)
     assert path.name == item.stored_name
-    assert path.read_bytes() == content
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(world.uploads.stat().st_mode) == 0o700
 
@@ -330,7 +505,8 @@ async def test_jpeg_is_stored_without_gps_and_png_is_accepted(
         (MZ, "cv.pdf", "application/pdf"),
         (SVG, "drawing.svg", "image/svg+xml"),
         (HTML, "photo.png", "image/png"),
-        (minimal_pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "), "a.pdf", PDF),
+        (hostile_files.encrypted_with_password(), "a.pdf", PDF),
+        (hostile_files.garbage(), "a.pdf", PDF),
         (b"", "empty.pdf", "application/pdf"),
     ],
 )
@@ -351,6 +527,41 @@ async def test_disguised_files_are_refused_beside_the_field_and_nothing_is_saved
     assert "My certificate" in response.text  # the input is kept
     assert await evidence_rows(db, world) == []
     assert stored_files(world) == []
+
+
+async def test_every_hostile_file_is_refused_or_stored_without_its_active_content(
+    client: AsyncTestClient, db: Database, world: World
+) -> None:
+    """The corpus through the real form: what is on disk afterwards is what counts."""
+    await sign_in(client, DEMO_USERS["counsellor"])
+    stored = 0
+    for hostile in CORPUS:
+        content = hostile.build()
+        before = set(stored_files(world))
+        response = await upload(
+            client, world, content, hostile.filename, hostile.browser_type, title=hostile.name
+        )
+        written = sorted(set(stored_files(world)) - before)
+        if hostile.refusal:
+            assert response.status_code == 400, hostile.name
+            assert 'id="file-error"' in response.text, hostile.name
+            assert hostile.refusal in response.text, hostile.name
+            assert written == [], hostile.name
+            continue
+        assert response.status_code == 303, (hostile.name, response.text)
+        stored += 1
+        [path] = written
+        on_disk = path.read_bytes()
+        if path.suffix == ".pdf":
+            assert active_content(on_disk) == [], hostile.name
+            assert pages_of(on_disk) == pages_of(content), hostile.name
+        else:
+            assert_image_is_clean(on_disk, PNG if path.suffix == ".png" else JPEG, content)
+    rows = await evidence_rows(db, world)
+    assert len(rows) == stored == len(CORPUS) - sum(1 for hostile in CORPUS if hostile.refusal)
+    assert sorted(str(row.stored_name) for row in rows) == [
+        path.name for path in stored_files(world)
+    ]
 
 
 async def test_an_oversized_upload_is_refused_and_nothing_is_saved(
