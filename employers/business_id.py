@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_PATTERN = re.compile(r"^(\d{6,7})-(\d)$")
+# ASCII digits only: ``\d`` would also take full-width or Arabic-Indic digits, which
+# ``int()`` reads as the same number, so one ID could be registered under several spellings.
+_PATTERN = re.compile(r"^([0-9]{6,7})-([0-9])$")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 
 

@@ -79,31 +79,42 @@ class PeoplePages(Controller):
         name = reader.text("name", required=True, max_length=200)
         email = reader.text("email", required=True, max_length=254)
         role = reader.choice("role", [value for value, _label in ROLE_CHOICES], required=True)
-        issued = None
+        sent = None
         if reader.ok and role is not None:
             try:
-                issued = await invitations.create_invitation(
+                sent = await invitations.create_invitation(
                     db_session,
                     organisation_id=organisation_id,
                     inviter=request.user,
                     name=name,
                     email=email,
                     role=Role(role),
+                    public_url=request.app.state.settings.public_url,
                 )
             except invitations.InvitationError as error:
                 reader.error(error.field, gettext(error.message))
-        if issued is None:
+            except invitations.InvitationRace:
+                # Someone invited this address at the same moment: theirs stands, and the
+                # answer is the same as for an invitation made here.
+                await db_session.rollback()
+                sent = invitations.InvitationSent(
+                    name=name, email=email, expires_at=invitations.default_expiry(), message=None
+                )
+        if sent is None:
             people = await invitations.list_people(db_session, organisation_id=organisation_id)
             values = {"name": name, "email": email, "role": role or ""}
             return _people_page(people, values, reader.errors, HTTP_400_BAD_REQUEST)
-        # The link is shown on this response only: it is not stored, so it cannot be shown
-        # again, and a redirect would have to carry it in a cookie.
-        link = f"{str(request.base_url).rstrip('/')}/invitations/{issued.token}"
+        # The same page whether or not the address had an account. The link is shown on
+        # screen in development only, as an aid until the portal sends e-mail.
+        development = request.app.state.settings.env == "development"
         return Template(
             template_name="portal/invitation_created.html",
             status_code=HTTP_201_CREATED,
             headers=NO_STORE,
-            context={"invited": issued.user, "link": link, "expires_at": issued.expires_at},
+            context={
+                "sent": sent,
+                "development_link": sent.message.link if development and sent.message else None,
+            },
         )
 
     @post("/{user_id:int}/deactivate", status_code=HTTP_200_OK)
@@ -210,14 +221,18 @@ class InvitationPages(Controller):
         form = await request.form()
         password = str(form.get("password", ""))
         confirm = str(form.get("password_confirm", ""))
-        errors: dict[str, str] = {}
-        if len(password) < MIN_PASSWORD_LENGTH:
-            errors["password"] = gettext("The password must be at least 8 characters long.")
-        elif password != confirm:
-            errors["password_confirm"] = gettext("The two passwords are not the same.")
-        if errors:
+        if password != confirm and len(password) >= MIN_PASSWORD_LENGTH:
+            errors = {"password_confirm": gettext("The two passwords are not the same.")}
             return _accept_form(invitation, errors, HTTP_400_BAD_REQUEST)
-        await invitations.accept_invitation(db_session, token=token, password=password)
+        try:
+            await invitations.accept_invitation(db_session, token=token, password=password)
+        except invitations.InvitationError as error:
+            if error.field == "form":  # used a moment ago by another request
+                await db_session.rollback()
+                return _invalid_link()
+            return _accept_form(
+                invitation, {error.field: gettext(error.message)}, HTTP_400_BAD_REQUEST
+            )
         return redirect_with(
             request,
             "/login",

@@ -4,31 +4,43 @@ The organisation starts as *applied*; a coordinator decides on it (``employers.s
 The contact person becomes the organisation's employer user in the same transaction: if
 anything is wrong, nothing is saved (the request's session rolls back on a 4xx answer).
 This lives in ``portal`` because it creates a user.
+
+The answer never tells whether the e-mail address already has an account. The contact does
+not choose a password here (signing in with it would tell), but gets an e-mail with a
+one-time link to set one; an address that already has an account, or looks like one that
+has, gets the same page after the same argon2 work, nothing is written for it, and its
+owner is told by e-mail. Until the portal sends e-mail the messages go to the log, and in
+development the page shows the link as a development aid.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers import services as organisations
 from portal import audit
+from portal.accounts import password_links
+from portal.accounts.mail import Outgoing, deliver
 from portal.accounts.models import Role
-from portal.accounts.passwords import MIN_PASSWORD_LENGTH
+from portal.accounts.passwords import hash_password
 from portal.accounts.services import (
     EMAIL_PATTERN,
     AccountError,
+    address_taken,
     create_user,
     get_by_email,
     normalise_email,
 )
-from portal.flash import redirect_with
 from portal.forms import FormReader
+from portal.i18n import N_
 from portal.i18n import gettext as _
 
 ORGANISATION_FIELDS = ("name", "business_id", "kind", "sector", "municipality", "region", "size")
@@ -39,38 +51,43 @@ def _form(values: dict[str, str], errors: dict[str, str], status: int = HTTP_200
     return Template(
         template_name="portal/register.html",
         status_code=status,
-        context={
-            "values": values,
-            "errors": errors,
-            "options": organisations.choice_options(),
-            "min_password_length": MIN_PASSWORD_LENGTH,
-        },
+        context={"values": values, "errors": errors, "options": organisations.choice_options()},
     )
 
 
-async def _check_contact(
-    db_session: AsyncSession, reader: FormReader, password: str, confirmation: str
-) -> None:
+def _received(request: Request[Any, Any, Any], email: str, link: str | None) -> Template:
+    """The one answer to an application that passed the form's checks."""
+    development = request.app.state.settings.env == "development"
+    return Template(
+        template_name="portal/register_received.html",
+        headers={"Cache-Control": "no-store"},
+        context={"email": email, "development_link": link if development else None},
+    )
+
+
+def _check_contact(reader: FormReader) -> None:
     """Record a message on each wrong contact field of ``reader``."""
     reader.text("contact_name", required=True, max_length=200)
     email = reader.text("email", required=True, max_length=254)
     if email and not EMAIL_PATTERN.match(normalise_email(email)):
         reader.error("email", _("Enter a valid e-mail address, like name@example.fi."))
-    elif email and await get_by_email(db_session, email=email) is not None:
-        reader.error(
-            "email",
-            _("A user with this e-mail address already exists. Sign in, or use another address."),
+
+
+async def _tell_owner(db_session: AsyncSession, email: str) -> None:
+    """Someone applied with an address that has an account: tell its owner, write nothing."""
+    # The same argon2 work as creating the account, so the time taken tells nothing.
+    hash_password(secrets.token_urlsafe(32))
+    owner = await get_by_email(db_session, email=email)
+    if owner is not None:
+        deliver(
+            Outgoing(
+                to=owner.email,
+                subject=N_("Someone applied to the ISOK portal with your address"),
+                body="An organisation's application named this address, which already has an "
+                "account; nothing was saved. If you forgot your password, ask for a new one "
+                "on the sign-in page.",
+            )
         )
-    if not password:
-        reader.error("password", _("This field is required."))
-    elif len(password) < MIN_PASSWORD_LENGTH:
-        reader.error(
-            "password",
-            _("The password must be at least %(min)d characters long.")
-            % {"min": MIN_PASSWORD_LENGTH},
-        )
-    if password and confirmation != password:
-        reader.error("password_confirmation", _("The passwords do not match."))
 
 
 class RegistrationController(Controller):
@@ -84,11 +101,7 @@ class RegistrationController(Controller):
     async def register(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
     ) -> Response[Any]:
-        form = await request.form()
-        reader = FormReader(form)
-        # Passwords are taken as typed: spaces may be part of them.
-        password = str(form.get("password", ""))
-        confirmation = str(form.get("password_confirmation", ""))
+        reader = FormReader(await request.form())
         values = {field: reader.raw(field) for field in (*ORGANISATION_FIELDS, *CONTACT_FIELDS)}
 
         details, errors = await organisations.check_new_organisation(
@@ -97,25 +110,37 @@ class RegistrationController(Controller):
                 **{field: reader.raw(field) for field in ORGANISATION_FIELDS}
             ),
         )
-        await _check_contact(db_session, reader, password, confirmation)
+        _check_contact(reader)
         errors = {**errors, **reader.errors}
         if errors:
             return _form(values, errors, HTTP_400_BAD_REQUEST)
 
+        email = normalise_email(reader.raw("email"))
+        if await address_taken(db_session, email=email):
+            await _tell_owner(db_session, email)
+            return _received(request, email, None)
         try:
             organisation = await organisations.register_organisation(db_session, details=details)
+            # Nobody knows this password: the contact sets their own with the link.
             user = await create_user(
                 db_session,
-                email=reader.raw("email"),
+                email=email,
                 name=reader.raw("contact_name"),
                 role=Role.EMPLOYER,
-                password=password,
+                password=secrets.token_urlsafe(32),
                 organisation=organisation,
             )
         except organisations.OrganisationError as error:
             return _form(values, error.errors, HTTP_400_BAD_REQUEST)
-        except AccountError as error:
+        except AccountError as error:  # pragma: no cover - the checks above come first
             return _form(values, {"email": _(str(error))}, HTTP_400_BAD_REQUEST)
+        except IntegrityError:
+            # The same address registered by another request a moment ago: the same answer.
+            await db_session.rollback()
+            return _received(request, email, None)
+        token = await password_links.issue(
+            db_session, user=user, hours=password_links.FIRST_PASSWORD_HOURS
+        )
         await audit.record(
             db_session,
             action="register",
@@ -123,12 +148,15 @@ class RegistrationController(Controller):
             entity_id=organisation.id,
             details={"name": organisation.name, "contact_user_id": user.id},
         )
-        return redirect_with(
-            request,
-            "/login",
-            _(
-                "Thank you: your application is waiting for the programme's approval. "
-                "You can sign in now."
-            ),
-            "success",
+        link = password_links.link_for(request.app.state.settings.public_url, token)
+        deliver(
+            Outgoing(
+                to=user.email,
+                subject=N_("Set your password for the ISOK portal"),
+                body=f"Thank you for the application of {organisation.name}. Set your password "
+                f"with this link; it works once, for {password_links.FIRST_PASSWORD_HOURS} "
+                f"hours: {link}",
+                link=link,
+            )
         )
+        return _received(request, email, link)

@@ -36,10 +36,14 @@ class SecuritySettings:
     session_cookie: str = "isok_session"
     session_hours: int = 8
     cookie_secure: bool = False
-    # Login throttling: failures counted over a sliding window.
+    # Login throttling: tries per (account, address) pair and per address, counted before
+    # the password is checked; past the free tries each one waits a doubling delay up to the
+    # cap. A pair's count starts again after a window without tries (accounts/services.py).
     throttle_window_minutes: int = 15
-    max_failures_per_account: int = 5
-    max_failures_per_address: int = 20
+    free_tries_per_pair: int = 5
+    free_tries_per_address: int = 20
+    throttle_first_delay_seconds: int = 1
+    throttle_max_delay_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class Settings:
     programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
     debug: bool = False
+    # The portal's public address for links it gives out; never the request's Host header.
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def is_production(self) -> bool:
@@ -123,6 +129,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         security=SecuritySettings(secret_key=secret, cookie_secure=mode == "production"),
         uploads=UploadSettings(directory=upload_dir),
         debug=False,
+        public_url=env.get("ISOK_PUBLIC_URL", "").rstrip("/") or "http://127.0.0.1:8000",
     )
 
 

@@ -38,6 +38,7 @@ NAVIGATION = (
     NavItem(N_("Assignments"), "/assignments"),
     NavItem(N_("Oversight"), "/oversight"),
     NavItem(N_("People"), "/organisation/people"),
+    NavItem(N_("Staff users"), "/users"),
     NavItem(N_("Frameworks"), "/frameworks"),
 )
 

@@ -2,9 +2,14 @@
 
 An employer contact invites a colleague by name and e-mail address. The portal creates the
 account at once, with an unusable password (the argon2 hash of a random secret nobody
-knows), and a one-time invitation link valid for :data:`INVITATION_DAYS` days. The portal
-sends no e-mail: the inviter passes the link on. Only the sha256 hash of the link's token is
-stored, as for login sessions, so the database never holds a usable link.
+knows), and a one-time invitation link valid for :data:`INVITATION_DAYS` days, sent to the
+invited address (``portal.accounts.mail``: written to the log until the portal sends
+e-mail). Only the sha256 hash of the link's token is stored, as for login sessions, so the
+database never holds a usable link.
+
+The answer to the inviter never tells whether the address already has an account (here or
+in another organisation, or a look-alike of one): it is the same page, after the same
+argon2 work, and nothing is written for such an address; its owner is told by e-mail.
 """
 
 from __future__ import annotations
@@ -14,14 +19,24 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Organisation
 from portal import audit
-from portal.accounts.models import Invitation, LoginSession, Role, User
-from portal.accounts.passwords import MIN_PASSWORD_LENGTH, hash_password
-from portal.accounts.services import EMAIL_PATTERN, create_user, get_by_email, normalise_email
+from portal.accounts.mail import Outgoing, deliver
+from portal.accounts.models import Invitation, Role, User
+from portal.accounts.passwords import hash_password
+from portal.accounts.services import (
+    EMAIL_PATTERN,
+    address_taken,
+    create_user,
+    get_by_email,
+    normalise_email,
+    password_problem,
+    set_active,
+)
 from portal.i18n import N_
 
 INVITATION_DAYS = 14
@@ -39,12 +54,26 @@ class InvitationError(ValueError):
 
 
 @dataclass(frozen=True)
-class IssuedInvitation:
-    """A new invitation; ``token`` is shown once to the inviter and never stored."""
+class InvitationSent:
+    """What the inviter is told: the same whether or not an invitation was made.
 
-    user: User
-    token: str
+    ``message`` is the e-mail sent to the invited address with its link, or None when the
+    address already had an account (its owner was told instead): only a development aid
+    may show it.
+    """
+
+    name: str
+    email: str
     expires_at: datetime.datetime
+    message: Outgoing | None
+
+
+class InvitationRace(Exception):
+    """Another request invited the same address at the same moment and won.
+
+    The session is unusable (the caller rolls it back); the answer is the same as for an
+    invitation made, and the other request's invitation is the one that stands.
+    """
 
 
 @dataclass(frozen=True)
@@ -68,6 +97,16 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def default_expiry() -> datetime.datetime:
+    """When an invitation made now expires."""
+    return _now() + datetime.timedelta(days=INVITATION_DAYS)
+
+
+def invitation_link(public_url: str, token: str) -> str:
+    """The link's address, on the configured public URL (never the request's Host)."""
+    return f"{public_url.rstrip('/')}/invitations/{token}"
+
+
 async def create_invitation(
     session: AsyncSession,
     *,
@@ -76,12 +115,16 @@ async def create_invitation(
     name: str,
     email: str,
     role: Role,
-) -> IssuedInvitation:
-    """Create the invited person's account and a one-time link for them to set a password.
+    public_url: str,
+) -> InvitationSent:
+    """Create the invited person's account and send them a one-time link to set a password.
 
     Inviting again a person of the organisation who never used their link replaces the old
-    link with a new one. Raises :class:`InvitationError` (naming the field) for an invalid or
-    taken e-mail address or a role that cannot be invited; nothing is written then.
+    link with a new one. An address that already has an account, or looks like one that
+    has, gets the same answer and nothing is written (its owner is told by e-mail).
+    Raises :class:`InvitationError` (naming the field) for an invalid address or a role
+    that cannot be invited, and :class:`InvitationRace` when a simultaneous invitation of
+    the same address won; nothing is written then.
     """
     if role not in INVITABLE_ROLES:
         raise InvitationError("role", N_("Choose one of the options."))
@@ -91,26 +134,43 @@ async def create_invitation(
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
         raise InvitationError("form", N_("The organisation no longer exists."))
+    name = name.strip() or email
+    expires_at = default_expiry()
     user = await get_by_email(session, email=email)
-    if user is not None:
+    if user is not None and await _awaits_acceptance(session, user, organisation_id):
         # Inviting again someone who never used their link gives them a new one.
-        if not await _awaits_acceptance(session, user, organisation_id):
-            raise InvitationError("email", N_("A user with this e-mail address already exists."))
-        user.name = name.strip() or email
+        user.name = name
         user.role = role.value
         await session.execute(delete(Invitation).where(Invitation.user_id == user.id))
+    elif user is not None or await address_taken(session, email=email):
+        # The same argon2 work as creating an account, so the time taken tells nothing.
+        hash_password(secrets.token_urlsafe(32))
+        if user is not None:
+            deliver(
+                Outgoing(
+                    to=user.email,
+                    subject=N_("Someone tried to invite you to the ISOK portal"),
+                    body=f"{inviter.name} of {organisation.name} tried to invite this address, "
+                    "which already has an account. Nothing has changed; if you forgot your "
+                    "password, ask for a new one on the sign-in page.",
+                )
+            )
+        return InvitationSent(name=name, email=email, expires_at=expires_at, message=None)
     else:
         # Nobody knows this password: the account can be used only once the link is used.
-        user = await create_user(
-            session,
-            email=email,
-            name=name,
-            role=role,
-            password=secrets.token_urlsafe(32),
-            organisation=organisation,
-        )
+        try:
+            user = await create_user(
+                session,
+                email=email,
+                name=name,
+                role=role,
+                password=secrets.token_urlsafe(32),
+                organisation=organisation,
+            )
+        except IntegrityError as error:
+            # The unique e-mail constraint: another request created this account just now.
+            raise InvitationRace from error
     token = secrets.token_urlsafe(32)
-    expires_at = _now() + datetime.timedelta(days=INVITATION_DAYS)
     session.add(
         Invitation(
             user_id=user.id,
@@ -127,7 +187,16 @@ async def create_invitation(
         details={"role": role.value, "organisation_id": organisation.id},
     )
     await session.flush()
-    return IssuedInvitation(user=user, token=token, expires_at=expires_at)
+    link = invitation_link(public_url, token)
+    message = Outgoing(
+        to=user.email,
+        subject=N_("You are invited to the ISOK portal"),
+        body=f"{inviter.name} invited you to the ISOK portal for {organisation.name}. Set your "
+        f"password with this link; it works once, until {expires_at:%Y-%m-%d}: {link}",
+        link=link,
+    )
+    deliver(message)
+    return InvitationSent(name=name, email=email, expires_at=expires_at, message=message)
 
 
 async def _awaits_acceptance(session: AsyncSession, user: User, organisation_id: int) -> bool:
@@ -162,17 +231,27 @@ async def get_open_invitation(session: AsyncSession, *, token: str) -> Invitatio
 async def accept_invitation(session: AsyncSession, *, token: str, password: str) -> User:
     """Set the invited person's password and use up the link.
 
-    Raises :class:`InvitationError` when the link cannot be used or the password is too
-    short; nothing is written then.
+    Raises :class:`InvitationError` when the link cannot be used (also when another request
+    used it a moment ago: the link is claimed by a conditional update checked by its row
+    count) or the password will not do; nothing is written then.
     """
     invitation = await get_open_invitation(session, token=token)
     if invitation is None:
         raise InvitationError("form", N_("This invitation link is not valid."))
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvitationError("password", N_("The password must be at least 8 characters long."))
     user = invitation.user
+    problem = password_problem(password, email=user.email)
+    if problem is not None:
+        raise InvitationError("password", problem)
+    now = _now()
+    claimed = await session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvitationError("form", N_("This invitation link is not valid."))
     user.password_hash = hash_password(password)
-    invitation.accepted_at = _now()
     await audit.record(
         session,
         action="invitation_accepted",
@@ -247,8 +326,5 @@ async def set_person_active(
         return None
     if user.id == acting_user_id:
         raise InvitationError("person", N_("You cannot deactivate your own account."))
-    user.is_active = active
-    if not active:
-        await session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
-    await session.flush()
+    await set_active(session, user=user, active=active)
     return user

@@ -27,7 +27,7 @@ class LoginSessionMiddleware:
             return
         state: Any = scope["app"].state
         user = None
-        token = _cookie(scope, state.settings.security.session_cookie)
+        token = session_token(scope, state.settings.security.session_cookie)
         if token and not scope["path"].startswith("/static/"):
             async with state.session_factory() as session:
                 user = await user_for_token(session, token=token)
@@ -49,11 +49,24 @@ class LoginSessionMiddleware:
             current_locale.reset(locale_token)
 
 
-def _cookie(scope: Scope, name: str) -> str | None:
+def session_tokens(scope: Scope, name: str) -> list[str]:
+    """Every value of the cookie ``name`` the browser presented, in the order sent.
+
+    A browser may send two cookies of one name (set for different paths or domains, one
+    perhaps planted). Sign-in, sign-out and this middleware all read this one list, so
+    they agree on which session is in use; sign-out and sign-in end all of them.
+    """
+    tokens: list[str] = []
     for key, value in scope.get("headers", []):
         if key == b"cookie":
             for part in value.decode("latin-1").split(";"):
                 cookie_name, _sep, cookie_value = part.strip().partition("=")
                 if cookie_name == name and cookie_value:
-                    return cookie_value
-    return None
+                    tokens.append(cookie_value)
+    return tokens
+
+
+def session_token(scope: Scope, name: str) -> str | None:
+    """The session token in use: the first cookie ``name`` presented (see above)."""
+    tokens = session_tokens(scope, name)
+    return tokens[0] if tokens else None

@@ -7,10 +7,19 @@ import enum
 
 from advanced_alchemy.base import IdentityAuditBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from employers.models import Organisation
+from portal.accounts.lookalike import skeleton
 
 
 class Role(enum.StrEnum):
@@ -48,6 +57,9 @@ class User(IdentityAuditBase):
     )
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # The address with look-alike letters folded (portal.accounts.lookalike), kept in step
+    # with ``email`` so that a look-alike of an existing address is found by the index.
+    email_skeleton: Mapped[str] = mapped_column(String(254), index=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
@@ -64,6 +76,11 @@ class User(IdentityAuditBase):
     @property
     def role_enum(self) -> Role:
         return Role(self.role)
+
+    @validates("email")
+    def _keep_skeleton(self, _key: str, email: str) -> str:
+        self.email_skeleton = skeleton(email)
+        return email
 
 
 class LoginSession(IdentityAuditBase):
@@ -92,6 +109,48 @@ class LoginAttempt(IdentityAuditBase):
     email: Mapped[str] = mapped_column(String(254))
     client_address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class LoginThrottle(IdentityAuditBase):
+    """Sign-in tries counted for one (account, address) pair, or for an address alone.
+
+    ``email`` is empty for the address-wide row. A try is counted before its password is
+    checked; past the allowance each further try must wait until ``blocked_until``, a delay
+    that doubles with every try up to a cap. The rows live in the database so that every
+    worker counts the same tries.
+    """
+
+    __tablename__ = "login_throttle"
+    __table_args__ = (UniqueConstraint("email", "client_address"),)
+
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    client_address: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    blocked_until: Mapped[datetime.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+
+
+class PasswordReset(IdentityAuditBase):
+    """A one-time link with which a person sets a new password (forgotten, or first one).
+
+    Only the SHA-256 of the link's token is stored; ``used_at`` is set by a conditional
+    update, so a link works once even when it is submitted several times at once.
+    """
+
+    __tablename__ = "password_reset"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 class Invitation(IdentityAuditBase):

@@ -1,4 +1,8 @@
-"""Account rules: creating users, signing in and out, throttling failed sign-ins."""
+"""Account rules: creating users, signing in and out, passwords, (de)activating accounts.
+
+Throttling of sign-in tries is in :mod:`portal.accounts.throttle`, one-time password links
+in :mod:`portal.accounts.password_links`.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,13 @@ import datetime
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Organisation
 from portal import audit
+from portal.accounts.lookalike import skeleton
 from portal.accounts.models import LoginAttempt, LoginSession, Role, User
 from portal.accounts.passwords import (
     DUMMY_HASH,
@@ -23,6 +27,10 @@ from portal.accounts.passwords import (
 )
 from portal.i18n import N_
 from portal.settings import SecuritySettings
+
+# One message for "this address" and "an address that looks like it", so that it does not
+# tell which account exists (shown only where the address may be told, e.g. the CLI).
+TAKEN_MESSAGE = N_("An account with this or a very similar e-mail address already exists.")
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -48,6 +56,27 @@ async def get_by_email(session: AsyncSession, *, email: str) -> User | None:
     return result.scalar_one_or_none()
 
 
+async def address_taken(session: AsyncSession, *, email: str) -> bool:
+    """Whether ``email``, or a look-alike of it (``lookalike.skeleton``), has an account."""
+    email = normalise_email(email)
+    found = await session.execute(
+        select(User.id)
+        .where((User.email == email) | (User.email_skeleton == skeleton(email)))
+        .limit(1)
+    )
+    return found.first() is not None
+
+
+def password_problem(password: str, *, email: str) -> str | None:
+    """What is wrong with ``password`` as a new password for ``email`` (marked for
+    translation), or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return N_("The password must be at least 8 characters long.")
+    if password.strip().casefold() == normalise_email(email):
+        return N_("The password must not be your e-mail address.")
+    return None
+
+
 async def create_user(
     session: AsyncSession,
     *,
@@ -61,14 +90,15 @@ async def create_user(
     email = normalise_email(email)
     if not EMAIL_PATTERN.match(email):
         raise AccountError(N_("Enter a valid e-mail address."))
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(N_("The password must be at least 8 characters long."))
+    problem = password_problem(password, email=email)
+    if problem is not None:
+        raise AccountError(problem)
     if role.belongs_to_organisation and organisation is None:
         raise AccountError(N_("Employer contacts and tutors must belong to an organisation."))
     if not role.belongs_to_organisation and organisation is not None:
         raise AccountError(N_("Only employer contacts and tutors belong to an organisation."))
-    if await get_by_email(session, email=email) is not None:
-        raise AccountError(N_("A user with this e-mail address already exists."))
+    if await address_taken(session, email=email):
+        raise AccountError(TAKEN_MESSAGE)
     user = User(
         email=email,
         name=name.strip() or email,
@@ -82,47 +112,13 @@ async def create_user(
     return user
 
 
-@dataclass(frozen=True)
-class Throttle:
-    """Whether sign-in is refused for now, and for how many more minutes."""
-
-    blocked: bool
-    retry_after_minutes: int = 0
-
-
-async def check_throttle(
-    session: AsyncSession, *, email: str, client_address: str, settings: SecuritySettings
-) -> Throttle:
-    """Refuse sign-in after too many recent failures for this account or from this address."""
-    since = _now() - datetime.timedelta(minutes=settings.throttle_window_minutes)
-    failures = (
-        select(func.count(), func.min(LoginAttempt.created_at))
-        .where(LoginAttempt.succeeded.is_(False))
-        .where(LoginAttempt.created_at >= since)
-    )
-    by_account = (
-        await session.execute(failures.where(LoginAttempt.email == normalise_email(email)))
-    ).one()
-    by_address = (
-        await session.execute(failures.where(LoginAttempt.client_address == client_address))
-    ).one()
-    for (count, oldest), limit in (
-        (by_account, settings.max_failures_per_account),
-        (by_address, settings.max_failures_per_address),
-    ):
-        if count >= limit:
-            if oldest.tzinfo is None:
-                oldest = oldest.replace(tzinfo=datetime.UTC)
-            until = oldest + datetime.timedelta(minutes=settings.throttle_window_minutes)
-            minutes = max(1, int((until - _now()).total_seconds() // 60) + 1)
-            return Throttle(blocked=True, retry_after_minutes=minutes)
-    return Throttle(blocked=False)
-
-
 async def authenticate(
     session: AsyncSession, *, email: str, password: str, client_address: str
 ) -> User | None:
-    """The active user with these credentials, or None. Every try is recorded."""
+    """The active user with these credentials, or None. Every checked try is recorded.
+
+    The try must already be counted by :func:`portal.accounts.throttle.count_try`.
+    """
     user = await get_by_email(session, email=email)
     if user is None:
         verify_password(DUMMY_HASH, password)
@@ -147,15 +143,14 @@ async def authenticate(
 
 
 async def start_session(
-    session: AsyncSession, *, user: User, old_token: str | None, settings: SecuritySettings
+    session: AsyncSession, *, user: User, old_tokens: list[str], settings: SecuritySettings
 ) -> str:
-    """Begin a login session with a fresh token; any session the browser had is ended.
+    """Begin a login session with a fresh token; every session the browser presented ends.
 
     Issuing a new id at every sign-in defeats session fixation: a token planted in the
     browser before sign-in is never the one that becomes authenticated.
     """
-    if old_token:
-        await end_session(session, token=old_token)
+    await end_sessions(session, tokens=old_tokens)
     token = secrets.token_urlsafe(32)
     session.add(
         LoginSession(
@@ -171,8 +166,21 @@ async def start_session(
     return token
 
 
-async def end_session(session: AsyncSession, *, token: str) -> None:
-    await session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+async def end_sessions(session: AsyncSession, *, tokens: list[str]) -> None:
+    """End the login sessions of ``tokens`` (unknown tokens are ignored)."""
+    if tokens:
+        hashes = [_token_hash(token) for token in tokens]
+        await session.execute(delete(LoginSession).where(LoginSession.token_hash.in_(hashes)))
+
+
+async def end_all_sessions(
+    session: AsyncSession, *, user_id: int, except_token: str | None = None
+) -> None:
+    """End every login session of a user, but for ``except_token`` (the one in use)."""
+    statement = delete(LoginSession).where(LoginSession.user_id == user_id)
+    if except_token:
+        statement = statement.where(LoginSession.token_hash != _token_hash(except_token))
+    await session.execute(statement)
 
 
 async def user_for_token(session: AsyncSession, *, token: str) -> User | None:
@@ -189,3 +197,66 @@ async def user_for_token(session: AsyncSession, *, token: str) -> User | None:
     if expires <= _now() or not login.user.is_active:
         return None
     return login.user
+
+
+async def set_active(session: AsyncSession, *, user: User, active: bool) -> None:
+    """Deactivate or reactivate an account. A deactivated user's sessions end at once.
+
+    (A session of an inactive user is refused anyway; deleting them makes it final.)
+    """
+    user.is_active = active
+    if not active:
+        await end_all_sessions(session, user_id=user.id)
+    await session.flush()
+
+
+async def change_password(
+    session: AsyncSession,
+    *,
+    user: User,
+    current: str,
+    new: str,
+    confirmation: str,
+    keep_token: str | None,
+) -> dict[str, str]:
+    """Change a signed-in user's password; the messages per field (marked for translation)
+    when something is wrong, and nothing is written then.
+
+    The user's other sessions end: whoever else might have been signed in is signed out.
+    """
+    errors: dict[str, str] = {}
+    if not verify_password(user.password_hash, current):
+        errors["current_password"] = N_("This is not your current password.")
+    problem = password_problem(new, email=user.email)
+    if problem is not None:
+        errors["new_password"] = problem
+    elif new != confirmation:
+        errors["new_password_confirmation"] = N_("The two passwords are not the same.")
+    if errors:
+        return errors
+    user.password_hash = hash_password(new)
+    await end_all_sessions(session, user_id=user.id, except_token=keep_token)
+    await audit.record(
+        session, action="password_changed", entity="user_account", entity_id=user.id, details={}
+    )
+    await session.flush()
+    return {}
+
+
+STAFF_ROLES = (Role.COORDINATOR.value, Role.COUNSELLOR.value, Role.TEACHER.value)
+
+
+async def list_staff(session: AsyncSession) -> list[User]:
+    """Coordinators, counsellors and teachers, by role and name."""
+    result = await session.execute(
+        select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.role, User.name, User.id)
+    )
+    return list(result.scalars())
+
+
+async def get_staff(session: AsyncSession, *, user_id: int) -> User | None:
+    """The staff user ``user_id``, or None (also for employer contacts and tutors)."""
+    result = await session.execute(
+        select(User).where(User.id == user_id, User.role.in_(STAFF_ROLES))
+    )
+    return result.scalar_one_or_none()

@@ -1,7 +1,7 @@
 """Sign in and out in a real browser: every demo role, errors, throttling, keyboard, basics.
 
-Failed sign-ins from 127.0.0.1 in this module: 1 (wrong password) + 5 (throttling) = 6,
-well below the per-address limit of 20, so the tests do not throttle one another.
+Failed sign-ins from 127.0.0.1 in this module: 1 (wrong password) + at most 8 (throttling),
+below the per-address allowance of 20, so the tests do not throttle one another.
 """
 
 from __future__ import annotations
@@ -99,18 +99,25 @@ def test_sixth_failed_attempt_is_throttled(page: Page) -> None:
             "The e-mail address or the password is wrong."
         )
 
-    with page.expect_response(is_login_post) as posted:
-        sign_in(page, THROTTLE_EMAIL, "wrong-6")
-    response = posted.value
-    assert response.status == 429
+    # Past the allowance each try waits a doubling delay (1, 2, 4 s): one of the next few
+    # tries, however slow the browser, comes within its delay and is refused.
+    statuses = []
+    for attempt in range(6, 9):
+        with page.expect_response(is_login_post) as posted:
+            sign_in(page, THROTTLE_EMAIL, f"wrong-{attempt}")
+        response = posted.value
+        statuses.append(response.status)
+        if response.status == 429:
+            break
+    assert statuses[-1] == 429, statuses
     retry_after = int(response.headers["retry-after"])
-    assert 0 < retry_after <= 15 * 60
+    assert 0 < retry_after <= 300
 
     error = page.locator("#form-error")
     expect(error).to_have_attribute("role", "alert")
     expect(error).to_contain_text("Too many failed sign-in attempts")
     expect(error).to_have_text(
-        re.compile(r"^Too many failed sign-in attempts\. Wait \d+ minutes? and try again\.$")
+        re.compile(r"^Too many failed sign-in attempts\. Wait \d+ seconds? and try again\.$")
     )
     expect(page.get_by_label("E-mail address")).to_have_value(THROTTLE_EMAIL)
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import datetime
+from collections.abc import AsyncIterator
+
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from portal.accounts.models import LoginAttempt, LoginSession, User
+from portal.accounts.controllers import wait_message
+from portal.accounts.models import LoginAttempt, LoginSession, LoginThrottle, User
+from portal.accounts.throttle import count_try, delay_after
+from portal.app import create_app
 from portal.audit import AuditEvent
 from portal.database import create_engine, create_session_factory
 from portal.settings import Settings
@@ -130,24 +138,146 @@ async def test_sign_in_redirects_only_to_same_site_paths(client: AsyncTestClient
     assert response.headers["location"] == "/frameworks"
 
 
-async def test_account_is_throttled_after_repeated_failures(client: AsyncTestClient) -> None:
+async def blocked_until_passes(settings: Settings) -> None:
+    """Move every delay in force into the past, as if the wait were over."""
+    engine = create_engine(settings.database)
+    past = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=1)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await session.execute(
+                update(LoginThrottle)
+                .where(LoginThrottle.blocked_until.is_not(None))
+                .values(blocked_until=past)
+            )
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def patient(settings: Settings) -> AsyncIterator[AsyncTestClient]:
+    """A client on an app whose first delay is a minute, so that no delay runs out while a
+    slow machine runs the test."""
+    slow = dataclasses.replace(
+        settings,
+        security=dataclasses.replace(settings.security, throttle_first_delay_seconds=60),
+    )
+    async with AsyncTestClient(app=create_app(slow), base_url="http://testserver.local") as c:
+        yield c
+
+
+async def test_account_is_throttled_after_repeated_failures(
+    patient: AsyncTestClient, settings: Settings
+) -> None:
     for _ in range(5):
-        response = await post_login(client, "tutor@demo.test", "wrong-password")
+        response = await post_login(patient, "tutor@demo.test", "wrong-password")
         assert response.status_code == 400
-    response = await post_login(client, "tutor@demo.test", "isok-demo")
+    response = await post_login(patient, "tutor@demo.test", "isok-demo")
     assert response.status_code == 429
-    assert "Too many failed sign-in attempts" in response.text
-    assert int(response.headers["retry-after"]) > 0
+    assert "Too many failed sign-in attempts. Wait 1 minute and try again." in response.text
+    assert 50 <= int(response.headers["retry-after"]) <= 60
     assert "isok_session" not in response.cookies
+    # A refused try is not checked: only the five failures were.
+    assert await count(settings, select(func.count()).select_from(LoginAttempt)) == 5
     # Another account from the same address is still allowed.
-    await sign_in(client, "teacher@demo.test")
+    await sign_in(patient, "teacher@demo.test")
+    # Once the wait is over, the right password works: never a lock-out for hours.
+    await blocked_until_passes(settings)
+    await sign_in(patient, "tutor@demo.test")
 
 
-async def test_client_address_is_throttled_across_accounts(client: AsyncTestClient) -> None:
+async def test_delays_grow_with_each_further_failure_and_are_capped(
+    patient: AsyncTestClient, settings: Settings
+) -> None:
+    for _ in range(5):
+        await post_login(patient, "tutor@demo.test", "wrong-password")
+    waits = []
+    for _ in range(4):
+        await blocked_until_passes(settings)
+        assert (await post_login(patient, "tutor@demo.test", "wrong")).status_code == 400
+        refused = await post_login(patient, "tutor@demo.test", "isok-demo")
+        assert refused.status_code == 429
+        waits.append(int(refused.headers["retry-after"]))
+    # 2, 4, 8 then 16 minutes, but never more than the cap of 5 minutes.
+    for wait, expected in zip(waits, [120, 240, 300, 300], strict=True):
+        assert expected - 10 <= wait <= expected, waits
+    rules = settings.security
+    assert [delay_after(n, free=5, settings=rules) for n in (4, 5, 6, 7, 40)] == [0, 1, 2, 4, 300]
+
+
+def test_the_wait_is_said_in_seconds_then_in_minutes() -> None:
+    assert wait_message(1) == "Too many failed sign-in attempts. Wait 1 second and try again."
+    assert wait_message(30) == "Too many failed sign-in attempts. Wait 30 seconds and try again."
+    assert wait_message(61) == "Too many failed sign-in attempts. Wait 2 minutes and try again."
+
+
+async def test_a_right_password_starts_the_count_afresh(client: AsyncTestClient) -> None:
+    for _ in range(4):
+        await post_login(client, "tutor@demo.test", "wrong-password")
+    await sign_in(client, "tutor@demo.test")
+    for _ in range(4):
+        assert (await post_login(client, "tutor@demo.test", "wrong")).status_code == 400
+    await sign_in(client, "tutor@demo.test")
+
+
+async def test_client_address_is_throttled_across_accounts(patient: AsyncTestClient) -> None:
     for index in range(20):
-        await post_login(client, f"guess{index}@demo.test", "wrong-password")
-    response = await post_login(client, "teacher@demo.test", "isok-demo")
+        await post_login(patient, f"guess{index}@demo.test", "wrong-password")
+    response = await post_login(patient, "teacher@demo.test", "isok-demo")
     assert response.status_code == 429
+    assert int(response.headers["retry-after"]) >= 1
+
+
+async def test_parallel_guesses_get_no_more_checks_than_the_allowance(
+    settings: Settings,
+) -> None:
+    # A long first delay, so that a slow machine cannot let a sixth guess in by waiting.
+    slow = dataclasses.replace(
+        settings,
+        security=dataclasses.replace(settings.security, throttle_first_delay_seconds=600),
+    )
+    async with AsyncTestClient(app=create_app(slow), base_url="http://testserver.local") as c:
+        token = await csrf_token(c)
+
+        async def guess(index: int) -> int:
+            response = await c.post(
+                "/login",
+                data={
+                    "email": "tutor@demo.test",
+                    "password": f"guess-{index}",
+                    "_csrf_token": token,
+                },
+                follow_redirects=False,
+            )
+            return response.status_code
+
+        statuses = await asyncio.gather(*(guess(index) for index in range(20)))
+    assert sorted(statuses) == [400] * 5 + [429] * 15
+    checked = select(func.count()).select_from(LoginAttempt)
+    assert await count(settings, checked) == 5
+
+
+async def test_guesses_from_another_address_never_delay_the_owner(settings: Settings) -> None:
+    engine = create_engine(settings.database)
+    rules = settings.security
+    try:
+        factory = create_session_factory(engine)
+        for _ in range(40):
+            async with factory() as session, session.begin():
+                await count_try(
+                    session, email="tutor@demo.test", client_address="203.0.113.9", settings=rules
+                )
+        async with factory() as session, session.begin():
+            attacker = await count_try(
+                session, email="tutor@demo.test", client_address="203.0.113.9", settings=rules
+            )
+            owner = await count_try(
+                session, email="tutor@demo.test", client_address="192.0.2.10", settings=rules
+            )
+        assert attacker.blocked
+        assert attacker.retry_after_seconds <= rules.throttle_max_delay_seconds
+        assert not owner.blocked
+    finally:
+        await engine.dispose()
 
 
 async def test_login_without_csrf_token_is_refused(
@@ -210,3 +340,49 @@ async def test_anonymous_api_request_gets_json_401(client: AsyncTestClient) -> N
     response = await client.get("/api/frameworks")
     assert response.status_code == 401
     assert response.json() == {"detail": "Sign in to continue."}
+
+
+async def test_two_session_cookies_are_read_alike_and_sign_out_ends_both(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    await sign_in(client, "teacher@demo.test")
+    teacher = client.cookies["isok_session"]
+    await sign_in(client, "counsellor@demo.test")
+    counsellor = client.cookies["isok_session"]
+    # Signing in again ended the teacher's session; make a new one in another browser.
+    async with AsyncTestClient(
+        app=create_app(settings), base_url="http://testserver.local"
+    ) as other:
+        await sign_in(other, "teacher@demo.test")
+        teacher = other.cookies["isok_session"]
+    csrf = await csrf_token(client)
+    both = {"cookie": f"isok_session={teacher}; isok_session={counsellor}; csrftoken={csrf}"}
+    me = await client.get("/api/me", headers=both)
+    assert me.json()["email"] == "teacher@demo.test"  # the first cookie, as sign-out reads
+    assert await count(settings, select(func.count()).select_from(LoginSession)) == 2
+    response = await client.post(
+        "/logout", headers={**both, "x-csrftoken": csrf}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    assert await count(settings, select(func.count()).select_from(LoginSession)) == 0
+
+
+async def test_sign_in_ends_every_session_cookie_presented(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    tokens = []
+    for email in ("teacher@demo.test", "counsellor@demo.test"):
+        async with AsyncTestClient(
+            app=create_app(settings), base_url="http://testserver.local"
+        ) as other:
+            await sign_in(other, email)
+            tokens.append(other.cookies["isok_session"])
+    csrf = await csrf_token(client)
+    response = await client.post(
+        "/login",
+        data={"email": "tutor@demo.test", "password": "isok-demo", "_csrf_token": csrf},
+        headers={"cookie": f"isok_session={tokens[0]}; isok_session={tokens[1]}; csrftoken={csrf}"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert await count(settings, select(func.count()).select_from(LoginSession)) == 1

@@ -17,7 +17,8 @@ from portal.settings import DatabaseSettings
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.portal.test_accessibility import PageStructure
 
-LINK = re.compile(r"http://testserver\.local/invitations/([A-Za-z0-9_-]{20,})")
+# Links are built on ISOK_PUBLIC_URL (the default in tests), never on the request's Host.
+LINK = re.compile(r"http://127\.0\.0\.1:8000/invitations/([A-Za-z0-9_-]{20,})")
 NEW_TUTOR = {"name": "Tiina Työpaikkaohjaaja", "email": "Tiina.T@example.fi", "role": "tutor"}
 
 
@@ -60,7 +61,8 @@ async def test_an_invited_tutor_sets_a_password_with_the_link_and_signs_in(
     await sign_in(client, DEMO_USERS["employer"])
     response = await invite(client)
     assert response.status_code == 201
-    assert "sends no e-mail" in response.text
+    assert "an e-mail with a link to set a password is on its way" in response.text
+    assert "Development aid" in response.text  # the link is on screen in development only
     assert response.headers["cache-control"] == "no-store"
     found = LINK.search(response.text)
     assert found is not None
@@ -177,22 +179,17 @@ async def test_a_short_or_mistyped_password_is_refused_and_the_link_still_works(
     assert (await client.get(f"/invitations/{token}")).status_code == 200
 
 
-async def test_bad_or_taken_e_mail_addresses_are_refused_beside_the_field(
+async def test_bad_e_mail_addresses_and_roles_are_refused_beside_the_field(
     client: AsyncTestClient, database_url: str
 ) -> None:
     count = select(func.count(User.id))
     users_before = await query(database_url, count)
     await sign_in(client, DEMO_USERS["employer"])
-    for email, message in (
-        ("not-an-address", "Enter a valid e-mail address"),
-        ("TUTOR@demo.test", "A user with this e-mail address already exists."),
-        ("employer2@demo.test", "A user with this e-mail address already exists."),
-    ):
-        response = await invite(client, email=email)
-        assert response.status_code == 400
-        assert 'id="email-error"' in response.text
-        assert message in response.text
-        assert f'value="{email}"' in response.text  # the input is kept
+    response = await invite(client, email="not-an-address")
+    assert response.status_code == 400
+    assert 'id="email-error"' in response.text
+    assert "Enter a valid e-mail address" in response.text
+    assert 'value="not-an-address"' in response.text  # the input is kept
     missing = await invite(client, name="", role="coordinator")
     assert missing.status_code == 400
     assert 'id="name-error"' in missing.text

@@ -1,0 +1,142 @@
+"""One-time links to set a password: "forgot my password", and a new contact's first one.
+
+The link holds a random 256-bit token; only its SHA-256 is stored, so the database never
+holds a usable link. A link works once (a conditional ``UPDATE … WHERE used_at IS NULL``,
+checked by its row count, so two submissions at once cannot both use it) and expires.
+Using it ends every session of the user: whoever knew the old password is signed out.
+
+The portal sends no e-mail yet: the message goes to the log (``portal.accounts.mail``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import audit
+from portal.accounts.mail import Outgoing, deliver
+from portal.accounts.models import PasswordReset, User
+from portal.accounts.passwords import hash_password
+from portal.accounts.services import end_all_sessions, get_by_email, password_problem
+from portal.i18n import N_
+
+RESET_HOURS = 1
+# A new contact may read the message later than someone who just asked for a reset.
+FIRST_PASSWORD_HOURS = 72
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _aware(moment: datetime.datetime) -> datetime.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def link_for(public_url: str, token: str) -> str:
+    """The address of the link, on the configured public URL (never the request's Host)."""
+    return f"{public_url.rstrip('/')}/password/reset/{token}"
+
+
+async def issue(session: AsyncSession, *, user: User, hours: int = RESET_HOURS) -> str:
+    """A new link for ``user``; the token is returned once and never stored."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=token_hash(token),
+            expires_at=_now() + datetime.timedelta(hours=hours),
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def request_reset(session: AsyncSession, *, email: str, public_url: str) -> Outgoing | None:
+    """Issue and send a reset link when ``email`` is an active account's; the message, or
+    None. The caller answers the same either way, so the answer tells nothing."""
+    user = await get_by_email(session, email=email)
+    if user is None or not user.is_active:
+        # The same work as the other path, so the time taken tells nothing either.
+        token_hash(secrets.token_urlsafe(32))
+        return None
+    link = link_for(public_url, await issue(session, user=user))
+    message = Outgoing(
+        to=user.email,
+        subject=N_("Set a new password for the ISOK portal"),
+        body=f"Someone (we hope you) asked to set a new password. The link works once, "
+        f"for {RESET_HOURS} hour: {link}\nIf it was not you, ignore this message.",
+        link=link,
+    )
+    deliver(message)
+    return message
+
+
+async def get_open(session: AsyncSession, *, token: str) -> PasswordReset | None:
+    """The link of ``token`` if it can still be used: known, unused, unexpired, active user."""
+    link = (
+        await session.execute(
+            select(PasswordReset).where(PasswordReset.token_hash == token_hash(token))
+        )
+    ).scalar_one_or_none()
+    if (
+        link is None
+        or link.used_at is not None
+        or _aware(link.expires_at) <= _now()
+        or not link.user.is_active
+    ):
+        return None
+    return link
+
+
+class LinkUsed(Exception):
+    """The link was used (or expired) while this request was on its way."""
+
+
+async def use(session: AsyncSession, *, token: str, password: str) -> dict[str, str]:
+    """Set the password with the link ``token``: the messages per field (marked for
+    translation) when the password will not do. Raises :class:`LinkUsed` when the link
+    cannot be used (any more); nothing is written then.
+    """
+    link = await get_open(session, token=token)
+    if link is None:
+        raise LinkUsed
+    problem = password_problem(password, email=link.user.email)
+    if problem is not None:
+        return {"password": problem}
+    now = _now()
+    claimed = await session.execute(
+        update(PasswordReset)
+        .where(
+            PasswordReset.id == link.id,
+            PasswordReset.used_at.is_(None),
+            PasswordReset.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise LinkUsed
+    user = link.user
+    # The user's other open links stop working too: the password they would reset is new.
+    await session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    user.password_hash = hash_password(password)
+    await end_all_sessions(session, user_id=user.id)
+    await audit.record(
+        session, action="password_reset", entity="user_account", entity_id=user.id, details={}
+    )
+    await session.flush()
+    return {}
