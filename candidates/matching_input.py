@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import matching
 from candidates.consent import has_consent, shares_with_employers
 from candidates.models import (
     Candidate,
@@ -35,6 +35,11 @@ from candidates.models import (
     VerifiedCompetence,
 )
 from competences.models import Competence
+
+if TYPE_CHECKING:
+    # The engine (numpy, scipy, scikit-learn) is imported where it is used, not with the app,
+    # so that a worker starts fast (docs/performance.md).
+    import matching
 
 
 async def candidates_for_matching(
@@ -50,6 +55,8 @@ async def candidates_for_matching(
     candidate_ids : only these candidates (None: all).
     for_employers : also require consent to share the profile with employers.
     """
+    import matching
+
     query = select(Candidate.id, Candidate.regions).where(
         has_consent(ConsentPurpose.VALIDATION.value)
     )

@@ -1,6 +1,10 @@
 """The ``isok`` command line (CONTRACTS.md).
 
 Bad input exits non-zero with a one-line reason, never a traceback.
+
+Each command imports what it needs when it runs: `isok --help` and every worker of `isok serve`
+(which re-imports this module when it starts) stay fast because the app, the database layer
+and the matching engine are not loaded with the command line (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -9,16 +13,26 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.audit import Actor, current_actor
 from portal.match_commands import match
 from portal.settings import Settings, SettingsError, get_settings
 
+if TYPE_CHECKING:
+    from litestar import Litestar
+    from sqlalchemy.ext.asyncio import AsyncSession
+
 T = TypeVar("T")
+
+WORKER_HEALTHCHECK_TIMEOUT = 30
+"""Seconds a worker of `isok serve --workers N` may take to answer the supervisor's ping.
+
+uvicorn's default (5 s) can be shorter than a busy machine takes to let a starting worker
+answer; a worker that misses it is killed and replaced by one just as slow, in a loop. The
+price: a hung worker, or one that dies while its answer is awaited, is replaced up to this
+late; one that exits between pings is still replaced at once (docs/decisions.md)."""
 
 
 def _settings() -> Settings:
@@ -30,6 +44,7 @@ def _settings() -> Settings:
 
 def run_in_session(settings: Settings, job: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``job`` in one transaction: committed if it returns, rolled back if it raises."""
+    from portal.audit import Actor, current_actor
     from portal.database import create_engine, create_session_factory
 
     async def runner() -> T:
@@ -64,6 +79,32 @@ def main() -> None:
     """ISOK portal: placements and validation of immigrants' vocational competence."""
 
 
+def create_served_app() -> Litestar:
+    """The app as each worker of `isok serve` builds it, with the matching engine loaded.
+
+    The engine (numpy, scipy, scikit-learn) is loaded here, before the worker takes requests,
+    rather than by the first suggestion page, which would otherwise hold up every request of
+    that worker meanwhile. uvicorn's health check is answered from another thread all along.
+
+    A worker that cannot build the app exits with uvicorn's start-up failure status, so the
+    supervisor stops with the reason in the log instead of starting workers in a loop.
+    """
+    import importlib
+    import logging
+
+    from uvicorn.config import STARTUP_FAILURE
+
+    try:
+        from portal.app import create_app
+
+        app = create_app()
+        importlib.import_module("matching")
+    except Exception:
+        logging.getLogger("uvicorn.error").exception("The portal cannot start.")
+        sys.exit(STARTUP_FAILURE)
+    return app
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -74,11 +115,12 @@ def serve(host: str, port: int, workers: int) -> None:
 
     _settings()  # fail early with a clear message rather than in every worker
     uvicorn.run(
-        "portal.app:create_app",
+        "portal.cli:create_served_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT,
         proxy_headers=True,
         log_level="info",
     )

@@ -15,11 +15,45 @@ metadata: MetaData = orm_registry.metadata
 """All tables of all domain packages (they share Advanced Alchemy's registry)."""
 
 
+class NulCharacterRefused(ValueError):
+    """A value bound to a query holds the NUL character, which PostgreSQL cannot store.
+
+    Forms refuse it beside the field (:meth:`portal.forms.FormReader.text`); this is the
+    guarantee for every other way in (JSON bodies, query strings, anonymous forms), on both
+    databases alike, so that SQLite does not store what PostgreSQL would refuse.
+    """
+
+
+def _holds_nul(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if depth < 8 and isinstance(value, dict):
+        return any(_holds_nul(item, depth + 1) for item in (*value.keys(), *value.values()))
+    if depth < 8 and isinstance(value, list | tuple):
+        return any(_holds_nul(item, depth + 1) for item in value)
+    return False
+
+
+def _refuse_nul(
+    _connection: Any,
+    _cursor: Any,
+    _statement: str,
+    parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> None:
+    if _holds_nul(parameters):
+        raise NulCharacterRefused("a query parameter holds the NUL character")
+
+
 def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers and one writer work at once (several workers on one file);
+    # synchronous=FULL syncs the log at every commit, so a committed (acknowledged) write
+    # survives a power loss, not only a crash of the process (docs/decisions.md);
     # foreign keys are off in SQLite unless asked for on every connection.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
@@ -30,8 +64,10 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     if settings.is_sqlite:
         engine = create_async_engine(settings.url, echo=settings.echo)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
-        return engine
-    return create_async_engine(settings.url, echo=settings.echo, pool_pre_ping=True)
+    else:
+        engine = create_async_engine(settings.url, echo=settings.echo, pool_pre_ping=True)
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def create_sqlalchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:

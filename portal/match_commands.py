@@ -11,12 +11,14 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from matching import CompetenceMatcher, InputError, assign, load_document
-from matching.output import assignment_document, rank_document
+if TYPE_CHECKING:
+    # The engine (numpy, scipy, scikit-learn) is imported by the commands that run it, so that
+    # `isok --help` and every other command start fast (docs/performance.md).
+    from matching import CompetenceMatcher
 
 
 class InputFailure(click.ClickException):
@@ -94,6 +96,8 @@ def rank(input_path: str, top: int, by: str) -> None:
     add up to its score. References that could not be mapped to the vocabulary are listed
     under "unmapped" with suggestions.
     """
+    from matching.output import rank_document
+
     matcher = _fit(input_path)
     with _progress("ranking") as progress:
         if by == "position":
@@ -111,6 +115,9 @@ def assign_command(input_path: str) -> None:
     Maximises the total score over eligible pairs that score above 0; each position takes
     at most its "places" (default 1) and each candidate at most one place.
     """
+    from matching import assign
+    from matching.output import assignment_document
+
     matcher = _fit(input_path)
     if matcher.unmapped_:
         click.echo(
@@ -122,6 +129,8 @@ def assign_command(input_path: str) -> None:
 
 
 def _fit(input_path: str) -> CompetenceMatcher:
+    from matching import CompetenceMatcher, InputError, load_document
+
     try:
         if input_path == "-":
             text = sys.stdin.buffer.read()
