@@ -40,8 +40,14 @@ from candidates.services import (
     LanguageInput,
 )
 from portal.flash import redirect_with
-from portal.forms import FormReader, language_options, pad_rows, row_count
+from portal.forms import FormReader, language_options, pad_rows, parse_integer, row_count
 from portal.i18n import gettext
+from portal.idempotency import (
+    claim_submission,
+    complete_submission,
+    new_submission_key,
+    submitted_key,
+)
 from portal.regions import REGIONS
 
 MIN_LANGUAGE_ROWS = 3
@@ -213,6 +219,7 @@ async def _form_page(
     heading: str,
     candidate: Candidate | None = None,
     status: int = HTTP_200_OK,
+    submission_key: str = "",
 ) -> Template:
     pad_rows(
         form.language_rows,
@@ -230,6 +237,7 @@ async def _form_page(
             "heading": heading,
             "action_url": action_url,
             "candidate": candidate,
+            "submission_key": submission_key,
             "form": form,
             "values": form.values,
             "errors": form.errors,
@@ -255,10 +263,18 @@ async def _submit(
     heading: str,
     candidate: Candidate | None,
 ) -> Response[Any]:
-    """Shared by create and edit: re-show, refuse with messages, or save and redirect."""
+    """Shared by create and edit: re-show, refuse with messages, or save and redirect.
+
+    Creating is idempotent: the form's key (:mod:`portal.idempotency`) makes a second
+    submission of the same form redirect to the record the first one created.
+    """
     viewer = _viewer(request)
-    form = read_candidate_form(await request.form())
+    submitted = await request.form()
+    form = read_candidate_form(submitted)
     assert form.data is not None
+    key = submitted_key(submitted) if candidate is None else None
+    # Shown again (more rows, or errors), a new record's form keeps its key.
+    shown_key = (key or new_submission_key()) if candidate is None else ""
     if form.action == "add-language":
         if len(form.language_rows) < MAX_ROWS:
             form.language_rows.append(dict(BLANK_LANGUAGE))
@@ -270,6 +286,7 @@ async def _submit(
             action_url=action_url,
             heading=heading,
             candidate=candidate,
+            submission_key=shown_key,
         )
     saved: Candidate | None = None
     try:
@@ -283,7 +300,23 @@ async def _submit(
                 is_new=candidate is None,
             )
         elif candidate is None:
+            earlier = await claim_submission(
+                db_session, key=key, user_id=viewer.user_id, fallback="/candidates"
+            )
+            if earlier is not None:
+                return redirect_with(
+                    request,
+                    earlier,
+                    gettext(
+                        "This form had already been sent: nothing more was saved. Here is the"
+                        " result."
+                    ),
+                    "info",
+                )
             saved = await services.create_candidate(db_session, viewer=viewer, data=form.data)
+            await complete_submission(
+                db_session, key=key, user_id=viewer.user_id, target=f"/candidates/{saved.id}"
+            )
         else:
             saved = await services.update_candidate(
                 db_session, viewer=viewer, candidate=candidate, data=form.data
@@ -299,6 +332,7 @@ async def _submit(
             heading=heading,
             candidate=candidate,
             status=HTTP_400_BAD_REQUEST,
+            submission_key=shown_key,
         )
     return redirect_with(request, f"/candidates/{saved.id}", gettext("The record was saved."))
 
@@ -420,7 +454,7 @@ class CandidatePages(Controller):
             client_type=client_type if client_type in services.CLIENT_TYPE_LABELS else None,
         )
         caseload = await services.list_caseload(
-            db_session, viewer=viewer, filters=filters, page=int(page) if page.isdigit() else 1
+            db_session, viewer=viewer, filters=filters, page=parse_integer(page) or 1
         )
         return Template(
             template_name="candidates/index.html",
@@ -450,6 +484,7 @@ class CandidatePages(Controller):
             form=form_from(CandidateInput(name="", client_since=datetime.date.today())),
             action_url="/candidates",
             heading=gettext("New candidate"),
+            submission_key=new_submission_key(),
         )
 
     @post("/", status_code=HTTP_200_OK)

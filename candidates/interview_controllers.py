@@ -34,11 +34,13 @@ from candidates.models import Candidate, InterviewStatus
 from candidates.services import LANGUAGES
 from competences.models import label_in
 from portal.flash import redirect_with
-from portal.forms import FormReader
+from portal.forms import FormReader, parse_integer
 from portal.i18n import N_, current_locale, gettext
 
 BLANK_EXTRA_ROWS = 2
 MAX_ROWS = 80
+# Interviews are booked within two years either way of today.
+INTERVIEW_WINDOW_DAYS = 2 * 366
 
 # Interpreter languages offered in the form: every working language but Finnish.
 INTERPRETER_LANGUAGES = tuple((code, name) for code, name in LANGUAGES if code != "fi")
@@ -106,8 +108,10 @@ def read_schedule_form(form: Mapping[str, Any], *, with_teacher: bool) -> Schedu
     """The booking form (with a teacher) or the reschedule form (without)."""
     reader = FormReader(form)
     values = {name: reader.raw(name) for name in ("teacher", "date", "time", "place")}
-    teacher = reader.integer("teacher", required=True) if with_teacher else None
-    date = reader.date("date", required=True)
+    teacher = reader.id("teacher", required=True) if with_teacher else None
+    # A sensible window: a typo such as 2207 gets a message beside the field.
+    today, window = datetime.date.today(), datetime.timedelta(days=INTERVIEW_WINDOW_DAYS)
+    date = reader.date("date", required=True, earliest=today - window, latest=today + window)
     time = _read_time(reader, "time")
     place = reader.text("place", max_length=services.MAX_PLACE)
     return ScheduleForm(
@@ -147,10 +151,7 @@ class RecordForm:
 def read_record_form(form: Mapping[str, Any]) -> RecordForm:
     """Read every row (blank rows too, so that row ``i`` is result ``i`` for the service)."""
     reader = FormReader(form)
-    try:
-        count = max(0, min(int(reader.raw("result_rows") or 0), MAX_ROWS))
-    except ValueError:
-        count = 0
+    count = max(0, min(parse_integer(reader.raw("result_rows")) or 0, MAX_ROWS))
     rows: list[dict[str, str]] = []
     results: list[ResultInput] = []
     for row in range(count):

@@ -44,7 +44,7 @@ from candidates.models import (
     VerifiedCompetence,
 )
 from competences.models import GRADES_WITH_CRITERIA, Competence, label_in
-from competences.services import load_vocabulary
+from competences.services import load_vocabulary, resolve_all
 from portal.i18n import N_, current_locale, gettext
 
 PROGRAMME_TIMEZONE = ZoneInfo("Europe/Helsinki")
@@ -541,6 +541,8 @@ async def _check_results(
 ) -> dict[int, ResultInput]:
     """Resolve each row's competence and check its level; the assessed rows by competence id."""
     vocabulary = await load_vocabulary(session)
+    # Fuzzy matching of every row, off the event loop (blank rows resolve to nothing).
+    resolutions = await resolve_all(vocabulary, [r.competence.strip() for r in results])
     locale = current_locale.get()
     assessed: dict[int, ResultInput] = {}
     seen: set[int] = set()
@@ -558,7 +560,7 @@ async def _check_results(
             if has_result or result.note.strip():
                 errors[f"{key}.competence"] = gettext("Enter a competence code or name.")
             continue
-        resolution = vocabulary.resolve(text)
+        resolution = resolutions[index]
         entry = resolution.competence
         if entry is None:
             suggestion = resolution.suggestion

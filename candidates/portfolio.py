@@ -32,7 +32,12 @@ from candidates.models import (
 )
 from candidates.uploads import CheckedUpload, EvidenceStore
 from competences.models import Competence
-from competences.services import CompetenceSuggestion, CompetenceVocabulary, load_vocabulary
+from competences.services import (
+    CompetenceSuggestion,
+    CompetenceVocabulary,
+    load_vocabulary,
+    suggest_all,
+)
 from portal.i18n import N_, gettext
 
 MIN_LEVEL = 1
@@ -520,17 +525,20 @@ async def load_portfolio(session: AsyncSession, *, candidate_id: int) -> Portfol
     by_claim: dict[int | None, list[EvidenceItem]] = {}
     for item in evidence:
         by_claim.setdefault(item.claim_id, []).append(item)
-    vocabulary = (
-        await load_vocabulary(session) if any(c.competence_id is None for c in claims) else None
-    )
+    unmapped = [claim for claim in claims if claim.competence_id is None]
+    suggested: dict[int, list[CompetenceSuggestion]] = {}
+    if unmapped:
+        # Fuzzy matching of every unmapped claim, off the event loop.
+        found = await suggest_all(
+            await load_vocabulary(session),
+            [claim.free_text for claim in unmapped],
+            limit=SUGGESTIONS_PER_CLAIM,
+        )
+        suggested = dict(zip([claim.id for claim in unmapped], found, strict=True))
     views = [
         ClaimView(
             claim=claim,
-            suggestions=(
-                vocabulary.suggest(claim.free_text, limit=SUGGESTIONS_PER_CLAIM)
-                if vocabulary is not None and claim.competence_id is None
-                else []
-            ),
+            suggestions=suggested.get(claim.id, []),
             evidence=by_claim.pop(claim.id, []),
         )
         for claim in claims

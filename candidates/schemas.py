@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Meta, UnsetType
+
+from portal.forms import Id, check_dates
+
+# Bounded work per request: as many languages as the form offers rows; Finland has 19 regions.
+MAX_LANGUAGES = 20
+MAX_REGIONS = 20
+Regions = Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=MAX_REGIONS)]
 
 
 class LanguageIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -14,6 +22,9 @@ class LanguageIn(msgspec.Struct, forbid_unknown_fields=True):
     language: str
     level: str
     assessment: str = "self"
+
+
+Languages = Annotated[list[LanguageIn], Meta(max_length=MAX_LANGUAGES)]
 
 
 class CandidateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -29,13 +40,16 @@ class CandidateIn(msgspec.Struct, forbid_unknown_fields=True):
     email: str = ""
     phone: str = ""
     municipality: str = ""
-    regions: list[str] = msgspec.field(default_factory=list)
+    regions: Regions = msgspec.field(default_factory=list)
     available_from: datetime.date | None = None
     availability_note: str = ""
     client_type: str = "short_term"
-    counsellor_id: int | None = None
+    counsellor_id: Id | None = None
     stage: str = "guidance"
-    languages: list[LanguageIn] = msgspec.field(default_factory=list)
+    languages: Languages = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        check_dates(client_since=self.client_since, available_from=self.available_from)
 
 
 class CandidatePatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -46,13 +60,16 @@ class CandidatePatch(msgspec.Struct, forbid_unknown_fields=True):
     email: str | UnsetType = UNSET
     phone: str | UnsetType = UNSET
     municipality: str | UnsetType = UNSET
-    regions: list[str] | UnsetType = UNSET
+    regions: Regions | UnsetType = UNSET
     available_from: datetime.date | UnsetType | None = UNSET
     availability_note: str | UnsetType = UNSET
     client_type: str | UnsetType = UNSET
-    counsellor_id: int | UnsetType | None = UNSET
+    counsellor_id: Id | UnsetType | None = UNSET
     stage: str | UnsetType = UNSET
-    languages: list[LanguageIn] | UnsetType = UNSET
+    languages: Languages | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        check_dates(client_since=self.client_since, available_from=self.available_from)
 
 
 class LanguageOut(msgspec.Struct):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import anyio.to_thread
 from rapidfuzz import fuzz, process
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -402,19 +403,42 @@ async def load_vocabulary(
     if framework_code:
         statement = statement.where(Framework.code == framework_code)
     rows = (await session.execute(statement)).all()
-    return CompetenceVocabulary(
-        [
-            VocabularyEntry(
-                id=row[0],
-                code=row[1],
-                labels=dict(row[2] or {}),
-                alt_labels={key: list(value) for key, value in (row[3] or {}).items()},
-                search_text=row[4] or "",
-                framework_code=row[5],
-                order=order,
-            )
-            for order, row in enumerate(rows)
-        ]
+    entries = [
+        VocabularyEntry(
+            id=row[0],
+            code=row[1],
+            labels=dict(row[2] or {}),
+            alt_labels={key: list(value) for key, value in (row[3] or {}).items()},
+            search_text=row[4] or "",
+            framework_code=row[5],
+            order=order,
+        )
+        for order, row in enumerate(rows)
+    ]
+    # Indexing tens of thousands of labels (a full ESCO import) is CPU work: off the loop.
+    return await anyio.to_thread.run_sync(CompetenceVocabulary, entries)
+
+
+# --- Off the event loop ------------------------------------------------------------------
+#
+# Fuzzy matching takes about a millisecond per text against a large vocabulary: cheap once,
+# but a list of texts would hold the event loop (and every other request of the worker) for
+# as long. Callers with more than one text use these, which run in a worker thread.
+
+
+async def resolve_all(
+    vocabulary: CompetenceVocabulary, texts: Sequence[str]
+) -> list[CompetenceResolution]:
+    """:meth:`CompetenceVocabulary.resolve` for each of ``texts``, in a worker thread."""
+    return await anyio.to_thread.run_sync(lambda: [vocabulary.resolve(text) for text in texts])
+
+
+async def suggest_all(
+    vocabulary: CompetenceVocabulary, texts: Sequence[str], *, limit: int = 10
+) -> list[list[CompetenceSuggestion]]:
+    """:meth:`CompetenceVocabulary.suggest` for each of ``texts``, in a worker thread."""
+    return await anyio.to_thread.run_sync(
+        lambda: [vocabulary.suggest(text, limit=limit) for text in texts]
     )
 
 
@@ -425,7 +449,8 @@ async def suggest_competences(
 
     Exact code or label matches come first, then labels that contain the query's words (the
     search text of :func:`search_competences`), then fuzzy matches (see FUZZY_CUTOFF).
-    Loads the vocabulary once per call: fine for a few thousand competences.
+    Loads the vocabulary once per call: fine for a few thousand competences. The matching
+    runs in a worker thread, so that a burst of type-ahead requests does not stall the loop.
     """
     vocabulary = await load_vocabulary(session, framework_code=framework_code)
-    return vocabulary.suggest(query, limit=limit)
+    return (await suggest_all(vocabulary, [query], limit=limit))[0]

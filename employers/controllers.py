@@ -317,7 +317,7 @@ async def _decide_from_form(
     messages = {
         "approve": _("%(name)s is now a partner of the programme."),
         "reject": _("The application of %(name)s was rejected."),
-        "deactivate": _("%(name)s is now an inactive partner."),
+        "deactivate": _("%(name)s is now an inactive partner: its positions take no candidates."),
         "reactivate": _("%(name)s is a partner again."),
     }
     return redirect_with(

@@ -7,6 +7,8 @@ from typing import Literal
 
 import msgspec
 
+from portal.forms import check_dates
+
 
 class OrganisationOut(msgspec.Struct):
     """An organisation with its partnership status and the last decision on it."""
@@ -53,3 +55,6 @@ class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
     reason: str = ""
     agreement_start: datetime.date | None = None
     agreement_end: datetime.date | None = None
+
+    def __post_init__(self) -> None:
+        check_dates(agreement_start=self.agreement_start, agreement_end=self.agreement_end)

@@ -1,8 +1,9 @@
 """The coordinator's assignment proposal: the engine's one-to-one assignment within places.
 
-Every open position takes part with its free places (its places minus the placements that
-hold one, i.e. every placement not interrupted); every candidate the suggestions would rank
-takes part (consent to share with employers in force, not placed; see
+Every position open for candidates (open, of an approved partner:
+:func:`placements.services.open_for_candidates`) takes part with its free places (its places
+minus the placements that hold one, i.e. every placement not interrupted); every candidate the
+suggestions would rank takes part (consent to share with employers in force, not placed; see
 :mod:`placements.suggestions`). The engine is fitted once and assigns once
 (:func:`matching.assign`, which maximises the total score over eligible pairs).
 
@@ -17,11 +18,11 @@ import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
 
+import anyio.to_thread
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-import matching
 from candidates import access
 from candidates.models import Candidate
 from employers.models import Organisation
@@ -31,11 +32,11 @@ from placements.models import (
     PlacementStatus,
     Position,
     PositionCompetence,
-    PositionStatus,
     SuggestionDecision,
 )
-from placements.services import Viewer
+from placements.services import Viewer, open_for_candidates
 from placements.suggestions import (
+    fit_matcher,
     load_matching_vocabulary,
     position_for_matching,
     suggestable_candidates,
@@ -94,7 +95,7 @@ async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> Assig
     loaded = await session.execute(
         select(Position, Organisation.name)
         .join(Organisation, Organisation.id == Position.organisation_id)
-        .where(Position.status == PositionStatus.OPEN.value)
+        .where(open_for_candidates())
         .options(
             selectinload(Position.competences).selectinload(PositionCompetence.competence),
             selectinload(Position.languages),
@@ -110,6 +111,8 @@ async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> Assig
     taking_part = [(p, name) for p, name in open_positions if free[p.id] > 0]
     by_id = {position.id: (position, name) for position, name in taking_part}
 
+    import matching  # numpy, scipy, scikit-learn: loaded on first use (docs/performance.md)
+
     candidates, _excluded = await suggestable_candidates(session)
     result: matching.AssignmentResult | None = None
     if taking_part and candidates:
@@ -121,7 +124,8 @@ async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> Assig
             candidates=candidates,
             competences=vocabulary,
         )
-        result = matching.assign(matching.CompetenceMatcher().fit(problem))
+        # Fitting and the assignment itself are CPU work: off the event loop.
+        result = await anyio.to_thread.run_sync(matching.assign, await fit_matcher(problem))
 
     assigned = [
         (int(item.position_id), int(item.candidate_id), item.score)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import matching
 from candidates import access
 from candidates.consent import has_consent, shares_with_employers
 from candidates.models import Candidate, ConsentPurpose
@@ -29,6 +28,7 @@ from placements.suggestions import (
     Explainer,
     PlainExplanation,
     already_placed,
+    fit_matcher,
     load_matching_vocabulary,
     not_ranked,
     position_for_matching,
@@ -129,12 +129,14 @@ async def suggestions_for_candidate(
         return unranked(not_ranked(False, str(stage)))
     if not positions:
         return dataclasses.replace(unranked(""), candidates_ranked=len(candidates))
+    import matching  # numpy, scipy, scikit-learn: loaded on first use (docs/performance.md)
+
     problem = matching.MatchingInput(
         positions=tuple(position_for_matching(row.position) for row in positions),
         candidates=candidates,
         competences=vocabulary,
     )
-    matcher = matching.CompetenceMatcher().fit(problem)
+    matcher = await fit_matcher(problem)
     # One vectorised ranking of every open position for this candidate.
     order: list[int] = []
     flags: list[bool] = []

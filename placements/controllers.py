@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates.services import LANGUAGES
 from competences.models import label_in
-from employers.models import OrganisationKind
+from employers.models import OrganisationKind, PartnershipStatus
 from placements import services
 from placements.models import CEFR_LEVELS, Position, PositionStatus
 from placements.schemas import (
@@ -42,6 +42,7 @@ from placements.schemas import (
 from placements.services import (
     CompetenceRequirementInput,
     LanguageRequirementInput,
+    NotAPartner,
     PositionFilters,
     PositionInput,
     PositionInvalid,
@@ -50,8 +51,21 @@ from placements.services import (
     viewer_for,
 )
 from portal.flash import redirect_with
-from portal.forms import FormReader, language_options, pad_rows, row_count
+from portal.forms import (
+    MAX_ID,
+    FormReader,
+    language_options,
+    pad_rows,
+    parse_integer,
+    row_count,
+)
 from portal.i18n import N_, current_locale, gettext
+from portal.idempotency import (
+    claim_submission,
+    complete_submission,
+    new_submission_key,
+    submitted_key,
+)
 
 MIN_COMPETENCE_ROWS = 5
 MIN_LANGUAGE_ROWS = 3
@@ -266,6 +280,7 @@ async def _form_page(
     heading: str,
     position: Position | None = None,
     status: int = HTTP_200_OK,
+    submission_key: str = "",
 ) -> Template:
     pad_rows(
         form.competence_rows,
@@ -288,6 +303,7 @@ async def _form_page(
             "heading": heading,
             "action_url": action_url,
             "position": position,
+            "submission_key": submission_key,
             "form": form,
             "values": form.values,
             "errors": form.errors,
@@ -313,9 +329,17 @@ async def _submit(
     heading: str,
     position: Position | None,
 ) -> Response[Any]:
-    """Shared by create and edit: re-show, refuse with messages, or save and redirect."""
-    form = read_position_form(await request.form())
+    """Shared by create and edit: re-show, refuse with messages, or save and redirect.
+
+    Creating is idempotent: the form's key (:mod:`portal.idempotency`) makes a second
+    submission of the same form redirect to the position the first one created.
+    """
+    submitted = await request.form()
+    form = read_position_form(submitted)
     assert form.data is not None
+    key = submitted_key(submitted) if position is None else None
+    # Shown again (more rows, or errors), a new position's form keeps its key.
+    shown_key = (key or new_submission_key()) if position is None else ""
     if form.action in ("add-competence", "add-language"):
         rows = form.competence_rows if form.action == "add-competence" else form.language_rows
         blank = BLANK_COMPETENCE if form.action == "add-competence" else BLANK_LANGUAGE
@@ -329,6 +353,7 @@ async def _submit(
             action_url=action_url,
             heading=heading,
             position=position,
+            submission_key=shown_key,
         )
     try:
         if form.errors:
@@ -336,8 +361,16 @@ async def _submit(
                 db_session, organisation_id=organisation_id, data=form.data
             )
         elif position is None:
+            earlier = await claim_submission(
+                db_session, key=key, user_id=request.user.id, fallback="/positions"
+            )
+            if earlier is not None:
+                return redirect_with(request, earlier, _already_sent(), "info")
             position = await services.create_position(
                 db_session, organisation_id=organisation_id, data=form.data
+            )
+            await complete_submission(
+                db_session, key=key, user_id=request.user.id, target=f"/positions/{position.id}"
             )
         else:
             position = await services.update_position(db_session, position=position, data=form.data)
@@ -352,20 +385,25 @@ async def _submit(
             heading=heading,
             position=position,
             status=HTTP_400_BAD_REQUEST,
+            submission_key=shown_key,
         )
     return redirect_with(
         request, f"/positions/{position.id}", gettext("The position was saved."), "success"
     )
 
 
+def _already_sent() -> str:
+    return gettext("This form had already been sent: nothing more was saved. Here is the result.")
+
+
 # --- Pages ---------------------------------------------------------------------------
 
 
 def _optional_int(raw: str) -> int | None:
-    try:
-        return int(raw) if raw.strip() else None
-    except ValueError:
-        return None
+    """A filter's number (a readiness level, an organisation's id), or None: ASCII digits
+    within an id's range, so that the query can always bind it."""
+    number = parse_integer(raw)
+    return number if number is not None and 0 <= number <= MAX_ID else None
 
 
 class PositionPages(Controller):
@@ -398,6 +436,7 @@ class PositionPages(Controller):
             else PositionFilters()
         )
         rows = await services.list_positions(db_session, viewer=viewer, filters=filters)
+        own = request.user.organisation  # None for staff
         locale = current_locale.get()
         context: dict[str, Any] = {
             "rows": rows,
@@ -405,6 +444,10 @@ class PositionPages(Controller):
             "filters": filters,
             "kind_labels": {key: gettext(value) for key, value in KIND_LABELS.items()},
             "status_label": services.status_label,
+            "partnership_label": services.partnership_label,
+            # An employer or tutor of an organisation that is not a partner is told why.
+            "organisation_status": own.status if own else "",
+            "is_partner": own is None or own.status == PartnershipStatus.PARTNER.value,
         }
         if viewer.is_staff:
             frameworks = await services.list_qualifications(db_session)
@@ -442,6 +485,7 @@ class PositionPages(Controller):
             form=form,
             action_url="/positions",
             heading=gettext("New position"),
+            submission_key=new_submission_key(),
         )
 
     @post("/", status_code=HTTP_200_OK)
@@ -516,12 +560,15 @@ class PositionPages(Controller):
         try:
             await services.change_position_status(db_session, position=position, status=wanted)
         except StatusChangeNotAllowed as refused:
+            # Not a partner: the request is fine, the organisation's state refuses it.
             return await _detail_page(
                 db_session,
                 viewer=_viewer(request),
                 position=position,
                 status_error=str(refused),
-                status=HTTP_400_BAD_REQUEST,
+                status=HTTP_409_CONFLICT
+                if isinstance(refused, NotAPartner)
+                else HTTP_400_BAD_REQUEST,
             )
         message = (
             gettext("The position is open: counsellors can now see it.")
@@ -567,6 +614,8 @@ async def _detail_page(
             "tutor_name": context.tutor_name,
             "viewer": viewer,
             "may_edit": viewer.may_edit(position),
+            "is_partner": context.organisation.status == PartnershipStatus.PARTNER.value,
+            "partnership_label": services.partnership_label,
             "next_statuses": sorted(services.TRANSITIONS.get(position.status, frozenset())),
             "status_error": status_error,
             "language_names": language_names,

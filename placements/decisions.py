@@ -34,13 +34,22 @@ from sqlalchemy.sql import Select
 from candidates import access
 from candidates.consent import has_consent, shares_with_employers
 from candidates.models import Candidate, ConsentPurpose
+from employers.models import PartnershipStatus
 from placements.models import (
     COUNSELLOR_DECISIONS,
     DecisionKind,
     PositionStatus,
     SuggestionDecision,
 )
-from placements.services import COUNSELLOR_ROLE, Viewer, get_position, status_label, user_account
+from placements.services import (
+    COUNSELLOR_ROLE,
+    Viewer,
+    get_position,
+    partnership_label,
+    partnership_status,
+    status_label,
+    user_account,
+)
 from placements.suggestions import (
     EXCLUDED_STAGES,
     PlainExplanation,
@@ -432,12 +441,13 @@ async def decide(
 ) -> SuggestionDecision:
     """A counsellor shortlists, rejects, proposes or withdraws a suggested candidate.
 
-    Rules: only a counsellor; only on an open position; only on a candidate the counsellor
-    may see, whose consent to validation and to sharing with employers is in force and who
-    is not placed (no live placement, not at a stage beyond placement); a rejection needs a
-    reason from :data:`REJECTION_REASONS` ("other" also a note); see
-    :func:`_check_transition` for the order of steps. ``expected_sequence`` is the newest
-    decision the counsellor saw (0 for none). The engine's score, rank, eligibility and
+    Rules: only a counsellor; only on an open position of an approved partner (withdrawing
+    a proposal does not need the partnership); only on a candidate the counsellor may see,
+    whose consent to validation and to sharing with employers is in force and who is not
+    placed (no live placement, not at a stage beyond placement); a rejection needs a reason
+    from :data:`REJECTION_REASONS` ("other" also a note); see :func:`_check_transition` for
+    the order of steps. ``expected_sequence`` is the newest decision the counsellor saw (0
+    for none). The engine's score, rank, eligibility and
     explanation at this moment are computed here and stored with the decision.
 
     Raises :class:`DecisionInvalid` (bad input), :class:`DecisionNotFound` (no such
@@ -473,6 +483,21 @@ async def decide(
                 " positions."
             )
             % {"status": status_label(position.status)}
+        )
+    # Checked (and the organisation's row share-locked) in the transaction that writes the
+    # decision: a partnership ended a moment ago stops the proposal. Withdrawing a proposal
+    # made before stays possible.
+    organisation_status = await partnership_status(session, position.organisation_id, lock=True)
+    if (
+        organisation_status != PartnershipStatus.PARTNER.value
+        and kind != DecisionKind.WITHDRAWN.value
+    ):
+        raise DecisionNotAllowed(
+            gettext(
+                "The position's organisation is not an approved partner of the programme now"
+                " (%(status)s): no candidates are proposed to it or decided on for it."
+            )
+            % {"status": partnership_label(organisation_status)}
         )
     current = await latest_decision(session, position_id=position_id, candidate_id=candidate_id)
     if (current.sequence if current is not None else 0) != expected_sequence:

@@ -12,13 +12,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-import matching
 from candidates.matching_input import candidates_for_matching
 from candidates.models import Candidate, Stage
 from competences.models import Competence, Framework
@@ -35,7 +34,7 @@ from placements.models import (
     PositionStatus,
     SuggestionDecision,
 )
-from placements.services import TUTOR_ROLE, user_account
+from placements.services import TUTOR_ROLE, open_for_candidates, user_account
 from placements.suggestions import (
     EXCLUDED_STAGES,
     Explainer,
@@ -43,6 +42,11 @@ from placements.suggestions import (
     position_for_matching,
     snapshot,
 )
+
+if TYPE_CHECKING:
+    # The engine (numpy, scipy, scikit-learn) is imported where it is used, not with the app,
+    # so that a worker starts fast (docs/performance.md).
+    import matching
 
 DEMO_TUTOR_EMAIL = "tutor@demo.test"
 DEMO_COUNSELLOR_EMAIL = "counsellor@demo.test"
@@ -635,7 +639,7 @@ async def _positions_plan(
                 select(Position)
                 .where(
                     Position.organisation_id.in_([i for i in organisation_ids if i is not None]),
-                    Position.status == PositionStatus.OPEN.value,
+                    open_for_candidates(),
                 )
                 .options(
                     selectinload(Position.competences).selectinload(PositionCompetence.competence),
@@ -665,6 +669,8 @@ def _fit(
     candidates: Sequence[matching.Candidate],
 ) -> matching.CompetenceMatcher:
     """The engine fitted on the positions and the given candidates."""
+    import matching
+
     problem = matching.MatchingInput(
         positions=tuple(position_for_matching(position) for position in positions),
         candidates=tuple(candidates),

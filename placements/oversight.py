@@ -36,6 +36,7 @@ from employers.models import Organisation
 from placements.decisions import decision_label, reason_label
 from placements.models import DecisionKind, Position, SuggestionDecision
 from placements.services import user_account
+from portal.forms import EARLIEST_DATE, LATEST_DATE, parse_date, parse_id
 from portal.i18n import gettext
 
 TOP_RANKS = 10
@@ -121,17 +122,17 @@ def parse_filters(*, kind: str, decided_by: str, date_from: str, date_to: str) -
     if kind and kind not in KINDS:
         errors["kind"] = gettext("Choose a kind of decision from the list.")
     decided_by = decided_by.strip()
-    if decided_by and not decided_by.isdigit():
+    decided_by_id = parse_id(decided_by)
+    if decided_by and decided_by_id is None:
         errors["decided_by"] = gettext("Choose a person from the list.")
     days: dict[str, datetime.date | None] = {}
     for name, text in (("date_from", date_from), ("date_to", date_to)):
         text = text.strip()
-        days[name] = None
-        if text:
-            try:
-                days[name] = datetime.date.fromisoformat(text)
-            except ValueError:
-                errors[name] = gettext("Write the date as YYYY-MM-DD, for example 2026-03-31.")
+        days[name] = parse_date(text) if text else None
+        if text and days[name] is None:
+            errors[name] = gettext(
+                "Write the date as YYYY-MM-DD from %(min)s to %(max)s, for example 2026-03-31."
+            ) % {"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
     start, end = days["date_from"], days["date_to"]
     if start is not None and end is not None and end < start:
         errors["date_to"] = gettext("The end date is before the start date.")
@@ -139,7 +140,7 @@ def parse_filters(*, kind: str, decided_by: str, date_from: str, date_to: str) -
         raise FiltersInvalid(errors)
     return OversightFilters(
         kind=kind or None,
-        decided_by_id=int(decided_by) if decided_by else None,
+        decided_by_id=decided_by_id,
         date_from=start,
         date_to=end,
     )

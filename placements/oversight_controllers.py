@@ -30,6 +30,7 @@ from placements.oversight import (
     parse_filters,
 )
 from placements.services import viewer_for
+from portal.forms import parse_integer
 
 
 def _filters(
@@ -58,7 +59,7 @@ class OversightPages(Controller):
         page: FromQuery[str] = "1",
     ) -> Template:
         filters, errors = _filters(kind, decided_by, date_from, date_to)
-        number = int(page) if page.isdigit() else 1
+        number = parse_integer(page) or 1
         record = await oversight_record(db_session, filters, page=number)
         return Template(
             template_name="placements/oversight.html",

@@ -43,7 +43,7 @@ from placements.workflow import (
     WorkflowRefused,
 )
 from portal.flash import redirect_with
-from portal.forms import FormReader
+from portal.forms import FormReader, Id, Integer, check_dates
 from portal.i18n import gettext
 
 
@@ -425,9 +425,9 @@ class PlacementPages(Controller):
 class PlacementIn(msgspec.Struct, forbid_unknown_fields=True):
     """The employer accepts a proposal: ``after`` is the proposal's sequence number."""
 
-    position: int
-    candidate: int
-    after: int
+    position: Id
+    candidate: Id
+    after: Integer
 
 
 class PlacementPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -438,8 +438,11 @@ class PlacementPatch(msgspec.Struct, forbid_unknown_fields=True):
     note: str = ""
     start_date: datetime.date | UnsetType | None = UNSET
     end_date: datetime.date | UnsetType | None = UNSET
-    tutor_id: int | UnsetType | None = UNSET
-    teacher_id: int | UnsetType | None = UNSET
+    tutor_id: Id | UnsetType | None = UNSET
+    teacher_id: Id | UnsetType | None = UNSET
+
+    def __post_init__(self) -> None:
+        check_dates(start_date=self.start_date, end_date=self.end_date)
 
 
 class VisitOut(msgspec.Struct):

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import datetime
+from typing import Annotated
 
 import msgspec
-from msgspec import UNSET, UnsetType
+from msgspec import UNSET, Meta, UnsetType
+
+from portal.forms import Id, Integer, check_dates
+
+# Bounded work per request: a position lists at most as many competences and languages as
+# its form offers rows, and a competence is named in a line, not a page (each is mapped to
+# the vocabulary, fuzzily when it is not exact).
+MAX_COMPETENCES = 40
+MAX_LANGUAGES = 20
+MAX_COMPETENCE_TEXT = 200
 
 
 class CompetenceRequirementIn(msgspec.Struct, forbid_unknown_fields=True):
     """A competence by code (or exact label), its minimum level 1-5, required or optional."""
 
-    competence: str
-    min_level: int = 1
+    competence: Annotated[str, Meta(max_length=MAX_COMPETENCE_TEXT)]
+    min_level: Integer = 1
     required: bool = True
 
 
@@ -29,16 +39,21 @@ class PositionIn(msgspec.Struct, forbid_unknown_fields=True):
 
     title: str
     field: str
-    competences: list[CompetenceRequirementIn]
+    competences: Annotated[list[CompetenceRequirementIn], Meta(max_length=MAX_COMPETENCES)]
     tasks: str = ""
     municipality: str = ""
     region: str = ""
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     hours_per_week: float | None = None
-    places: int = 1
-    tutor_id: int | None = None
-    languages: list[LanguageRequirementIn] = msgspec.field(default_factory=list)
+    places: Integer = 1
+    tutor_id: Id | None = None
+    languages: Annotated[list[LanguageRequirementIn], Meta(max_length=MAX_LANGUAGES)] = (
+        msgspec.field(default_factory=list)
+    )
+
+    def __post_init__(self) -> None:
+        check_dates(start_date=self.start_date, end_date=self.end_date)
 
 
 class PositionPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -50,17 +65,24 @@ class PositionPatch(msgspec.Struct, forbid_unknown_fields=True):
 
     title: str | UnsetType = UNSET
     field: str | UnsetType = UNSET
-    competences: list[CompetenceRequirementIn] | UnsetType = UNSET
+    competences: (
+        Annotated[list[CompetenceRequirementIn], Meta(max_length=MAX_COMPETENCES)] | UnsetType
+    ) = UNSET
     tasks: str | UnsetType = UNSET
     municipality: str | UnsetType = UNSET
     region: str | UnsetType = UNSET
     start_date: datetime.date | UnsetType | None = UNSET
     end_date: datetime.date | UnsetType | None = UNSET
     hours_per_week: float | UnsetType | None = UNSET
-    places: int | UnsetType = UNSET
-    tutor_id: int | UnsetType | None = UNSET
-    languages: list[LanguageRequirementIn] | UnsetType = UNSET
+    places: Integer | UnsetType = UNSET
+    tutor_id: Id | UnsetType | None = UNSET
+    languages: (
+        Annotated[list[LanguageRequirementIn], Meta(max_length=MAX_LANGUAGES)] | UnsetType
+    ) = UNSET
     status: str | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        check_dates(start_date=self.start_date, end_date=self.end_date)
 
 
 class CompetenceRequirementOut(msgspec.Struct):

@@ -19,14 +19,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, case, column, func, select, table
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    case,
+    column,
+    exists,
+    func,
+    select,
+    table,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from candidates import access as candidate_access
 from competences.models import Competence, Framework, FrameworkKind, label_in
-from competences.services import load_vocabulary
-from employers.models import Organisation, ReadinessProfile
+from competences.services import load_vocabulary, resolve_all
+from employers.models import Organisation, PartnershipStatus, ReadinessProfile
+from employers.services import STATUS_LABELS as PARTNERSHIP_LABELS
 from placements.models import (
     CEFR_LEVELS,
     Position,
@@ -110,13 +122,78 @@ class PositionInvalid(Exception):
 
 
 class StatusChangeNotAllowed(Exception):
-    def __init__(self, current: str, wanted: str) -> None:
+    def __init__(self, current: str, wanted: str, message: str | None = None) -> None:
         super().__init__(
-            gettext("A position cannot go from “%(current)s” to “%(wanted)s”.")
+            message
+            or gettext("A position cannot go from “%(current)s” to “%(wanted)s”.")
             % {"current": status_label(current), "wanted": status_label(wanted)}
         )
         self.current = current
         self.wanted = wanted
+
+
+class NotAPartner(StatusChangeNotAllowed):
+    """Opening refused: the organisation is not (or no longer) an approved partner."""
+
+    def __init__(self, current: str, organisation_status: str) -> None:
+        super().__init__(current, PositionStatus.OPEN.value, not_a_partner_message())
+        self.organisation_status = organisation_status
+
+
+def not_a_partner_message() -> str:
+    """Why a position cannot be opened (or take candidates) now, in plain words."""
+    return gettext(
+        "The programme coordinator must approve your organisation as a partner before its"
+        " positions can be opened for candidates. You can prepare positions as drafts"
+        " meanwhile."
+    )
+
+
+def partnership_label(status: str) -> str:
+    """An organisation's partnership status in the current language."""
+    return gettext(PARTNERSHIP_LABELS[status]) if status in PARTNERSHIP_LABELS else status
+
+
+# --- Open for candidates ---------------------------------------------------------------
+
+
+def is_partner(organisation: Any = Organisation) -> ColumnElement[bool]:
+    """A WHERE clause on ``organisation`` (the model or an alias): an approved partner."""
+    clause: ColumnElement[bool] = organisation.status == PartnershipStatus.PARTNER.value
+    return clause
+
+
+def open_for_candidates() -> ColumnElement[bool]:
+    """A WHERE clause on :class:`Position`: open, and its organisation an approved partner.
+
+    The one definition of "open" wherever candidates meet positions: the staff's list of open
+    positions, the positions suggested for a candidate, the coordinator's assignment proposal
+    and the open counts per organisation all use it, so an organisation that has only
+    applied, was rejected or became inactive gets no candidates, at once (its positions keep
+    their own status, so a reactivated partner finds them as it left them). The steps that
+    write (opening, a counsellor's decision, an employer's answer) check the same on the row
+    they act on, reading the status with :func:`partnership_status` under a lock.
+    """
+    partner = aliased(Organisation)
+    return (Position.status == PositionStatus.OPEN.value) & exists().where(
+        partner.id == Position.organisation_id, is_partner(partner)
+    )
+
+
+async def partnership_status(
+    session: AsyncSession, organisation_id: int, *, lock: bool = False
+) -> str:
+    """The organisation's partnership status now.
+
+    ``lock`` holds a shared lock on the organisation's row (PostgreSQL) until the
+    transaction ends, so that a coordinator's decision on the partnership (which locks the
+    row for update) waits for a step that checked the status, or the step waits for it and
+    then reads the new status. SQLite runs one writer at a time anyway.
+    """
+    statement = select(Organisation.status).where(Organisation.id == organisation_id)
+    if lock:
+        statement = statement.with_for_update(read=True)
+    return str((await session.execute(statement)).scalar_one())
 
 
 def status_label(status: str) -> str:
@@ -237,6 +314,8 @@ async def _check_competences(
     errors: dict[str, str],
 ) -> list[int]:
     vocabulary = await load_vocabulary(session)
+    texts = [requirement.competence.strip() for requirement in requirements]
+    resolutions = await resolve_all(vocabulary, texts)  # fuzzy matching, off the event loop
     locale = current_locale.get()
     ids: list[int] = []
     seen: set[int] = set()
@@ -245,8 +324,8 @@ async def _check_competences(
         key = f"competences.{index}"
         if requirement.min_level is None or not MIN_LEVEL <= requirement.min_level <= MAX_LEVEL:
             errors[f"{key}.min_level"] = gettext("Choose a level from 1 to 5.")
-        text = requirement.competence.strip()
-        resolution = vocabulary.resolve(text)
+        text = texts[index]
+        resolution = resolutions[index]
         entry = resolution.competence
         if not text:
             errors[f"{key}.competence"] = gettext("Enter a competence code or name.")
@@ -371,9 +450,17 @@ async def update_position(
 async def change_position_status(
     session: AsyncSession, *, position: Position, status: str
 ) -> Position:
-    """Open, close or reopen; the audit trail records who and when."""
+    """Open, close or reopen; the audit trail records who and when.
+
+    Only an approved partner's position opens (raises :class:`NotAPartner`); closing is
+    always possible.
+    """
     if status not in TRANSITIONS.get(position.status, frozenset()):
         raise StatusChangeNotAllowed(position.status, status)
+    if status == PositionStatus.OPEN.value:
+        organisation_status = await partnership_status(session, position.organisation_id, lock=True)
+        if organisation_status != PartnershipStatus.PARTNER.value:
+            raise NotAPartner(position.status, organisation_status)
     position.status = status
     await session.flush()
     return position
@@ -461,6 +548,7 @@ class PositionRow:
     position: Position
     organisation_name: str
     organisation_kind: str
+    organisation_status: str
     readiness_level: int
     field_code: str | None
     field_labels: dict[str, str] | None
@@ -484,12 +572,21 @@ async def list_positions(
     """Positions ``viewer`` may see, newest first, in one query (plus two for requirements).
 
     Staff see every organisation's; employers and tutors only their own organisation's.
-    Organisations without a readiness profile count as level 0.
+    Organisations without a readiness profile count as level 0. The status filter "open"
+    means :func:`open_for_candidates`: an organisation that is not an approved partner has
+    no open position.
     """
     filters = filters or PositionFilters()
     level = func.coalesce(ReadinessProfile.level, 0)
     statement = (
-        select(Position, Organisation.name, Organisation.kind, level, Framework.code)
+        select(
+            Position,
+            Organisation.name,
+            Organisation.kind,
+            Organisation.status,
+            level,
+            Framework.code,
+        )
         .join(Organisation, Organisation.id == Position.organisation_id)
         .outerjoin(ReadinessProfile, ReadinessProfile.organisation_id == Organisation.id)
         .outerjoin(Framework, Framework.id == Position.framework_id)
@@ -499,7 +596,9 @@ async def list_positions(
         if viewer.organisation_id is None:
             return []
         statement = statement.where(Position.organisation_id == viewer.organisation_id)
-    if filters.status:
+    if filters.status == PositionStatus.OPEN.value:
+        statement = statement.where(open_for_candidates())
+    elif filters.status:
         statement = statement.where(Position.status == filters.status)
     if filters.field:
         statement = statement.where(Framework.code == filters.field)
@@ -520,8 +619,9 @@ async def list_positions(
             position=row[0],
             organisation_name=row[1],
             organisation_kind=row[2],
-            readiness_level=int(row[3]),
-            field_code=row[4],
+            organisation_status=row[3],
+            readiness_level=int(row[4]),
+            field_code=row[5],
             field_labels=row[0].framework.labels if row[0].framework else None,
         )
         for row in rows
@@ -623,15 +723,15 @@ def competence_label(competence: Competence) -> str:
 
 @dataclass(frozen=True)
 class PositionCounts:
-    """How many positions an organisation has open, and in all."""
+    """How many positions an organisation has open for candidates, and in all."""
 
     open: int
     total: int
 
 
 async def count_positions_by_organisation(session: AsyncSession) -> dict[int, PositionCounts]:
-    """Open and total positions per organisation, in one grouped query."""
-    is_open = case((Position.status == PositionStatus.OPEN.value, 1), else_=0)
+    """Open (for candidates) and total positions per organisation, in one grouped query."""
+    is_open = case((open_for_candidates(), 1), else_=0)
     statement = select(
         Position.organisation_id, func.sum(is_open), func.count(Position.id)
     ).group_by(Position.organisation_id)

@@ -33,6 +33,7 @@ from placements.decisions import (
 from placements.services import get_position, viewer_for
 from placements.suggestions import PlainExplanation, explanation_from_snapshot
 from placements.suggestions import suggestions_for_position as rank_for_position
+from portal.forms import Id, Integer
 from portal.i18n import gettext
 
 MAX_TOP = 200
@@ -137,9 +138,9 @@ class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
     the caller saw (0 for none); if someone decided since, the answer is 409.
     """
 
-    candidate: int
+    candidate: Id
     decision: str
-    after: int
+    after: Integer
     reason: str = ""
     note: str = ""
 

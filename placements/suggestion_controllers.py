@@ -37,7 +37,7 @@ from placements.models import DecisionKind
 from placements.services import COUNSELLOR_ROLE, get_position, status_label, viewer_for
 from placements.suggestions import TOP_CHOICES, suggestions_for_position
 from portal.flash import redirect_with
-from portal.forms import FormReader
+from portal.forms import FormReader, parse_integer
 from portal.i18n import gettext
 
 DEFAULT_TOP = 20
@@ -48,8 +48,9 @@ def _top(raw: str) -> tuple[int, str]:
     """The number of suggestions asked for, and a notice when it was not one of the choices."""
     if not raw:
         return DEFAULT_TOP, ""
-    if raw.isdigit() and int(raw) in TOP_CHOICES:
-        return int(raw), ""
+    top = parse_integer(raw)
+    if top is not None and top in TOP_CHOICES:
+        return top, ""
     return DEFAULT_TOP, gettext("Choose 10, 20 or 50 suggestions; showing %(top)d.") % {
         "top": DEFAULT_TOP
     }

@@ -20,20 +20,27 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 from sqlalchemy import ColumnElement, case, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import matching
 from candidates import access
 from candidates.matching_input import candidates_for_matching
 from candidates.models import Candidate, Stage
 from candidates.services import language_name, stage_label
 from competences.models import Competence, Labels, label_in
+from employers.models import Organisation, PartnershipStatus
 from placements.models import LIVE_PLACEMENT_STATUSES, Placement, Position, PositionStatus
-from placements.services import Viewer, get_position
+from placements.services import Viewer, get_position, partnership_label
+from portal.forms import parse_id
 from portal.i18n import current_locale, gettext
+
+if TYPE_CHECKING:
+    # The engine (numpy, scipy, scikit-learn) is imported where it is used, not with the app,
+    # so that a worker starts fast (docs/performance.md).
+    import matching
 
 # Placed or beyond: these candidates have (or had) a training place and are not suggested.
 EXCLUDED_STAGES = frozenset({Stage.PLACEMENT.value, Stage.ASSESSMENT.value, Stage.CERTIFIED.value})
@@ -128,7 +135,9 @@ class SearchHit:
 @dataclass(frozen=True)
 class PositionSuggestions:
     position: Position
-    is_open: bool
+    is_open: bool  # open for candidates: open, and the organisation an approved partner
+    organisation_name: str
+    organisation_status: str  # the partnership status; not a partner: nobody is ranked
     top: int
     include_ineligible: bool
     rows: tuple[SuggestionRow, ...]  # eligible first, then (if asked) ineligible
@@ -138,6 +147,14 @@ class PositionSuggestions:
     search: str | None
     hits: tuple[SearchHit, ...]
 
+    @property
+    def is_partner(self) -> bool:
+        return self.organisation_status == PartnershipStatus.PARTNER.value
+
+    @property
+    def organisation_status_label(self) -> str:
+        return partnership_label(self.organisation_status)
+
 
 # --- Building the engine's input -----------------------------------------------------
 
@@ -146,6 +163,8 @@ async def load_matching_vocabulary(
     session: AsyncSession,
 ) -> tuple[tuple[matching.Competence, ...], dict[str, Labels]]:
     """Every competence as the engine's vocabulary, and the labels per code (one query)."""
+    import matching
+
     rows = (
         await session.execute(
             select(Competence.code, Competence.labels, Competence.alt_labels).order_by(
@@ -163,8 +182,19 @@ async def load_matching_vocabulary(
     return tuple(vocabulary), labels
 
 
+async def fit_matcher(problem: matching.MatchingInput) -> matching.CompetenceMatcher:
+    """The engine fitted on ``problem``, in a worker thread: mapping free text fuzzily and
+    scoring every pair is CPU work that would hold the event loop, and with it every other
+    request of the worker, for as long as it takes."""
+    import matching
+
+    return await anyio.to_thread.run_sync(matching.CompetenceMatcher().fit, problem)
+
+
 def position_for_matching(position: Position) -> matching.Position:
     """The engine's view of a position loaded with its requirements."""
+    import matching
+
     return matching.Position(
         id=str(position.id),
         title=position.title,
@@ -222,6 +252,8 @@ async def matching_input_for_position(
     session: AsyncSession, *, position: Position, vocabulary: tuple[matching.Competence, ...]
 ) -> tuple[matching.MatchingInput, dict[int, str]]:
     """The engine's input for one position, and the candidates left out for their stage."""
+    import matching
+
     candidates, excluded = await suggestable_candidates(session)
     problem = matching.MatchingInput(
         positions=(position_for_matching(position),),
@@ -248,16 +280,40 @@ async def suggestions_for_position(
     ``top`` eligible candidates are listed; with ``include_ineligible`` also up to ``top`` who
     fail a hard filter, after them. ``search`` (a name or a candidate number, among the
     candidates ``viewer`` may see) finds candidates and where they rank, even outside the top.
+    Nobody is ranked for a position whose organisation is not an approved partner.
     """
     position = await get_position(session, position_id=position_id, viewer=viewer)
     if position is None:
         return None
+    organisation_name, organisation_status = (
+        await session.execute(
+            select(Organisation.name, Organisation.status).where(
+                Organisation.id == position.organisation_id
+            )
+        )
+    ).one()
+    if organisation_status != PartnershipStatus.PARTNER.value:
+        # Candidates are suggested only for approved partners' positions: rank nobody.
+        return PositionSuggestions(
+            position=position,
+            is_open=False,
+            organisation_name=organisation_name,
+            organisation_status=organisation_status,
+            top=top,
+            include_ineligible=include_ineligible,
+            rows=(),
+            ranked=0,
+            eligible=0,
+            unmapped=(),
+            search=None,
+            hits=(),
+        )
     vocabulary, labels = await load_matching_vocabulary(session)
     problem, excluded = await matching_input_for_position(
         session, position=position, vocabulary=vocabulary
     )
     pid = str(position.id)
-    matcher = matching.CompetenceMatcher().fit(problem)
+    matcher = await fit_matcher(problem)
     # One vectorised ranking of every candidate: the list and any searched rank come from it.
     order: list[int] = []
     eligible_flags: list[bool] = []
@@ -315,6 +371,8 @@ async def suggestions_for_position(
     return PositionSuggestions(
         position=position,
         is_open=position.status == PositionStatus.OPEN.value,
+        organisation_name=organisation_name,
+        organisation_status=organisation_status,
         top=top,
         include_ineligible=include_ineligible,
         rows=rows,
@@ -346,8 +404,9 @@ async def _search(
     if not text:
         return []
     condition: ColumnElement[bool] = Candidate.name.ilike(f"%{_escape_like(text)}%", escape="\\")
-    if text.isdigit():
-        condition = or_(Candidate.id == int(text), condition)
+    number = parse_id(text)
+    if number is not None:
+        condition = or_(Candidate.id == number, condition)
     rows = await session.execute(
         select(Candidate.id, Candidate.name, Candidate.stage)
         .where(condition, access.visible_to(viewer))
@@ -542,7 +601,7 @@ async def advice_for_pair(
         session, position=position, vocabulary=vocabulary
     )
     pid, cid = str(position.id), str(candidate_id)
-    matcher = matching.CompetenceMatcher().fit(problem)
+    matcher = await fit_matcher(problem)
     if cid not in matcher.candidate_ids_:
         return None
     wanted = matcher.candidate_ids_.index(cid)

@@ -50,7 +50,7 @@ from candidates.models import (
     VerifiedCompetence,
 )
 from competences.models import Competence, label_in
-from employers.models import Organisation
+from employers.models import Organisation, PartnershipStatus
 from placements.decisions import (
     DECLINE_REASONS,
     NOTE_MAX,
@@ -76,6 +76,10 @@ from placements.services import (
     TEACHER_ROLE,
     TUTOR_ROLE,
     Viewer,
+    is_partner,
+    not_a_partner_message,
+    partnership_label,
+    partnership_status,
     user_account,
 )
 from placements.suggestions import already_placed
@@ -229,7 +233,11 @@ async def _held_competences(
 
 
 def _proposals_statement(viewer: Viewer) -> Select[tuple[SuggestionDecision, Position]]:
-    """Current proposals to the viewer's organisation, consent applied in the same query."""
+    """Current proposals to the viewer's organisation, consent applied in the same query.
+
+    Only while the organisation is an approved partner: the candidates consented to share
+    their profile with partner employers, so another organisation sees no proposal at all.
+    """
     own_positions = select(Position.id).where(Position.organisation_id == viewer.organisation_id)
     newest = (
         select(
@@ -252,10 +260,12 @@ def _proposals_statement(viewer: Viewer) -> Select[tuple[SuggestionDecision, Pos
             ),
         )
         .join(Position, Position.id == SuggestionDecision.position_id)
+        .join(Organisation, Organisation.id == Position.organisation_id)
         .join(Candidate, Candidate.id == SuggestionDecision.candidate_id)
         .where(
             SuggestionDecision.kind == DecisionKind.PROPOSED.value,
             Position.organisation_id == viewer.organisation_id,
+            is_partner(),
             shares_with_employers(),
         )
     )
@@ -486,6 +496,12 @@ async def _answerable_proposal(
     ).first()
     if position is None or consented is None:
         raise ProposalNotFound()
+    # In the transaction that writes the answer, the organisation's row share-locked: a
+    # partnership ended a moment ago refuses the answer.
+    if await partnership_status(session, position.organisation_id, lock=True) != (
+        PartnershipStatus.PARTNER.value
+    ):
+        raise WorkflowRefused(not_a_partner_message())
     current = await latest_decision(session, position_id=position_id, candidate_id=candidate_id)
     if current is None:
         raise ProposalNotFound()
@@ -719,10 +735,15 @@ class PlacementRow:
     position_title: str
     organisation_name: str
     candidate_name: str | None
+    organisation_status: str = PartnershipStatus.PARTNER.value
 
     @property
     def candidate_label(self) -> str:
         return self.candidate_name or candidate_number(self.placement.candidate_id)
+
+    @property
+    def organisation_status_label(self) -> str:
+        return partnership_label(self.organisation_status)
 
 
 def _placements_statement(viewer: Viewer) -> Select[tuple[Placement, str, str, str, bool, bool]]:
@@ -746,7 +767,9 @@ async def list_placements(
     session: AsyncSession, viewer: Viewer, *, status: str | None = None
 ) -> list[PlacementRow]:
     """The placements ``viewer`` may see, newest first, in one query."""
-    statement = _placements_statement(viewer).order_by(Placement.id.desc())
+    statement = (
+        _placements_statement(viewer).add_columns(Organisation.status).order_by(Placement.id.desc())
+    )
     if status:
         statement = statement.where(Placement.status == status)
     return [
@@ -755,8 +778,9 @@ async def list_placements(
             position_title=title,
             organisation_name=organisation_name,
             candidate_name=name if named else None,
+            organisation_status=organisation_status,
         )
-        for placement, title, organisation_name, name, named, _manages_it in (
+        for placement, title, organisation_name, name, named, _manages_it, organisation_status in (
             await session.execute(statement)
         ).all()
     ]

@@ -25,13 +25,19 @@ from placements.placement_controllers import PlacementApi, PlacementPages, Propo
 from placements.suggestion_api import SuggestionApi
 from placements.suggestion_controllers import CandidateSuggestionPages, SuggestionPages
 from portal import audit  # noqa: F401 - registers the audit listener on every session
-from portal.accounts.controllers import LoginController
+from portal.accounts.controllers import (
+    AccountPages,
+    LoginController,
+    PasswordResetPages,
+    StaffUserPages,
+)
 from portal.accounts.middleware import LoginSessionMiddleware
 from portal.database import create_engine, create_session_factory, create_sqlalchemy_config
 from portal.errors import EXCEPTION_HANDLERS
 from portal.openapi import SchemaIndexPlugin
 from portal.pages import HealthController, PageController
 from portal.partners import PartnerPages
+from portal.path_ids import bound_path_ids
 from portal.people import InvitationPages, PeoplePages
 from portal.policy import enforce_policy
 from portal.registration import RegistrationController
@@ -56,6 +62,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PageController,
             HealthController,
             LoginController,
+            AccountPages,
+            PasswordResetPages,
+            StaffUserPages,
             RegistrationController,
             PeoplePages,
             InvitationPages,
@@ -86,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[SQLAlchemyPlugin(config=sqlalchemy_config)],
         middleware=[LoginSessionMiddleware],
-        guards=[enforce_policy],
+        guards=[enforce_policy, bound_path_ids],
         csrf_config=CSRFConfig(
             secret=settings.security.secret_key,
             cookie_secure=settings.security.cookie_secure,

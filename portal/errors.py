@@ -6,6 +6,7 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -14,10 +15,13 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
+from sqlalchemy.exc import StatementError
 
+from portal.database import NulCharacterRefused
 from portal.i18n import N_, gettext
 
 logger = logging.getLogger("isok")
@@ -48,17 +52,17 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.startswith("/schema")
 
 
-def _page(request: Request[Any, Any, Any], status: int) -> Response[Any]:
+def _page(
+    request: Request[Any, Any, Any], status: int, explanation: str | None = None
+) -> Response[Any]:
+    """The error page; ``explanation`` (already translated) replaces the status's own."""
     title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
-    explanation = EXPLANATIONS.get(status, "")
+    if explanation is None:
+        explanation = gettext(EXPLANATIONS[status]) if status in EXPLANATIONS else ""
     return Template(
         template_name="errors/error.html",
         status_code=status,
-        context={
-            "status": status,
-            "title": gettext(title),
-            "explanation": gettext(explanation) if explanation else "",
-        },
+        context={"status": status, "title": gettext(title), "explanation": explanation},
     )
 
 
@@ -94,8 +98,70 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     return _page(request, HTTP_500_INTERNAL_SERVER_ERROR)
 
 
+def _bad_request(request: Request[Any, Any, Any], detail: str) -> Response[Any]:
+    if wants_json(request):
+        return _json(HTTP_400_BAD_REQUEST, detail)
+    return _page(request, HTTP_400_BAD_REQUEST, explanation=detail)
+
+
+def nul_refused(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The NUL character reached a query (see :class:`portal.database.NulCharacterRefused`)."""
+    return _bad_request(
+        request, gettext("Remove the control character (NUL) from the text and try again.")
+    )
+
+
+def undecodable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A body that cannot be read: nested too deeply, numbers too large, not JSON at all."""
+    return _bad_request(request, gettext("The request body could not be read."))
+
+
+def _is_out_of_range(exc: BaseException) -> bool:
+    """A number or date the database (or its driver) cannot hold, anywhere in the chain:
+    SQLAlchemy's DataError, the driver's own (asyncpg's DataError and its subclasses), or
+    Python's OverflowError (sqlite3: "Python int too large to convert to SQLite INTEGER")."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return False
+        if isinstance(seen, OverflowError) or any(
+            cls.__name__ == "DataError" for cls in type(seen).__mro__
+        ):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The backstop for input the checks let through to the database.
+
+    NUL in a bound text answers 400 (that is the statement hook's refusal). A value beyond a
+    column's range answers 400 too, but the input checks should have refused it first, so it
+    is logged as a bug to fix: find the field and bound it where it is read. Any other
+    database error is a server error.
+    """
+    if isinstance(exc, NulCharacterRefused) or isinstance(
+        getattr(exc, "orig", None), NulCharacterRefused
+    ):
+        return nul_refused(request, exc)
+    if not _is_out_of_range(exc):
+        return server_error(request, exc)
+    logger.error(
+        "bug: unchecked input reached the database on %s %s",
+        request.method,
+        request.url.path,
+        exc_info=exc,
+    )
+    return _bad_request(request, gettext("A value is out of the range the portal accepts."))
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotAuthorizedException: not_authorized,
     HTTPException: http_error,
+    NulCharacterRefused: nul_refused,
+    RecursionError: undecodable,
+    msgspec.DecodeError: undecodable,
+    StatementError: database_error,  # DataError and the driver's errors among them
+    OverflowError: database_error,
     Exception: server_error,
 }

@@ -12,10 +12,80 @@ nothing of ours but :mod:`portal.i18n`).
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from portal.i18n import gettext
+
+# --- One bounded id, one integer and one date parsing for pages and the API -------------
+#
+# Ids are positive and fit the smaller of the two databases' integer columns (PostgreSQL's
+# INTEGER is 32-bit; SQLite's is 64-bit), so an id that passes here can always be bound in
+# a query: a larger one names no object (a path answers 404, a field gets its message).
+# Numbers are ASCII digits only: Python's int() also reads "١٢" and "１２", which no form
+# of ours offers, and would read a 4,000-digit number too.
+
+MAX_ID = 2**31 - 1
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+"""An object id in a JSON body: 1 to 2^31 - 1."""
+Integer = Annotated[int, msgspec.Meta(ge=-MAX_ID, le=MAX_ID)]
+"""Any other whole number in a JSON body: it fits an INTEGER column on both databases (the
+service still checks the field's own range and says what it accepts)."""
+
+MAX_INTEGER_DIGITS = 18  # fits a 64-bit column, and no field of ours needs more
+_INTEGER = re.compile(rf"-?[0-9]{{1,{MAX_INTEGER_DIGITS}}}")
+_DIGITS = re.compile(r"-?[0-9]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DECIMAL = re.compile(r"-?(?:[0-9]{1,9}(?:\.[0-9]{0,9})?|\.[0-9]{1,9})")
+
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2100, 12, 31)
+"""Dates outside these bounds are typing mistakes (and 0001-01-01 or 9999-12-31 overflow
+date arithmetic); fields with a tighter sensible window pass their own bounds."""
+
+NUL = "\x00"
+MAX_REPEATED_VALUES = 100
+"""Checkboxes or options of one field a form may send (Finland has 19 regions)."""
+
+
+def check_dates(**dates: object) -> None:
+    """For a JSON schema's ``__post_init__``: raise ValueError (a 400 naming the field) when
+    a date is outside EARLIEST_DATE .. LATEST_DATE."""
+    for name, value in dates.items():
+        day = value.date() if isinstance(value, datetime.datetime) else value
+        if isinstance(day, datetime.date) and not EARLIEST_DATE <= day <= LATEST_DATE:
+            raise ValueError(
+                f"{name} must be from {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"
+            )
+
+
+def parse_integer(text: str) -> int | None:
+    """``text`` as a whole number written in ASCII digits (an optional minus sign), or None."""
+    text = text.strip()
+    return int(text) if _INTEGER.fullmatch(text) else None
+
+
+def parse_id(text: str) -> int | None:
+    """``text`` as an object id (see :data:`MAX_ID`), or None when it cannot be one."""
+    number = parse_integer(text)
+    return number if number is not None and 1 <= number <= MAX_ID else None
+
+
+def parse_date(
+    text: str, *, earliest: datetime.date = EARLIEST_DATE, latest: datetime.date = LATEST_DATE
+) -> datetime.date | None:
+    """``text`` as an ISO date (YYYY-MM-DD, ASCII digits) from ``earliest`` to ``latest``."""
+    text = text.strip()
+    if not _DATE.fullmatch(text):
+        return None
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if earliest <= day <= latest else None
 
 
 class FormReader:
@@ -37,14 +107,18 @@ class FormReader:
         value = self.data.get(name, "")
         return value.strip() if isinstance(value, str) else ""
 
-    def values(self, name: str) -> list[str]:
-        """All values of a repeated field (checkboxes, multi-selects)."""
+    def values(self, name: str, *, max_items: int = MAX_REPEATED_VALUES) -> list[str]:
+        """All values of a repeated field (checkboxes, multi-selects), at most ``max_items``
+        (more is not a form of ours: a message, and none of them is read)."""
         getall = getattr(self.data, "getall", None)
         if getall is not None:
             found = getall(name, [])
         else:
             value = self.data.get(name)
             found = value if isinstance(value, list) else ([] if value is None else [value])
+        if len(found) > max_items:
+            self.error(name, gettext("Choose at most %(max)d options.") % {"max": max_items})
+            return []
         return [str(item).strip() for item in found if str(item).strip()]
 
     def text(self, name: str, *, required: bool = False, max_length: int = 200) -> str:
@@ -56,6 +130,9 @@ class FormReader:
                 name,
                 gettext("Use at most %(max)d characters.") % {"max": max_length},
             )
+        elif NUL in value:
+            # PostgreSQL cannot store it, and no keyboard types it: a pasted control character.
+            self.error(name, gettext("Remove the control character (NUL) from this text."))
         return value
 
     def integer(
@@ -71,21 +148,32 @@ class FormReader:
             if required:
                 self.error(name, gettext("This field is required."))
             return None
-        try:
-            number = int(value)
-        except ValueError:
+        # Without bounds of its own a field still fits a database column.
+        minimum = -MAX_ID if minimum is None else minimum
+        maximum = MAX_ID if maximum is None else maximum
+        number = parse_integer(value)
+        if number is None and not _DIGITS.fullmatch(value):
             self.error(name, gettext("Enter a whole number."))
             return None
-        if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        if number is None or number < minimum or number > maximum:
             self.error(
                 name,
                 gettext("Enter a number from %(min)s to %(max)s.")
-                % {
-                    "min": minimum if minimum is not None else "…",
-                    "max": maximum if maximum is not None else "…",
-                },
+                % {"min": minimum, "max": maximum},
             )
             return None
+        return number
+
+    def id(self, name: str, *, required: bool = False) -> int | None:
+        """An object chosen in a select (a tutor, a counsellor): a valid id or a message."""
+        value = self.raw(name)
+        if not value:
+            if required:
+                self.error(name, gettext("Choose one of the options."))
+            return None
+        number = parse_id(value)
+        if number is None:
+            self.error(name, gettext("Choose one of the options."))
         return number
 
     def decimal(
@@ -96,11 +184,10 @@ class FormReader:
             if required:
                 self.error(name, gettext("This field is required."))
             return None
-        try:
-            number = float(value)
-        except ValueError:
+        if not _DECIMAL.fullmatch(value):
             self.error(name, gettext("Enter a number, for example 37.5."))
             return None
+        number = float(value)
         if not minimum <= number <= maximum:
             self.error(
                 name,
@@ -110,17 +197,32 @@ class FormReader:
             return None
         return number
 
-    def date(self, name: str, *, required: bool = False) -> datetime.date | None:
+    def date(
+        self,
+        name: str,
+        *,
+        required: bool = False,
+        earliest: datetime.date = EARLIEST_DATE,
+        latest: datetime.date = LATEST_DATE,
+    ) -> datetime.date | None:
+        """A date as YYYY-MM-DD from ``earliest`` to ``latest`` (a field's sensible window)."""
         value = self.raw(name)
         if not value:
             if required:
                 self.error(name, gettext("This field is required."))
             return None
-        try:
-            return datetime.date.fromisoformat(value)
-        except ValueError:
+        day = parse_date(value, earliest=datetime.date.min, latest=datetime.date.max)
+        if day is None:
             self.error(name, gettext("Enter a date as YYYY-MM-DD, for example 2027-03-01."))
             return None
+        if not earliest <= day <= latest:
+            self.error(
+                name,
+                gettext("Enter a date from %(min)s to %(max)s.")
+                % {"min": earliest.isoformat(), "max": latest.isoformat()},
+            )
+            return None
+        return day
 
     def choice(self, name: str, choices: Iterable[str], *, required: bool = False) -> str | None:
         value = self.raw(name)
@@ -143,10 +245,7 @@ class FormReader:
             self.error(end, gettext("The end date cannot be before the start date."))
 
     def _date_or_none(self, name: str) -> datetime.date | None:
-        try:
-            return datetime.date.fromisoformat(self.raw(name)) if self.raw(name) else None
-        except ValueError:
-            return None
+        return parse_date(self.raw(name), earliest=datetime.date.min, latest=datetime.date.max)
 
 
 # --- Repeating rows (language requirements, competences) ------------------------------
@@ -156,11 +255,13 @@ class FormReader:
 
 
 def row_count(raw: str, *, default: int, maximum: int) -> int:
-    """How many rows the form showed (the hidden count), between 1 and ``maximum``."""
-    try:
-        return max(1, min(int(raw), maximum))
-    except ValueError:
-        return default
+    """How many rows the form showed (the hidden count), between 1 and ``maximum``.
+
+    The count comes from the browser, so it is only a hint: rows beyond ``maximum`` are
+    never read, whatever the form sends.
+    """
+    number = parse_integer(raw)
+    return default if number is None else max(1, min(number, maximum))
 
 
 def pad_rows(

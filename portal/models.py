@@ -17,6 +17,7 @@ from placements.models import Position, PositionCompetence, PositionLanguage
 from portal.accounts.models import Invitation, LoginAttempt, LoginSession, User
 from portal.audit import AuditEvent
 from portal.database import metadata
+from portal.idempotency import FormSubmission
 
 __all__ = [
     "AssessmentCriterion",
@@ -28,6 +29,7 @@ __all__ = [
     "Competence",
     "ConsentRecord",
     "EvidenceItem",
+    "FormSubmission",
     "Framework",
     "GuidanceNote",
     "Interview",

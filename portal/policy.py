@@ -9,6 +9,13 @@ route that does not exist, or when any role gets a different answer than the row
 (an employer sees only its own organisation's positions; another organisation's object
 answers 404, not 403, so ids cannot be probed).
 
+``partners_only`` means that for an organisation's people (employer contacts, tutors) the
+route serves candidates only while the organisation is an approved partner: otherwise the
+services refuse (opening a position, answering a proposal: 409 or 404) or answer empty (the
+proposals list). The status is read in the transaction that acts, not from this table, as it
+can change at any moment; ``tests/portal/test_policy.py`` walks these routes as people of a
+partner, an applied, a rejected and an inactive organisation.
+
 Adding a route: add its row here, in the same commit, under its domain's heading.
 """
 
@@ -30,6 +37,7 @@ class Access:
 
     roles: frozenset[Role] | None
     object_check: bool = False
+    partners_only: bool = False
 
     def allows(self, role: Role | None) -> bool:
         if self.roles is None:
@@ -37,8 +45,8 @@ class Access:
         return role is not None and role in self.roles
 
 
-def allow(*roles: Role, object_check: bool = False) -> Access:
-    return Access(roles=frozenset(roles), object_check=object_check)
+def allow(*roles: Role, object_check: bool = False, partners_only: bool = False) -> Access:
+    return Access(roles=frozenset(roles), object_check=object_check, partners_only=partners_only)
 
 
 PUBLIC = Access(roles=None)
@@ -121,6 +129,18 @@ ROUTE_POLICY: dict[str, Access] = {
     "POST /organisation/people/{user_id}/reactivate": allow(Role.EMPLOYER, object_check=True),
     "GET /invitations/{token}": PUBLIC,
     "POST /invitations/{token}": PUBLIC,
+    # --- accounts: one's own password, password links, staff users (issue 10, accounts)
+    # The password link is the credential, so its pages are public.
+    "GET /account/password": SIGNED_IN,
+    "POST /account/password": SIGNED_IN,
+    "GET /password/forgot": PUBLIC,
+    "POST /password/forgot": PUBLIC,
+    "GET /password/reset/{token}": PUBLIC,
+    "POST /password/reset/{token}": PUBLIC,
+    "GET /users": COORDINATOR,
+    "POST /users/{user_id}/unlock": COORDINATOR,
+    "POST /users/{user_id}/deactivate": COORDINATOR,
+    "POST /users/{user_id}/reactivate": COORDINATOR,
     # --- placements: positions (issue 3, positions helper)
     # Staff read every organisation's positions; employers and tutors their own; only
     # employers write, and only their own organisation's (the handlers check the object).
@@ -130,7 +150,10 @@ ROUTE_POLICY: dict[str, Access] = {
     "GET /positions/{position_id}": allow(*Role, object_check=True),
     "GET /positions/{position_id}/edit": allow(Role.EMPLOYER, object_check=True),
     "POST /positions/{position_id}/edit": allow(Role.EMPLOYER, object_check=True),
-    "POST /positions/{position_id}/status": allow(Role.EMPLOYER, object_check=True),
+    # Opening a position needs an approved partner (closing does not).
+    "POST /positions/{position_id}/status": allow(
+        Role.EMPLOYER, object_check=True, partners_only=True
+    ),
     "POST /positions/{position_id}/copy": allow(Role.EMPLOYER, object_check=True),
     "GET /api/positions": allow(
         Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, Role.EMPLOYER, object_check=True
@@ -139,7 +162,9 @@ ROUTE_POLICY: dict[str, Access] = {
     "GET /api/positions/{position_id}": allow(
         Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, Role.EMPLOYER, object_check=True
     ),
-    "PATCH /api/positions/{position_id}": allow(Role.EMPLOYER, object_check=True),
+    "PATCH /api/positions/{position_id}": allow(
+        Role.EMPLOYER, object_check=True, partners_only=True
+    ),
     # --- placements: match suggestions and decisions (issue 6, decisions helper)
     # Counsellors and the coordinator read the engine's advice; only counsellors decide, and
     # only on candidates they may see (the handler checks the candidate and the position).
@@ -166,12 +191,12 @@ ROUTE_POLICY: dict[str, Access] = {
     # An employer sees proposals to its own positions only (consented fields only) and
     # answers them; placements are read by staff (all), the employer (its organisation's)
     # and the tutor (those they tutor); counsellors and the coordinator run the workflow.
-    "GET /proposals": allow(Role.EMPLOYER),
+    "GET /proposals": allow(Role.EMPLOYER, partners_only=True),
     "GET /positions/{position_id}/proposals/{candidate_id}": allow(
-        Role.EMPLOYER, object_check=True
+        Role.EMPLOYER, object_check=True, partners_only=True
     ),
     "POST /positions/{position_id}/proposals/{candidate_id}": allow(
-        Role.EMPLOYER, object_check=True
+        Role.EMPLOYER, object_check=True, partners_only=True
     ),
     "GET /placements": allow(*Role, object_check=True),
     "GET /placements/{placement_id}": allow(*Role, object_check=True),
@@ -183,7 +208,7 @@ ROUTE_POLICY: dict[str, Access] = {
     ),
     "POST /placements/{placement_id}/visits": allow(Role.COUNSELLOR, object_check=True),
     "GET /api/placements": allow(*Role, object_check=True),
-    "POST /api/placements": allow(Role.EMPLOYER, object_check=True),
+    "POST /api/placements": allow(Role.EMPLOYER, object_check=True, partners_only=True),
     "GET /api/placements/{placement_id}": allow(*Role, object_check=True),
     "PATCH /api/placements/{placement_id}": allow(
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True

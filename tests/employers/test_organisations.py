@@ -189,6 +189,22 @@ async def test_a_partner_is_deactivated_and_reactivated(
     assert again.agreement_end is None
 
 
+async def test_the_coordinator_and_the_employer_are_told_what_partnership_means(
+    client: AsyncTestClient, settings: Settings
+) -> None:
+    await sign_in(client, DEMO_USERS["coordinator"])
+    page = await client.get("/organisations/1")
+    assert "From that moment its positions take no candidates" in page.text
+    response = await post_form(client, "/organisations/1/deactivate", reason="Agreement ended.")
+    assert response.status_code == 303
+    followed = await client.get(response.headers["location"])
+    assert "its positions take no candidates" in followed.text
+
+    await sign_in(client, DEMO_USERS["employer"])
+    own = await client.get("/organisations/1")
+    assert "not an approved partner of the programme now" in own.text
+
+
 async def test_counsellor_cannot_decide_and_a_forged_form_changes_nothing(
     client: AsyncTestClient, settings: Settings
 ) -> None:

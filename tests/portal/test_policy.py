@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import text
 
 from portal.accounts.models import Role
 from portal.app import create_app
+from portal.database import create_engine, create_session_factory
 from portal.policy import AUTOMATIC_METHODS, ROUTE_POLICY, route_key
 from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, make_settings, sign_in
@@ -114,3 +118,170 @@ async def test_a_route_missing_from_the_table_is_denied_to_everybody(settings: S
         response = await client.get("/unlisted")
         assert response.status_code == 403
         assert "should never be served" not in response.text
+
+
+# --- The organisation-status dimension ----------------------------------------------------
+# The same walk as people of the first demo organisation while it is a partner, and after it
+# has only applied, was rejected or became inactive. Read routes answer as they do for a
+# partner (its people still see their own data); the routes marked ``partners_only`` are
+# probed with real objects (a pending proposal, a draft position): refused or empty unless
+# the organisation is a partner.
+
+ORGANISATION_STATUSES = ["partner", "applied", "rejected", "inactive"]
+ORGANISATION_ROLES = ["employer", "tutor"]
+FIRST_ORGANISATION = 1
+
+
+async def _execute(settings: Settings, sql: str, **values: object) -> list[tuple[object, ...]]:
+    engine = create_engine(settings.database)
+    try:
+        async with engine.begin() as connection:
+            result = await connection.execute(text(sql), values)
+            return [tuple(row) for row in result.all()] if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+async def _pending_proposals(settings: Settings) -> list[tuple[int, int, int]]:
+    """(position, candidate, sequence) of the proposals the first employer sees now."""
+    from placements.services import Viewer
+    from placements.workflow import proposals_for
+
+    engine = create_engine(settings.database)
+    try:
+        async with create_session_factory(engine)() as session:
+            employer = (
+                await session.execute(
+                    text("SELECT id FROM user_account WHERE email = :email"),
+                    {"email": DEMO_USERS["employer"]},
+                )
+            ).scalar_one()
+            viewer = Viewer(user_id=employer, role="employer", organisation_id=FIRST_ORGANISATION)
+            rows = await proposals_for(session, viewer)
+    finally:
+        await engine.dispose()
+    return sorted((row.position.id, row.candidate_id, row.decision.sequence) for row in rows)
+
+
+async def _position_status(settings: Settings, position_id: int) -> str:
+    rows = await _execute(settings, "SELECT status FROM position WHERE id = :id", id=position_id)
+    return str(rows[0][0])
+
+
+async def _walk(
+    client: AsyncTestClient, token: str, rows: list[tuple[str, Any]]
+) -> dict[str, httpx.Response]:
+    answers = {}
+    for key, _access in rows:
+        method, template = key.split(" ", 1)
+        answers[key] = await client.request(
+            method, concrete(template), headers={"x-csrftoken": token}, follow_redirects=False
+        )
+    return answers
+
+
+@pytest.mark.parametrize("status", ORGANISATION_STATUSES)
+@pytest.mark.parametrize("role", ORGANISATION_ROLES)
+async def test_organisation_routes_follow_the_partnership_status(
+    settings: Settings, client: AsyncTestClient, role: str, status: str
+) -> None:
+    proposals = await _pending_proposals(settings)
+    assert len(proposals) >= 2, "the demo data has two pending proposals to the first employer"
+    (position_a, candidate_a, after_a), (position_b, candidate_b, after_b) = proposals[:2]
+    draft = (
+        await _execute(
+            settings,
+            "SELECT id FROM position WHERE organisation_id = :organisation AND status = 'draft'",
+            organisation=FIRST_ORGANISATION,
+        )
+    )[0][0]
+
+    await sign_in(client, DEMO_USERS[role])
+    token = await csrf_token(client)
+    user_role = Role(role)
+    walked = [
+        (key, access)
+        for key, access in sorted(ROUTE_POLICY.items(), key=lambda item: item[0] == "POST /logout")
+        if not (access.partners_only and access.allows(user_role))
+    ]
+    reads = [(key, access) for key, access in walked if key.startswith("GET ")]
+    # What the organisation's people see while it is a partner: the baseline for reads.
+    baseline = {
+        key: answer.status_code for key, answer in (await _walk(client, token, reads)).items()
+    }
+    if status != "partner":
+        await _execute(
+            settings,
+            "UPDATE organisation SET status = :status WHERE id = :id",
+            status=status,
+            id=FIRST_ORGANISATION,
+        )
+
+    wrong: list[str] = []
+    for key, answer in (await _walk(client, token, walked)).items():
+        access = ROUTE_POLICY[key]
+        denied = is_denied(answer.status_code, answer.headers.get("location", ""), anonymous=False)
+        if denied == access.allows(user_role):
+            wrong.append(f"{key}: {answer.status_code}, the role table says otherwise")
+        if answer.status_code >= 500:
+            wrong.append(f"{key}: server error {answer.status_code}")
+        if key in baseline and answer.status_code != baseline[key]:
+            wrong.append(f"{key}: {answer.status_code}, {baseline[key]} while a partner")
+    assert not wrong, "\n".join(wrong)
+
+    if role != "employer":
+        return  # a tutor has no candidate-facing route; the walk above checked every route
+    partner = status == "partner"
+    await sign_in(client, DEMO_USERS[role])  # the walk ended with signing out
+    headers = {"x-csrftoken": await csrf_token(client)}
+
+    listed = await client.get("/proposals")
+    assert listed.status_code == 200
+    for position_id, candidate_id, _after in proposals:
+        shown = f"/positions/{position_id}/proposals/{candidate_id}" in listed.text
+        assert shown == partner, (position_id, candidate_id)
+    if not partner:
+        assert 'id="not-a-partner"' in listed.text
+
+    page = await client.get(f"/positions/{position_a}/proposals/{candidate_a}")
+    assert page.status_code == (200 if partner else 404)
+
+    accepted = await client.post(
+        "/api/placements",
+        json={"position": position_a, "candidate": candidate_a, "after": after_a},
+        headers=headers,
+    )
+    assert accepted.status_code == (201 if partner else 409), accepted.text
+    if not partner:
+        assert "approve your organisation" in accepted.json()["detail"]
+
+    declined = await client.post(
+        f"/positions/{position_b}/proposals/{candidate_b}",
+        data={"action": "decline", "reason": "no_capacity", "after": str(after_b)},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert declined.status_code == (303 if partner else 404)
+
+    opened = await client.patch(f"/api/positions/{draft}", json={"status": "open"}, headers=headers)
+    assert opened.status_code == (200 if partner else 409), opened.text
+    if partner:
+        closed = await client.patch(
+            f"/api/positions/{draft}", json={"status": "closed"}, headers=headers
+        )
+        assert closed.status_code == 200
+    page_open = await client.post(
+        f"/positions/{draft}/status",
+        data={"status": "open"},
+        headers=headers,
+        follow_redirects=False,
+    )
+    assert page_open.status_code == (303 if partner else 409)
+    if not partner:
+        assert "approve your organisation" in page_open.text
+        assert await _position_status(settings, int(str(draft))) == "draft"
+    # Closing never needs the partnership.
+    closing = await client.patch(
+        f"/api/positions/{position_b}", json={"status": "closed"}, headers=headers
+    )
+    assert closing.status_code == 200, closing.text
