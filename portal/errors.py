@@ -18,6 +18,7 @@ from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 from sqlalchemy.exc import StatementError
 
@@ -33,6 +34,7 @@ TITLES = {
     405: N_("This action is not possible here"),
     429: N_("Too many requests"),
     500: N_("Something went wrong"),
+    503: N_("The portal is busy"),
 }
 
 EXPLANATIONS = {
@@ -132,6 +134,26 @@ def _is_out_of_range(exc: BaseException) -> bool:
     return False
 
 
+def _is_database_busy(exc: BaseException) -> bool:
+    """SQLite's single writer lock stayed taken longer than the busy timeout."""
+    orig = getattr(exc, "orig", None)
+    return type(orig).__name__ == "OperationalError" and "database is locked" in str(orig)
+
+
+def database_busy(request: Request[Any, Any, Any]) -> Response[Any]:
+    """503 with ``Retry-After``: the write waited for the database's lock and gave up.
+
+    Nothing of the request was saved (its transaction rolls back), so trying again is safe.
+    """
+    detail = gettext("The portal is busy. Nothing was saved; try again in a moment.")
+    if wants_json(request):
+        response = _json(HTTP_503_SERVICE_UNAVAILABLE, detail)
+    else:
+        response = _page(request, HTTP_503_SERVICE_UNAVAILABLE, explanation=detail)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """The backstop for input the checks let through to the database.
 
@@ -144,6 +166,8 @@ def database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         getattr(exc, "orig", None), NulCharacterRefused
     ):
         return nul_refused(request, exc)
+    if _is_database_busy(exc):
+        return database_busy(request)
     if not _is_out_of_range(exc):
         return server_error(request, exc)
     logger.error(
