@@ -70,9 +70,25 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     return engine
 
 
+class _OneConfigPerApp(SQLAlchemyAsyncConfig):
+    """Advanced Alchemy's config, without its process-wide registry of state keys.
+
+    The library gives each config new keys that no other config in the process has used
+    (``_sqlalchemy_db_session_1``, ``_2``, …), by a recursive search that grows with every app
+    built. The test suite builds many apps in one process and hit the recursion limit after
+    about 940. Each of our apps has exactly one config and its own state and request scopes,
+    so the plain keys are unique where it matters.
+    """
+
+    def _ensure_unique(
+        self, registry_name: str, key: str, new_key: str | None = None, _iter: int = 0
+    ) -> str:
+        return key
+
+
 def create_sqlalchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
     """Advanced Alchemy's Litestar config: one session per request, committed at the edge."""
-    return SQLAlchemyAsyncConfig(
+    return _OneConfigPerApp(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
         before_send_handler="autocommit_include_redirects",
