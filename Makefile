@@ -31,8 +31,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Two workers (the e2e tests share one, see tests/conftest.py); TEST_WORKERS=0 runs in-process.
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev compile-messages lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format .

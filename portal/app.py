@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
@@ -54,8 +55,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = create_engine(settings.database)
     sqlalchemy_config = create_sqlalchemy_config(engine)
 
-    async def dispose_engine() -> None:
-        await engine.dispose()
+    async def dispose_engine(app: Litestar) -> None:
+        # The app's engine, which use_database() may have swapped for the one built here.
+        await app.state.engine.dispose()
 
     return Litestar(
         route_handlers=[
@@ -123,6 +125,28 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_shutdown=[dispose_engine],
         debug=settings.debug,
         logging_config=None,
+    )
+
+
+def use_database(app: Litestar, settings: Settings) -> None:
+    """Test hook: point an app built by :func:`create_app` at another database.
+
+    Building the app costs most of a second (routes, signatures, templates), so the test suite
+    builds one per database backend and, before each test's client starts it, points it at the
+    test's own fresh database and uploads directory with this. Nothing else may differ from
+    the settings the app was built with (the CSRF secret and cookie flags are fixed at build).
+    Call it only while the app is not serving; its shutdown disposes the engine.
+    """
+    built: Settings = app.state.settings
+    if dataclasses.replace(settings, database=built.database, uploads=built.uploads) != built:
+        raise ValueError("only the database and the uploads directory may differ")
+    engine = create_engine(settings.database)
+    for config in app.plugins.get(SQLAlchemyPlugin).config:
+        # The plugin's lifespan puts this engine and a new session maker in the app's state.
+        config.engine_instance = engine
+        config.session_maker = None
+    app.state.update(
+        {"settings": settings, "engine": engine, "session_factory": create_session_factory(engine)}
     )
 
 

@@ -38,6 +38,7 @@ async def send(client: AsyncTestClient, method: str, path: str, body: Any) -> An
     return await client.request(method, path, json=body, headers={"x-csrftoken": token})
 
 
+@pytest.mark.both_databases
 async def test_the_list_shows_only_what_each_role_may_see(
     client: AsyncTestClient, db: Database, make_candidate: MakeCandidate
 ) -> None:
@@ -103,6 +104,7 @@ async def test_the_list_shows_only_what_each_role_may_see(
     assert {mine, unassigned, interviewed} <= everyone
 
 
+@pytest.mark.both_databases
 async def test_a_counsellor_creates_and_updates_through_the_api(
     client: AsyncTestClient, db: Database
 ) -> None:

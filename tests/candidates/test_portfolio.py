@@ -125,6 +125,7 @@ async def audit_actions(db: Database, claim_id: int) -> list[str]:
 # --- Claims ------------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 async def test_counsellor_adds_a_claim_by_code_and_it_is_mapped_and_audited(
     client: AsyncTestClient, db: Database, world: World
 ) -> None:
@@ -159,6 +160,7 @@ async def test_counsellor_adds_a_claim_by_code_and_it_is_mapped_and_audited(
     assert "A warehouse in Tallinn" in page.text
 
 
+@pytest.mark.both_databases
 async def test_an_exact_alternative_label_maps_and_keeps_the_candidates_words(
     client: AsyncTestClient, db: Database, world: World
 ) -> None:
@@ -174,6 +176,7 @@ async def test_an_exact_alternative_label_maps_and_keeps_the_candidates_words(
     assert claim.free_text == "Forklift DRIVING"
 
 
+@pytest.mark.both_databases
 async def test_free_text_that_does_not_map_is_kept_flagged_with_suggestions(
     client: AsyncTestClient, db: Database, world: World
 ) -> None:
@@ -247,6 +250,7 @@ async def test_bad_claim_input_is_refused_beside_the_field_and_nothing_is_saved(
     assert await db.count(AuditEvent) == before
 
 
+@pytest.mark.both_databases
 async def test_claim_is_edited_and_deleted_with_audit_and_evidence_stays(
     client: AsyncTestClient, db: Database, world: World
 ) -> None:
@@ -288,6 +292,7 @@ async def test_claim_is_edited_and_deleted_with_audit_and_evidence_stays(
     assert evidence.claim_id is None
 
 
+@pytest.mark.both_databases
 async def test_the_same_competence_cannot_be_claimed_twice(
     client: AsyncTestClient, db: Database, world: World
 ) -> None:
@@ -386,6 +391,7 @@ async def add_completed_interview(
             )
 
 
+@pytest.mark.both_databases
 async def test_claimed_vs_verified_shows_the_newest_completed_result(
     client: AsyncTestClient, db: Database, world: World
 ) -> None:
@@ -451,6 +457,7 @@ async def test_claimed_vs_verified_shows_the_newest_completed_result(
     assert "not demonstrated" in candidate_page.text
 
 
+@pytest.mark.both_databases
 async def test_overview_takes_a_constant_number_of_queries(db: Database, world: World) -> None:
     async def queries_for_overview() -> int:
         statements: list[str] = []

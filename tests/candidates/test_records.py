@@ -61,6 +61,7 @@ async def load(db: Database, candidate_id: int) -> Candidate:
         ).scalar_one()
 
 
+@pytest.mark.both_databases
 async def test_a_counsellor_creates_a_candidate_in_their_own_caseload(
     client: AsyncTestClient, db: Database
 ) -> None:
@@ -162,6 +163,7 @@ async def test_bad_input_is_refused_beside_the_field_and_nothing_is_saved(
     assert await db.count(CandidateLanguage) == languages_before
 
 
+@pytest.mark.both_databases
 async def test_a_counsellor_edits_a_record_and_the_audit_trail_has_the_change(
     client: AsyncTestClient, db: Database, candidate_id: int
 ) -> None:
@@ -229,6 +231,7 @@ def stage_counts(html: str) -> dict[str, int]:
     }
 
 
+@pytest.mark.both_databases
 async def test_the_caseload_searches_filters_and_counts_per_stage(
     client: AsyncTestClient, make_candidate: MakeCandidate
 ) -> None:
@@ -277,6 +280,7 @@ async def test_the_caseload_searches_filters_and_counts_per_stage(
     }
 
 
+@pytest.mark.both_databases
 async def test_guidance_notes_are_dated_newest_first_and_bad_notes_are_refused(
     client: AsyncTestClient, db: Database, candidate_id: int
 ) -> None:
@@ -398,6 +402,7 @@ async def test_a_forged_form_without_the_csrf_token_changes_nothing(
     assert (await load(db, candidate_id)).stage == "guidance"
 
 
+@pytest.mark.both_databases
 async def test_the_caseload_is_paged_fifty_at_a_time_keeping_the_filters(
     client: AsyncTestClient,
 ) -> None:

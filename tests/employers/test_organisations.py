@@ -89,6 +89,7 @@ async def test_coordinator_approves_an_application_and_the_decision_is_recorded(
     assert event.actor_label == "coordinator@demo.test"
 
 
+@pytest.mark.both_databases
 async def test_an_end_date_before_the_start_changes_nothing(
     client: AsyncTestClient, settings: Settings
 ) -> None:
@@ -232,6 +233,7 @@ async def test_counsellor_cannot_decide_and_a_forged_form_changes_nothing(
 # --- the coordinator's partner view -----------------------------------------------------------
 
 
+@pytest.mark.both_databases
 async def test_partner_counts_follow_the_targets_and_decisions(
     client: AsyncTestClient, settings: Settings
 ) -> None:
@@ -278,6 +280,7 @@ async def test_targets_come_from_the_settings(settings: Settings) -> None:
     assert "<td>7</td><td>9</td>" in page
 
 
+@pytest.mark.both_databases
 async def test_the_organisation_list_filters(client: AsyncTestClient) -> None:
     await sign_in(client, DEMO_USERS["counsellor"])
     everything = (await client.get("/organisations")).text
@@ -369,6 +372,7 @@ async def test_an_employer_edits_its_details_and_bad_input_saves_nothing(
 # --- the JSON API -----------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 async def test_staff_list_organisations_with_filters(client: AsyncTestClient) -> None:
     await sign_in(client, DEMO_USERS["counsellor"])
     everything = (await client.get("/api/organisations")).json()
@@ -385,6 +389,7 @@ async def test_staff_list_organisations_with_filters(client: AsyncTestClient) ->
     assert (await client.get("/api/organisations/999999")).status_code == 404
 
 
+@pytest.mark.both_databases
 async def test_api_patch_and_decisions(client: AsyncTestClient, settings: Settings) -> None:
     await sign_in(client, DEMO_USERS["employer"])
     ok = await api(client, "PATCH", "/api/organisations/1", {"sector": "Warehousing"})

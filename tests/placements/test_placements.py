@@ -141,6 +141,7 @@ async def test_staff_see_placements_and_names_only_of_their_candidates(
     assert await visit_count(db, placement_id) == 0
 
 
+@pytest.mark.both_databases
 async def test_the_list_filters_by_status(client: AsyncTestClient, db: Database) -> None:
     placement_id, _position, _candidate = await accepted_placement(db, client)
     page = f'href="/placements/{placement_id}"'
@@ -154,6 +155,7 @@ async def test_the_list_filters_by_status(client: AsyncTestClient, db: Database)
 # --- Status ------------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 async def test_status_moves_forward_and_completion_moves_the_candidate_on(
     client: AsyncTestClient, db: Database
 ) -> None:
@@ -182,6 +184,7 @@ async def test_status_moves_forward_and_completion_moves_the_candidate_on(
     assert (await placement(db, placement_id)).status == "completed"
 
 
+@pytest.mark.both_databases
 async def test_interruption_needs_a_note_and_reopens_the_position(
     client: AsyncTestClient, db: Database
 ) -> None:
@@ -251,6 +254,7 @@ async def test_details_are_checked(
     )
 
 
+@pytest.mark.both_databases
 async def test_details_are_saved(client: AsyncTestClient, db: Database) -> None:
     placement_id, _position, _candidate = await accepted_placement(db, client)
     tutor = await make_user(db, "new.tutor@demo.test", "tutor", 1)
@@ -278,6 +282,7 @@ async def test_details_are_saved(client: AsyncTestClient, db: Database) -> None:
 # --- Visits ------------------------------------------------------------------------------
 
 
+@pytest.mark.both_databases
 async def test_counsellor_records_visits(client: AsyncTestClient, db: Database) -> None:
     placement_id, _position, _candidate = await accepted_placement(db, client)
     path = f"/placements/{placement_id}/visits"

@@ -63,6 +63,7 @@ async def tutor_id(db: Database) -> int:
     return int(await db.scalar(select(User.id).where(User.email == "tutor@demo.test")))
 
 
+@pytest.mark.both_databases
 async def test_employer_creates_a_position_with_competences_by_code_and_alt_label(
     client: AsyncTestClient, db: Database
 ) -> None:
@@ -120,6 +121,7 @@ async def test_the_new_position_form_is_labelled_and_has_one_heading(
     assert not unlabelled
 
 
+@pytest.mark.both_databases
 async def test_a_typo_gets_a_suggestion_beside_the_field_and_nothing_is_saved(
     client: AsyncTestClient, db: Database
 ) -> None:
@@ -262,6 +264,7 @@ async def test_open_close_reopen_are_audited(client: AsyncTestClient, db: Databa
     assert {event.actor_id for event in events} == {employer_id}
 
 
+@pytest.mark.both_databases
 async def test_employer_copies_a_position_as_a_draft(client: AsyncTestClient, db: Database) -> None:
     await sign_in(client, DEMO_USERS["employer"])
     before = await db.count(Position)
@@ -332,6 +335,7 @@ async def test_a_forged_form_without_the_csrf_token_changes_nothing(
     assert await db.count(Position) == count
 
 
+@pytest.mark.both_databases
 async def test_employer_sees_all_own_positions_tutor_own_and_staff_only_open(
     client: AsyncTestClient, db: Database
 ) -> None:
@@ -353,6 +357,7 @@ async def test_employer_sees_all_own_positions_tutor_own_and_staff_only_open(
     assert (await client.get(f"/positions/{draft}")).status_code == 200  # staff see any
 
 
+@pytest.mark.both_databases
 async def test_staff_filters_by_field_region_kind_and_readiness(
     client: AsyncTestClient, db: Database
 ) -> None:

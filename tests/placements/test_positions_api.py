@@ -50,6 +50,7 @@ async def counts(db: Database) -> tuple[int, int, int]:
     )
 
 
+@pytest.mark.both_databases
 async def test_employer_creates_reads_and_updates_a_position(
     client: AsyncTestClient, db: Database
 ) -> None:
@@ -207,6 +208,7 @@ async def test_an_unsafe_request_without_the_csrf_header_changes_nothing(
     assert await counts(db) == before
 
 
+@pytest.mark.both_databases
 async def test_staff_read_every_organisation_with_filters(
     client: AsyncTestClient, db: Database
 ) -> None:

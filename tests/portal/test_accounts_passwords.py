@@ -80,6 +80,7 @@ async def test_changing_the_password_keeps_this_session_and_ends_the_others(
         ),
     ],
 )
+@pytest.mark.real_sign_in  # the last sign-in proves the old password still works
 async def test_a_wrong_change_says_why_beside_the_field_and_changes_nothing(
     client: AsyncTestClient, fields: tuple[str, str, str], field: str, message: str
 ) -> None:

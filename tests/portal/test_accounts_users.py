@@ -78,6 +78,7 @@ async def test_the_coordinator_cannot_deactivate_themselves_or_non_staff(
         assert (await user_row(database_url, email))[1] is True
 
 
+@pytest.mark.real_sign_in  # the last sign-in proves the throttle is lifted
 async def test_the_coordinator_clears_sign_in_delays(settings: Settings, database_url: str) -> None:
     # A long first delay, so that it is still in force however slow the machine.
     slow = dataclasses.replace(

@@ -20,6 +20,9 @@ from portal.database import create_engine, create_session_factory
 from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 
+# These tests are about signing in: every sign_in() goes through the form and the hasher.
+pytestmark = pytest.mark.real_sign_in
+
 
 async def count(settings: Settings, statement: object) -> int:
     engine = create_engine(settings.database)
@@ -52,6 +55,7 @@ async def test_each_demo_user_signs_in_and_sees_their_home(
     assert me["email"] == DEMO_USERS[role]
 
 
+@pytest.mark.both_databases
 async def test_wrong_password_shows_error_and_records_the_attempt(
     client: AsyncTestClient, settings: Settings
 ) -> None:
@@ -165,6 +169,7 @@ async def patient(settings: Settings) -> AsyncIterator[AsyncTestClient]:
         yield c
 
 
+@pytest.mark.both_databases
 async def test_account_is_throttled_after_repeated_failures(
     patient: AsyncTestClient, settings: Settings
 ) -> None:
@@ -185,6 +190,7 @@ async def test_account_is_throttled_after_repeated_failures(
     await sign_in(patient, "tutor@demo.test")
 
 
+@pytest.mark.both_databases
 async def test_delays_grow_with_each_further_failure_and_are_capped(
     patient: AsyncTestClient, settings: Settings
 ) -> None:
@@ -210,6 +216,7 @@ def test_the_wait_is_said_in_seconds_then_in_minutes() -> None:
     assert wait_message(61) == "Too many failed sign-in attempts. Wait 2 minutes and try again."
 
 
+@pytest.mark.both_databases
 async def test_a_right_password_starts_the_count_afresh(client: AsyncTestClient) -> None:
     for _ in range(4):
         await post_login(client, "tutor@demo.test", "wrong-password")
@@ -219,6 +226,7 @@ async def test_a_right_password_starts_the_count_afresh(client: AsyncTestClient)
     await sign_in(client, "tutor@demo.test")
 
 
+@pytest.mark.both_databases
 async def test_client_address_is_throttled_across_accounts(patient: AsyncTestClient) -> None:
     for index in range(20):
         await post_login(patient, f"guess{index}@demo.test", "wrong-password")
@@ -227,6 +235,7 @@ async def test_client_address_is_throttled_across_accounts(patient: AsyncTestCli
     assert int(response.headers["retry-after"]) >= 1
 
 
+@pytest.mark.both_databases
 async def test_parallel_guesses_get_no_more_checks_than_the_allowance(
     settings: Settings,
 ) -> None:
@@ -256,6 +265,7 @@ async def test_parallel_guesses_get_no_more_checks_than_the_allowance(
     assert await count(settings, checked) == 5
 
 
+@pytest.mark.both_databases
 async def test_guesses_from_another_address_never_delay_the_owner(settings: Settings) -> None:
     engine = create_engine(settings.database)
     rules = settings.security
@@ -308,6 +318,7 @@ async def test_forged_csrf_token_changes_nothing(
     assert (await client.get("/api/me")).status_code == 200
 
 
+@pytest.mark.both_databases
 async def test_deactivated_user_cannot_sign_in_or_keep_a_session(
     client: AsyncTestClient, settings: Settings
 ) -> None:

@@ -8,7 +8,7 @@ from litestar.testing import AsyncTestClient
 
 from portal.app import create_app
 from portal.settings import Settings
-from tests.conftest import DEMO_USERS, make_settings, sign_in
+from tests.conftest import DEMO_USERS, csrf_token, make_settings, sign_in
 
 EXPECTED_HEADERS = {
     "x-content-type-options": "nosniff",
@@ -94,6 +94,7 @@ async def test_unexpected_error_shows_the_500_page_without_details(settings: Set
     assert_security_headers(response.headers)
 
 
+@pytest.mark.both_databases
 async def test_health_check_reports_the_database(client: AsyncTestClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
@@ -128,6 +129,7 @@ async def test_each_role_has_its_own_home_page(
 
 
 @pytest.mark.parametrize("role", sorted(DEMO_USERS))
+@pytest.mark.both_databases
 async def test_every_link_on_a_home_page_opens_for_that_role(
     client: AsyncTestClient, role: str
 ) -> None:
@@ -150,12 +152,13 @@ async def test_navigation_shows_only_what_the_role_may_open(client: AsyncTestCli
     await sign_in(client, DEMO_USERS["employer"])
     text = (await client.get("/home")).text
     assert 'href="/frameworks"' not in text
-    await client.post("/logout", headers={"x-csrftoken": client.cookies["csrftoken"]})
+    await client.post("/logout", headers={"x-csrftoken": await csrf_token(client)})
     await sign_in(client, DEMO_USERS["teacher"])
     text = (await client.get("/home")).text
     assert 'href="/frameworks"' in text
 
 
+@pytest.mark.both_databases
 async def test_coordinator_sees_partner_counts_from_the_database(client: AsyncTestClient) -> None:
     await sign_in(client, DEMO_USERS["coordinator"])
     text = (await client.get("/home")).text
