@@ -14,11 +14,12 @@ from litestar.status_codes import (
     HTTP_201_CREATED,
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts import invitations
-from portal.accounts.models import Role, User
+from portal.accounts.models import Invitation, Role, User
 from portal.accounts.passwords import MIN_PASSWORD_LENGTH
 from portal.flash import redirect_with
 from portal.forms import FormReader
@@ -117,6 +118,24 @@ class PeoplePages(Controller):
             },
         )
 
+    @post("/invitations/{invitation_id:int}/withdraw", status_code=HTTP_200_OK)
+    async def withdraw(
+        self,
+        request: Request[User, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        invitation_id: FromPath[int],
+    ) -> Response[Any]:
+        """Withdraw a pending invitation of one's own organisation; another's answers 404."""
+        invitation = await invitations.withdraw_invitation(
+            db_session, organisation_id=_own_organisation(request), invitation_id=invitation_id
+        )
+        if invitation is None:
+            raise NotFoundException(detail=gettext("No such invitation in your organisation."))
+        message = gettext("The invitation of %(name)s is withdrawn; its link no longer works.")
+        return redirect_with(
+            request, "/organisation/people", message % {"name": invitation.name}, "success"
+        )
+
     @post("/{user_id:int}/deactivate", status_code=HTTP_200_OK)
     async def deactivate(
         self,
@@ -178,15 +197,28 @@ def _invalid_link() -> Template:
     )
 
 
+def _address_has_account(email: str, organisation: str) -> Template:
+    """The link's address got an account since it was invited: it cannot make another.
+
+    Only the address's owner has the link, so telling them is no leak.
+    """
+    return Template(
+        template_name="portal/invitation_account_exists.html",
+        status_code=HTTP_409_CONFLICT,
+        headers=NO_STORE,
+        context={"email": email, "organisation": organisation},
+    )
+
+
 def _accept_form(
-    invitation: Any, errors: dict[str, str] | None = None, status: int = HTTP_200_OK
+    invitation: Invitation, errors: dict[str, str] | None = None, status: int = HTTP_200_OK
 ) -> Template:
     return Template(
         template_name="portal/invitation.html",
         status_code=status,
         headers=NO_STORE,
         context={
-            "invited": invitation.user,
+            "invited": invitation,
             "errors": errors or {},
             "min_length": MIN_PASSWORD_LENGTH,
         },
@@ -194,7 +226,8 @@ def _accept_form(
 
 
 class InvitationPages(Controller):
-    """The invited person sets a password with the link (public: the link is the key)."""
+    """The invited person sets a password with the link, which creates their account
+    (public: the link is the key)."""
 
     path = "/invitations/{token:str}"
     include_in_schema = False
@@ -206,6 +239,8 @@ class InvitationPages(Controller):
         invitation = await invitations.get_open_invitation(db_session, token=token)
         if invitation is None:
             return _invalid_link()
+        if await invitations.address_has_account(db_session, invitation=invitation):
+            return _address_has_account(invitation.email, invitation.organisation.name)
         return _accept_form(invitation)
 
     @post("/", status_code=HTTP_200_OK)
@@ -218,6 +253,8 @@ class InvitationPages(Controller):
         invitation = await invitations.get_open_invitation(db_session, token=token)
         if invitation is None:
             return _invalid_link()
+        # Kept before the session may be rolled back (which expires the loaded rows).
+        email, organisation = invitation.email, invitation.organisation.name
         form = await request.form()
         password = str(form.get("password", ""))
         confirm = str(form.get("password_confirm", ""))
@@ -233,6 +270,10 @@ class InvitationPages(Controller):
             return _accept_form(
                 invitation, {error.field: gettext(error.message)}, HTTP_400_BAD_REQUEST
             )
+        except invitations.AddressHasAccount:
+            # Another organisation's link (or a registration) made the account first.
+            await db_session.rollback()
+            return _address_has_account(email, organisation)
         return redirect_with(
             request,
             "/login",

@@ -127,6 +127,9 @@ ROUTE_POLICY: dict[str, Access] = {
     "POST /organisation/people": allow(Role.EMPLOYER),
     "POST /organisation/people/{user_id}/deactivate": allow(Role.EMPLOYER, object_check=True),
     "POST /organisation/people/{user_id}/reactivate": allow(Role.EMPLOYER, object_check=True),
+    "POST /organisation/people/invitations/{invitation_id}/withdraw": allow(
+        Role.EMPLOYER, object_check=True
+    ),
     "GET /invitations/{token}": PUBLIC,
     "POST /invitations/{token}": PUBLIC,
     # --- accounts: one's own password, password links, staff users (issue 10, accounts)

@@ -1,38 +1,55 @@
 """Inviting people to an organisation: employer contacts and workplace tutors.
 
-An employer contact invites a colleague by name and e-mail address. The portal creates the
-account at once, with an unusable password (the argon2 hash of a random secret nobody
-knows), and a one-time invitation link valid for :data:`INVITATION_DAYS` days, sent to the
-invited address (``portal.accounts.mail``: written to the log until the portal sends
-e-mail). Only the sha256 hash of the link's token is stored, as for login sessions, so the
-database never holds a usable link.
+An employer contact invites a colleague by name, e-mail address and role. The invitation is
+a row of its own (:class:`Invitation`) that carries what the account will be made of:
+inviting never creates or touches a user account. A one-time link, valid for
+:data:`INVITATION_DAYS` days, goes to the invited address (``portal.accounts.mail``: written
+to the log until the portal sends e-mail), and the account is created from the invitation
+in the transaction that uses the link. Only the SHA-256 of the link's token is stored, as
+for login sessions, so the database never holds a usable link.
 
-The answer to the inviter never tells whether the address already has an account (here or
-in another organisation, or a look-alike of one): it is the same page, after the same
-argon2 work, and nothing is written for such an address; its owner is told by e-mail.
+The inviter cannot tell whether the address already has an account (in another
+organisation, as staff, or a look-alike of one): the answer is the same page after the same
+work (no argon2 on any path: no account is made), and the list of people shows the same
+pending invitation, with an expiry, for every invited address. Only what the address
+receives differs:
+
+- a new address gets the link;
+- an address with an account gets a note that someone tried to invite it, without a link:
+  its invitation's token is shown to nobody, so the row can never be used;
+- a look-alike of an address with an account gets nothing (whoever owns it may be the one
+  imitating): a note goes to the ``isok.accounts`` log instead.
+
+Someone already in the inviting organisation is listed there anyway: nothing is written
+and the owner gets the note. When two organisations invite the same new address, the
+first link used makes the account and the second answers "this address already has an
+account" (:class:`AddressHasAccount`), backed by the unique e-mail constraint when both
+are used at the same moment.
 """
 
 from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Organisation
 from portal import audit
+from portal.accounts.lookalike import skeleton
 from portal.accounts.mail import Outgoing, deliver
 from portal.accounts.models import Invitation, Role, User
 from portal.accounts.passwords import hash_password
 from portal.accounts.services import (
     EMAIL_PATTERN,
+    AccountError,
     address_taken,
     create_user,
-    get_by_email,
     normalise_email,
     password_problem,
     set_active,
@@ -41,6 +58,8 @@ from portal.i18n import N_
 
 INVITATION_DAYS = 14
 INVITABLE_ROLES = (Role.EMPLOYER, Role.TUTOR)
+
+accounts_log = logging.getLogger("isok.accounts")
 
 
 class InvitationError(ValueError):
@@ -53,13 +72,23 @@ class InvitationError(ValueError):
         self.message = message
 
 
+class AddressHasAccount(Exception):
+    """The invited address got an account since it was invited (another organisation's
+    invitation, a registration): the link cannot make a second one.
+
+    Raised before anything is written, or from the unique e-mail constraint when another
+    link made the account at the same moment: the session is then unusable and the caller
+    rolls it back.
+    """
+
+
 @dataclass(frozen=True)
 class InvitationSent:
-    """What the inviter is told: the same whether or not an invitation was made.
+    """What the inviter is told: the same whatever the address.
 
     ``message`` is the e-mail sent to the invited address with its link, or None when the
-    address already had an account (its owner was told instead): only a development aid
-    may show it.
+    address receives no link (it has an account, or looks like one that has): only a
+    development aid may show it.
     """
 
     name: str
@@ -69,7 +98,8 @@ class InvitationSent:
 
 
 class InvitationRace(Exception):
-    """Another request invited the same address at the same moment and won.
+    """Another request invited the same address to the same organisation at the same
+    moment and won.
 
     The session is unusable (the caller rolls it back); the answer is the same as for an
     invitation made, and the other request's invitation is the one that stands.
@@ -78,11 +108,19 @@ class InvitationRace(Exception):
 
 @dataclass(frozen=True)
 class Person:
-    """Someone of an organisation, with the state of their account."""
+    """A row of an organisation's list of people: an account or a pending invitation.
 
-    user: User
-    status: str  # "active", "invited", "expired" or "deactivated"
-    invitation_expires_at: datetime.datetime | None = None
+    ``user_id`` is set for an account, ``invitation_id`` for an invitation (then the
+    status is "invited" or "expired" and ``expires_at`` is its expiry).
+    """
+
+    name: str
+    email: str
+    role: str
+    status: str  # "active", "deactivated", "invited" or "expired"
+    user_id: int | None = None
+    invitation_id: int | None = None
+    expires_at: datetime.datetime | None = None
 
 
 def _now() -> datetime.datetime:
@@ -107,6 +145,19 @@ def invitation_link(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/invitations/{token}"
 
 
+async def _account_of(session: AsyncSession, email: str) -> User | None:
+    """The account of ``email``, else of a look-alike of it (same skeleton), else None."""
+    exact_first = case((User.email == email, 0), else_=1)
+    return (
+        await session.execute(
+            select(User)
+            .where((User.email == email) | (User.email_skeleton == skeleton(email)))
+            .order_by(exact_first, User.id)
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
 async def create_invitation(
     session: AsyncSession,
     *,
@@ -117,14 +168,15 @@ async def create_invitation(
     role: Role,
     public_url: str,
 ) -> InvitationSent:
-    """Create the invited person's account and send them a one-time link to set a password.
+    """Invite ``email`` to the organisation: a pending invitation and what goes to the address.
 
-    Inviting again a person of the organisation who never used their link replaces the old
-    link with a new one. An address that already has an account, or looks like one that
-    has, gets the same answer and nothing is written (its owner is told by e-mail).
+    Inviting again an address with a pending invitation of this organisation (expired or
+    not) replaces that invitation's link, name, role and expiry: the old link stops
+    working and there is never a second usable one. See the module's text for
+    what each kind of address receives; the answer is the same for all.
     Raises :class:`InvitationError` (naming the field) for an invalid address or a role
     that cannot be invited, and :class:`InvitationRace` when a simultaneous invitation of
-    the same address won; nothing is written then.
+    the same address to the same organisation won; nothing is written then.
     """
     if role not in INVITABLE_ROLES:
         raise InvitationError("role", N_("Choose one of the options."))
@@ -136,81 +188,78 @@ async def create_invitation(
         raise InvitationError("form", N_("The organisation no longer exists."))
     name = name.strip() or email
     expires_at = default_expiry()
-    user = await get_by_email(session, email=email)
-    if user is not None and await _awaits_acceptance(session, user, organisation_id):
-        # Inviting again someone who never used their link gives them a new one.
-        user.name = name
-        user.role = role.value
-        await session.execute(delete(Invitation).where(Invitation.user_id == user.id))
-    elif user is not None or await address_taken(session, email=email):
-        # The same argon2 work as creating an account, so the time taken tells nothing.
-        hash_password(secrets.token_urlsafe(32))
-        if user is not None:
-            deliver(
-                Outgoing(
-                    to=user.email,
-                    subject=N_("Someone tried to invite you to the ISOK portal"),
-                    body=f"{inviter.name} of {organisation.name} tried to invite this address, "
-                    "which already has an account. Nothing has changed; if you forgot your "
-                    "password, ask for a new one on the sign-in page.",
-                )
+    answer = InvitationSent(name=name, email=email, expires_at=expires_at, message=None)
+    account = await _account_of(session, email)
+    owned = account is not None and account.email == email
+    pending = (
+        await session.execute(
+            select(Invitation).where(
+                Invitation.organisation_id == organisation_id,
+                Invitation.email == email,
+                Invitation.accepted_at.is_(None),
             )
-        return InvitationSent(name=name, email=email, expires_at=expires_at, message=None)
-    else:
-        # Nobody knows this password: the account can be used only once the link is used.
-        try:
-            user = await create_user(
-                session,
-                email=email,
-                name=name,
-                role=role,
-                password=secrets.token_urlsafe(32),
-                organisation=organisation,
-            )
-        except IntegrityError as error:
-            # The unique e-mail constraint: another request created this account just now.
-            raise InvitationRace from error
-    token = secrets.token_urlsafe(32)
-    session.add(
-        Invitation(
-            user_id=user.id,
-            token_hash=token_hash(token),
-            invited_by_id=inviter.id,
-            expires_at=expires_at,
         )
-    )
+    ).scalar_one_or_none()
+    # An invitation made before revision 0005 made its account at once; it still gets a link.
+    legacy = pending is not None and pending.user_id is not None
+    if owned and account is not None and account.organisation_id == organisation_id and not legacy:
+        # Already one of this organisation's people, listed as such: nothing to add.
+        deliver(_tried_note(email, inviter, organisation))
+        return answer
+    token = secrets.token_urlsafe(32)
+    if pending is None:
+        pending = Invitation(organisation_id=organisation_id, email=email)
+        session.add(pending)
+    pending.name = name
+    pending.role = role.value
+    pending.token_hash = token_hash(token)
+    pending.invited_by_id = inviter.id
+    pending.expires_at = expires_at
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        # The unique pending (organisation, address) index: another request invited this
+        # address just now.
+        raise InvitationRace from error
     await audit.record(
         session,
         action="invitation_created",
-        entity="user_account",
-        entity_id=user.id,
+        entity="invitation",
+        entity_id=pending.id,
         details={"role": role.value, "organisation_id": organisation.id},
     )
-    await session.flush()
-    link = invitation_link(public_url, token)
-    message = Outgoing(
-        to=user.email,
-        subject=N_("You are invited to the ISOK portal"),
-        body=f"{inviter.name} invited you to the ISOK portal for {organisation.name}. Set your "
-        f"password with this link; it works once, until {expires_at:%Y-%m-%d}: {link}",
-        link=link,
-    )
-    deliver(message)
-    return InvitationSent(name=name, email=email, expires_at=expires_at, message=message)
-
-
-async def _awaits_acceptance(session: AsyncSession, user: User, organisation_id: int) -> bool:
-    """Whether ``user`` was invited to this organisation and has never accepted."""
-    if user.organisation_id != organisation_id or not user.is_active:
-        return False
-    invited, accepted = (
-        await session.execute(
-            select(func.count(Invitation.id), func.count(Invitation.accepted_at)).where(
-                Invitation.user_id == user.id
-            )
+    if account is None or legacy:
+        link = invitation_link(public_url, token)
+        message = Outgoing(
+            to=email,
+            subject=N_("You are invited to the ISOK portal"),
+            body=f"{inviter.name} invited you to the ISOK portal for {organisation.name}. "
+            f"Set your password with this link; it works once, until {expires_at:%Y-%m-%d}: "
+            f"{link}",
+            link=link,
         )
-    ).one()
-    return bool(invited) and not accepted
+        deliver(message)
+        return InvitationSent(name=name, email=email, expires_at=expires_at, message=message)
+    if owned:
+        deliver(_tried_note(email, inviter, organisation))
+    else:
+        accounts_log.warning(
+            "invitation %s to %s sent nowhere: the address looks like an existing account's",
+            pending.id,
+            email,
+        )
+    return answer
+
+
+def _tried_note(to: str, inviter: User, organisation: Organisation) -> Outgoing:
+    """The note to the owner of an address with an account: no link, nothing changed."""
+    return Outgoing(
+        to=to,
+        subject=N_("Someone tried to invite you to the ISOK portal"),
+        body=f"{inviter.name} of {organisation.name} tried to invite this address, which "
+        "already has an account. Nothing has changed. Sign in as usual; if you forgot your "
+        "password, ask for a new one on the sign-in page.",
+    )
 
 
 async def get_open_invitation(session: AsyncSession, *, token: str) -> Invitation | None:
@@ -222,82 +271,167 @@ async def get_open_invitation(session: AsyncSession, *, token: str) -> Invitatio
         invitation is None
         or invitation.accepted_at is not None
         or _aware(invitation.expires_at) <= _now()
-        or not invitation.user.is_active
     ):
         return None
     return invitation
 
 
+async def address_has_account(session: AsyncSession, *, invitation: Invitation) -> bool:
+    """Whether the invited address (or a look-alike) got an account since it was invited."""
+    if invitation.user_id is not None:
+        return False  # an invitation made before 0005, with its own account (see accept)
+    return await address_taken(session, email=invitation.email)
+
+
 async def accept_invitation(session: AsyncSession, *, token: str, password: str) -> User:
-    """Set the invited person's password and use up the link.
+    """Create the invited person's account with ``password`` and use up the link.
 
     Raises :class:`InvitationError` when the link cannot be used (also when another request
     used it a moment ago: the link is claimed by a conditional update checked by its row
-    count) or the password will not do; nothing is written then.
+    count) or the password will not do, and :class:`AddressHasAccount` when the address
+    has an account already; nothing is written then (the caller rolls back).
     """
     invitation = await get_open_invitation(session, token=token)
     if invitation is None:
         raise InvitationError("form", N_("This invitation link is not valid."))
-    user = invitation.user
-    problem = password_problem(password, email=user.email)
+    problem = password_problem(password, email=invitation.email)
     if problem is not None:
         raise InvitationError("password", problem)
-    now = _now()
     claimed = await session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
-        .values(accepted_at=now)
+        .values(accepted_at=_now())
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise InvitationError("form", N_("This invitation link is not valid."))
-    user.password_hash = hash_password(password)
+    if invitation.user_id is not None:
+        user = await _legacy_account(session, invitation, password)
+    else:
+        try:
+            user = await create_user(
+                session,
+                email=invitation.email,
+                name=invitation.name,
+                role=Role(invitation.role),
+                password=password,
+                organisation=invitation.organisation,
+            )
+        except AccountError as error:
+            # The address and password were checked: what is left is the address being
+            # taken (or looking like one that is).
+            raise AddressHasAccount from error
+        except IntegrityError as error:  # another link made this account a moment ago
+            raise AddressHasAccount from error
+        invitation.user_id = user.id
     await audit.record(
         session,
         action="invitation_accepted",
         entity="user_account",
         entity_id=user.id,
-        details={},
+        details={"invitation_id": invitation.id},
     )
     await session.flush()
     return user
 
 
-async def list_people(session: AsyncSession, *, organisation_id: int) -> list[Person]:
-    """The organisation's employer contacts and tutors with the state of their account.
+async def _legacy_account(session: AsyncSession, invitation: Invitation, password: str) -> User:
+    """Set the password of the account made with an invitation before revision 0005.
 
-    Two queries whatever the number of people: the users, then their invitations.
+    Those invitations created the account (with a password nobody knew) at once; their
+    links keep working until they expire.
     """
-    users = list(
+    user = await session.get(User, invitation.user_id)
+    if user is None or not user.is_active:
+        raise InvitationError("form", N_("This invitation link is not valid."))
+    user.password_hash = hash_password(password)
+    return user
+
+
+async def list_people(session: AsyncSession, *, organisation_id: int) -> list[Person]:
+    """The organisation's employer contacts and tutors, and its pending invitations.
+
+    Two queries whatever the number of people. An invitation shows what the inviter typed
+    and its expiry, the same whether or not the address has an account elsewhere.
+    """
+    invitations = list(
         (
             await session.execute(
-                select(User)
-                .where(User.organisation_id == organisation_id)
-                .order_by(User.role, User.name, User.id)
+                select(Invitation)
+                .where(
+                    Invitation.organisation_id == organisation_id,
+                    Invitation.accepted_at.is_(None),
+                )
+                .order_by(Invitation.role, Invitation.name, Invitation.id)
             )
         ).scalars()
     )
-    latest: dict[int, tuple[datetime.datetime, datetime.datetime | None]] = {}
-    if users:
-        rows = await session.execute(
-            select(Invitation.user_id, Invitation.expires_at, Invitation.accepted_at)
-            .where(Invitation.user_id.in_([user.id for user in users]))
-            .order_by(Invitation.id)
+    # An invitation made before 0005 has an account already: it is listed as the invitation.
+    waiting = {invitation.user_id for invitation in invitations if invitation.user_id}
+    users = (
+        await session.execute(
+            select(User)
+            .where(User.organisation_id == organisation_id, User.id.not_in(waiting))
+            .order_by(User.role, User.name, User.id)
         )
-        for user_id, expires_at, accepted_at in rows.all():
-            latest[user_id] = (_aware(expires_at), accepted_at)
+    ).scalars()
     now = _now()
-    people: list[Person] = []
-    for user in users:
-        invitation = latest.get(user.id)
-        if not user.is_active:
-            people.append(Person(user, "deactivated"))
-        elif invitation is not None and invitation[1] is None:
-            status = "invited" if invitation[0] > now else "expired"
-            people.append(Person(user, status, invitation[0]))
-        else:
-            people.append(Person(user, "active"))
+    people = [
+        Person(
+            name=user.name,
+            email=user.email,
+            role=user.role,
+            status="active" if user.is_active else "deactivated",
+            user_id=user.id,
+        )
+        for user in users
+    ]
+    people.extend(
+        Person(
+            name=invitation.name,
+            email=invitation.email,
+            role=invitation.role,
+            status="invited" if _aware(invitation.expires_at) > now else "expired",
+            invitation_id=invitation.id,
+            expires_at=_aware(invitation.expires_at),
+        )
+        for invitation in invitations
+    )
     return people
+
+
+async def withdraw_invitation(
+    session: AsyncSession, *, organisation_id: int, invitation_id: int
+) -> Invitation | None:
+    """Withdraw a pending invitation of the organisation: its link stops working.
+
+    Returns None when the organisation has no such pending invitation (the caller answers
+    404). The account of an invitation made before revision 0005 is deactivated with it.
+    """
+    invitation = (
+        await session.execute(
+            select(Invitation).where(
+                Invitation.id == invitation_id,
+                Invitation.organisation_id == organisation_id,
+                Invitation.accepted_at.is_(None),
+            )
+        )
+    ).scalar_one_or_none()
+    if invitation is None:
+        return None
+    if invitation.user_id is not None:
+        user = await session.get(User, invitation.user_id)
+        if user is not None:
+            await set_active(session, user=user, active=False)
+    await session.execute(delete(Invitation).where(Invitation.id == invitation.id))
+    await audit.record(
+        session,
+        action="invitation_withdrawn",
+        entity="invitation",
+        entity_id=invitation.id,
+        details={"organisation_id": organisation_id},
+    )
+    return invitation
 
 
 PEOPLE_ROLES = (Role.EMPLOYER.value, Role.TUTOR.value)
@@ -308,10 +442,11 @@ async def set_person_active(
 ) -> User | None:
     """Deactivate (or reactivate) an employer contact or tutor of the organisation.
 
-    A deactivated person cannot sign in, their open sessions end at once (they are deleted,
-    and a session of an inactive user is refused anyway), and an unused invitation link stops
-    working. Returns None when the organisation has no such person (the caller answers 404);
-    raises :class:`InvitationError` for one's own account, so that nobody locks themselves out.
+    A deactivated person cannot sign in, and their open sessions end at once (they are
+    deleted, and a session of an inactive user is refused anyway). A pending invitation has
+    no account yet: it is withdrawn instead (:func:`withdraw_invitation`). Returns None
+    when the organisation has no such person (the caller answers 404); raises
+    :class:`InvitationError` for one's own account, so that nobody locks themselves out.
     """
     user = (
         await session.execute(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
@@ -154,17 +155,38 @@ class PasswordReset(IdentityAuditBase):
 
 
 class Invitation(IdentityAuditBase):
-    """A one-time link with which an invited person sets their password.
+    """An invitation to an organisation: who is invited, as what, and a one-time link.
 
-    Employer contacts invite colleagues and workplace tutors; the portal shows the link to
-    the inviter (it sends no e-mail). Only the token's hash is stored.
+    It exists without a user account, and inviting never creates or touches one: the
+    account is created from these columns when the link is used (``user_id`` is set then),
+    so an employer's list of people looks the same whether or not the address already has
+    an account elsewhere. Only the SHA-256 of the link's token is stored. An organisation
+    has at most one pending invitation per address (the partial unique index): inviting
+    again replaces its link.
     """
 
     __tablename__ = "invitation"
-
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    __table_args__ = (
+        CheckConstraint(
+            f"role IN ({', '.join(repr(r) for r in ORGANISATION_ROLES)})",
+            name="role_of_organisation",
+        ),
+        Index(
+            "uq_invitation_pending_address",
+            "organisation_id",
+            "email",
+            unique=True,
+            sqlite_where=text("accepted_at IS NULL"),
+            postgresql_where=text("accepted_at IS NULL"),
+        ),
     )
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None
@@ -173,5 +195,10 @@ class Invitation(IdentityAuditBase):
     accepted_at: Mapped[datetime.datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )
+    # The account made with the link. Invitations made before revision 0005 had their
+    # account created at once: theirs is set while they are still pending.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), default=None, index=True
+    )
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")

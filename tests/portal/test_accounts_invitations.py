@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
+import logging
 from typing import Any
 
 import pytest
@@ -58,8 +60,12 @@ async def rows(database_url: str) -> list[Any]:
 
 
 @pytest.mark.parametrize("email", TAKEN)
-async def test_a_taken_or_look_alike_address_gets_the_same_answer_and_nothing_is_written(
-    settings: Settings, database_url: str, email: str, monkeypatch: pytest.MonkeyPatch
+async def test_a_taken_or_look_alike_address_gets_the_same_answer_and_no_account_is_made(
+    settings: Settings,
+    database_url: str,
+    email: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     hashes = CountingHasher(passwords._hasher)
     monkeypatch.setattr(passwords, "_hasher", hashes)
@@ -67,12 +73,15 @@ async def test_a_taken_or_look_alike_address_gets_the_same_answer_and_nothing_is
         app=create_app(production(settings)), base_url="http://testserver.local"
     ) as client:
         await sign_in(client, DEMO_USERS["employer"])
+        start = await rows(database_url)
         hashes.calls = 0
         fresh = await invite(client, email="fresh.person@example.fi")
         fresh_hashes = hashes.calls
         before = await rows(database_url)
         hashes.calls = 0
-        taken = await invite(client, email=email)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="isok"):
+            taken = await invite(client, email=email)
     assert fresh.status_code == taken.status_code == 201
     # In production the two pages are the same but for the address typed.
     assert taken.text.replace(email.lower(), "ADDRESS") == fresh.text.replace(
@@ -80,8 +89,23 @@ async def test_a_taken_or_look_alike_address_gets_the_same_answer_and_nothing_is
     )
     assert "Development aid" not in fresh.text
     assert LINK.search(fresh.text) is None  # no link on screen in production
-    assert await rows(database_url) == before  # nothing written for the taken address
-    assert hashes.calls == fresh_hashes == 1  # the same argon2 work on both paths
+    # No account is made for either; each gets the same pending invitation (but the tutor
+    # of this very organisation, who is listed already).
+    assert before == [start[0], [(start[1][0][0] + 1,)]]
+    own = email.lower() == DEMO_USERS["tutor"]
+    assert await rows(database_url) == [before[0], [(before[1][0][0] + (0 if own else 1),)]]
+    assert hashes.calls == fresh_hashes == 0  # the same work on both paths: no argon2 at all
+    # What the address receives differs: never a link for a taken address; a note to the
+    # owner of an address with an account, nothing to a look-alike (a note to the log).
+    mail = [r.getMessage() for r in caplog.records if r.name == "isok.mail"]
+    assert LINK.search(" ".join(mail)) is None
+    if email.isascii():
+        assert len(mail) == 1
+        assert "tried to invite this address, which already has an account" in mail[0]
+    else:
+        assert mail == []
+        (note,) = [r.getMessage() for r in caplog.records if r.name == "isok.accounts"]
+        assert "looks like an existing account's" in note
 
 
 async def test_four_invitations_of_one_address_at_once_make_one(
@@ -104,7 +128,7 @@ async def test_four_invitations_of_one_address_at_once_make_one(
     for response in responses:
         assert "Invitation on its way to" in response.text
     invited = select(func.count(User.id)).where(User.email == NEW_TUTOR["email"].lower())
-    assert await query(database_url, invited) == [(1,)]
+    assert await query(database_url, invited) == [(0,)]  # inviting makes no account
     assert await query(database_url, select(func.count(Invitation.id))) == [(1,)]
 
 
@@ -176,3 +200,128 @@ async def test_a_password_equal_to_the_address_is_refused(client: AsyncTestClien
     )
     assert response.status_code == 400
     assert "must not be your e-mail address" in response.text
+
+
+async def test_two_organisations_invite_one_new_address_and_the_second_link_cannot_make_another(
+    settings: Settings, database_url: str
+) -> None:
+    tokens = []
+    for employer in (DEMO_USERS["employer"], "employer2@demo.test"):
+        async with AsyncTestClient(
+            app=create_app(settings), base_url="http://testserver.local"
+        ) as c:
+            await sign_in(c, employer)
+            tokens.append(await invite_and_get_token(c))
+    clients = [
+        AsyncTestClient(app=create_app(settings), base_url="http://testserver.local")
+        for _ in tokens
+    ]
+    for other in clients:
+        await other.__aenter__()
+    try:
+
+        async def accept(other: AsyncTestClient, token: str) -> Any:
+            return await other.post(
+                f"/invitations/{token}",
+                data={
+                    "password": "tutor-password-1",
+                    "password_confirm": "tutor-password-1",
+                    "_csrf_token": await csrf_token(other),
+                },
+                follow_redirects=False,
+            )
+
+        # Both links used at the same moment: one account, and a plain page for the other.
+        responses = await asyncio.gather(
+            *(accept(c, t) for c, t in zip(clients, tokens, strict=True))
+        )
+        statuses = [r.status_code for r in responses]
+        assert sorted(statuses) == [303, 409]
+        loser = tokens[statuses.index(409)]
+        refused = responses[statuses.index(409)]
+        assert "This address already has an account" in refused.text
+        assert 'href="/login"' in refused.text
+        # The link still leads to that page, not to a form that cannot work.
+        again = await clients[0].get(f"/invitations/{loser}")
+        assert again.status_code == 409
+        assert "tiina.t@example.fi already has an account" in again.text
+    finally:
+        for other in clients:
+            await other.__aexit__(None, None, None)
+    accounts = select(func.count(User.id)).where(User.email == NEW_TUTOR["email"].lower())
+    assert await query(database_url, accounts) == [(1,)]
+    used = select(func.count(Invitation.id)).where(Invitation.accepted_at.is_not(None))
+    assert await query(database_url, used) == [(1,)]
+
+
+def test_an_invitation_made_before_0005_keeps_working(backend: object, tmp_path: Any) -> None:
+    """Invitations made before revision 0005 created their account at once; the upgrade
+    fills in what an invitation now carries, and their link still sets the password."""
+    from sqlalchemy import text
+
+    from portal.accounts import invitations
+    from portal.database import create_engine, create_session_factory
+    from portal.migrate import upgrade
+    from portal.settings import DatabaseSettings
+    from tests.conftest import Backend
+
+    assert isinstance(backend, Backend)
+    if backend.cluster is None:
+        url = f"sqlite+aiosqlite:///{tmp_path}/legacy.sqlite3"
+    else:
+        backend.cluster.execute('CREATE DATABASE "isok_legacy_invitation"')
+        url = backend.cluster.url("isok_legacy_invitation")
+    token = "legacy-token-0123456789abcdef"
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+
+    async def run(*statements: str) -> list[Any]:
+        engine = create_engine(DatabaseSettings(url=url))
+        try:
+            async with engine.begin() as connection:
+                found: list[Any] = []
+                for sql in statements:
+                    result = await connection.execute(text(sql), {"hash": token_hash})
+                    found = list(result.all()) if result.returns_rows else []
+                return found
+        finally:
+            await engine.dispose()
+
+    async def accept() -> tuple[str, str, bool]:
+        engine = create_engine(DatabaseSettings(url=url))
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                user = await invitations.accept_invitation(
+                    session, token=token, password="tutor-password-1"
+                )
+                listed = await invitations.list_people(session, organisation_id=1)
+                return user.email, user.password_hash, any(p.user_id == user.id for p in listed)
+        finally:
+            await engine.dispose()
+
+    try:
+        upgrade(url, "0004")
+        asyncio.run(
+            run(
+                "INSERT INTO organisation (id, name, business_id, kind, sector, municipality,"
+                " region, status, created_at, updated_at) VALUES (1, 'Old Oy', '0112038-9',"
+                " 'sme', '', '', '', 'partner', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                "INSERT INTO user_account (id, email, name, role, password_hash, is_active,"
+                " organisation_id, created_at, updated_at) VALUES (1, 'old@example.fi', 'Old',"
+                " 'tutor', 'unknown', true, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                "INSERT INTO invitation (user_id, token_hash, expires_at, created_at, updated_at)"
+                " VALUES (1, :hash,"
+                " '2999-01-01 00:00:00', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+            )
+        )
+        upgrade(url, "head")
+        carried = asyncio.run(
+            run("SELECT organisation_id, email, name, role, user_id FROM invitation")
+        )
+        assert [tuple(row) for row in carried] == [(1, "old@example.fi", "Old", "tutor", 1)]
+        email, password_hash, listed = asyncio.run(accept())
+        assert email == "old@example.fi"
+        assert password_hash.startswith("$argon2id$")
+        assert listed  # listed as an account once the link is used
+    finally:
+        if backend.cluster is not None:
+            backend.cluster.execute('DROP DATABASE "isok_legacy_invitation" WITH (FORCE)')

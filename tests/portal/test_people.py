@@ -7,6 +7,7 @@ import hashlib
 import re
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 
@@ -68,19 +69,24 @@ async def test_an_invited_tutor_sets_a_password_with_the_link_and_signs_in(
     assert found is not None
     token = found.group(1)
 
-    # Only the token's hash is stored, and the account has a real (argon2) but unknown password.
+    # Only the token's hash is stored, and no account exists until the link is used.
     rows = await query(
         database_url,
-        select(User.role, User.organisation_id, User.password_hash, Invitation.token_hash)
-        .join(Invitation, Invitation.user_id == User.id)
-        .where(User.email == "tiina.t@example.fi"),
+        select(
+            Invitation.name,
+            Invitation.role,
+            Invitation.organisation_id,
+            Invitation.user_id,
+            Invitation.token_hash,
+        ).where(Invitation.email == "tiina.t@example.fi"),
     )
     assert len(rows) == 1
-    role, organisation_id, password_hash, token_hash = rows[0]
-    assert (role, organisation_id) == ("tutor", 1)
-    assert password_hash.startswith("$argon2id$")
+    name, role, organisation_id, user_id, token_hash = rows[0]
+    assert (name, role, organisation_id, user_id) == ("Tiina Työpaikkaohjaaja", "tutor", 1, None)
     assert token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert token not in token_hash
+    account = select(func.count(User.id)).where(User.email == "tiina.t@example.fi")
+    assert await query(database_url, account) == [(0,)]
     events = await query(
         database_url,
         select(AuditEvent.action, AuditEvent.changes).where(
@@ -112,7 +118,20 @@ async def test_an_invited_tutor_sets_a_password_with_the_link_and_signs_in(
     assert accepted.headers["location"] == "/login"
     await sign_in(client, "tiina.t@example.fi", "tutor-password-1")
     me = (await client.get("/api/me")).json()
-    assert (me["role"], me["organisation_id"]) == ("tutor", 1)
+    assert (me["role"], me["organisation_id"], me["name"]) == (
+        "tutor",
+        1,
+        "Tiina Työpaikkaohjaaja",
+    )
+    # The account is made from the invitation, which now names it and is no longer listed.
+    ((password_hash, linked),) = await query(
+        database_url,
+        select(User.password_hash, Invitation.user_id)
+        .join(Invitation, Invitation.email == User.email)
+        .where(User.email == "tiina.t@example.fi"),
+    )
+    assert password_hash.startswith("$argon2id$")
+    assert linked is not None
 
 
 async def test_a_used_or_unknown_link_shows_a_friendly_404(client: AsyncTestClient) -> None:
@@ -321,3 +340,68 @@ async def test_people_of_other_organisations_and_oneself_cannot_be_deactivated(
     assert "cannot deactivate your own account" in (await client.get("/organisation/people")).text
     for email in (DEMO_USERS["employer"], "employer2@demo.test", DEMO_USERS["counsellor"]):
         assert (await user_row(database_url, email))[1] is True
+
+
+def row_of(page: str, email: str) -> str:
+    """The list's table row of ``email``, with the address and ids made neutral."""
+    (row,) = [r for r in re.findall(r"<tr>.*?</tr>", page, re.DOTALL) if email in r]
+    row = row.replace(email, "ADDRESS")
+    return re.sub(r"/invitations/\d+/", "/invitations/ID/", row)
+
+
+# Addresses with an account in another organisation or as staff, and a look-alike of one
+# (a Cyrillic "о"): to the inviter, each looks like an address nobody uses.
+ACCOUNT_ELSEWHERE = ("counsellor@demo.test", "employer2@demo.test", "c\u043eunsellor@demo.test")
+
+
+@pytest.mark.parametrize("email", ACCOUNT_ELSEWHERE)
+async def test_the_list_looks_the_same_whether_or_not_the_address_has_an_account(
+    client: AsyncTestClient, database_url: str, email: str
+) -> None:
+    users = select(func.count(User.id))
+    users_before = await query(database_url, users)
+    await sign_in(client, DEMO_USERS["employer"])
+    before = await client.get("/organisation/people")
+    await invite(client, name="Same Name", email="fresh.person@example.fi")
+    await invite(client, name="Same Name", email=email)
+    await invite(client, name="Same Name", email=email)  # again: still one invitation
+    page = (await client.get("/organisation/people")).text
+    assert page.count("<tr>") == before.text.count("<tr>") + 2
+    fresh = row_of(page, "fresh.person@example.fi")
+    assert row_of(page, email) == fresh
+    assert "Invitation waiting" in fresh
+    assert "until " in fresh
+    assert "/withdraw" in fresh
+    # Inviting creates no account, for either address.
+    assert await query(database_url, users) == users_before
+
+
+async def test_an_employer_withdraws_a_pending_invitation(
+    client: AsyncTestClient, database_url: str
+) -> None:
+    await sign_in(client, DEMO_USERS["employer"])
+    token = await invite_and_get_token(client)
+    ((invitation_id,),) = await query(database_url, select(Invitation.id))
+    path = f"/organisation/people/invitations/{invitation_id}/withdraw"
+
+    # Another organisation's employer cannot withdraw it, nor can anyone an unknown one.
+    await sign_in(client, "employer2@demo.test")
+    assert (await post_as(client, path)).status_code == 404
+    assert (await client.get(f"/invitations/{token}")).status_code == 200
+
+    await sign_in(client, DEMO_USERS["employer"])
+    assert (
+        await post_as(client, "/organisation/people/invitations/999999/withdraw")
+    ).status_code == 404
+    response = await post_as(client, path)
+    assert response.status_code == 303
+    page = await client.get("/organisation/people")
+    assert "its link no longer works" in page.text
+    assert NEW_TUTOR["email"].lower() not in page.text
+    assert (await client.get(f"/invitations/{token}")).status_code == 404
+    assert (await post_as(client, path)).status_code == 404  # already gone
+    events = await query(
+        database_url,
+        select(func.count(AuditEvent.id)).where(AuditEvent.action == "invitation_withdrawn"),
+    )
+    assert events == [(1,)]

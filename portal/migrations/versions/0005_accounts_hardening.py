@@ -1,4 +1,5 @@
-"""accounts hardening: login throttling with growing delays, password links, look-alike e-mails
+"""accounts hardening: login throttling with growing delays, password links, look-alike e-mails,
+invitations kept apart from accounts
 
 Revision ID: 0005
 Revises: 0004
@@ -107,8 +108,83 @@ def upgrade() -> None:
             batch_op.f("ix_user_account_email_skeleton"), ["email_skeleton"], unique=False
         )
 
+    # An invitation carries what its account will be made of (the account is created when
+    # the link is used). Existing rows take it from the account made at invitation time.
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "organisation_id",
+                sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                nullable=True,
+            )
+        )
+        batch_op.add_column(sa.Column("email", sa.String(length=254), nullable=True))
+        batch_op.add_column(sa.Column("name", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("role", sa.String(length=20), nullable=True))
+    connection.execute(
+        sa.text(
+            "UPDATE invitation SET"
+            " organisation_id = (SELECT u.organisation_id FROM user_account u"
+            " WHERE u.id = invitation.user_id),"
+            " email = (SELECT u.email FROM user_account u WHERE u.id = invitation.user_id),"
+            " name = (SELECT u.name FROM user_account u WHERE u.id = invitation.user_id),"
+            " role = (SELECT u.role FROM user_account u WHERE u.id = invitation.user_id)"
+        )
+    )
+    connection.execute(sa.text("DELETE FROM invitation WHERE organisation_id IS NULL"))
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        for column, kind in (
+            ("organisation_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite")),
+            ("email", sa.String(length=254)),
+            ("name", sa.String(length=200)),
+            ("role", sa.String(length=20)),
+        ):
+            batch_op.alter_column(column, existing_type=kind, nullable=False)
+        batch_op.alter_column(
+            "user_id",
+            existing_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=True,
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_invitation_organisation_id_organisation"),
+            "organisation",
+            ["organisation_id"],
+            ["id"],
+            ondelete="CASCADE",
+        )
+        batch_op.create_check_constraint(
+            batch_op.f("ck_invitation_role_of_organisation"), "role IN ('employer', 'tutor')"
+        )
+        batch_op.create_index(
+            batch_op.f("ix_invitation_organisation_id"), ["organisation_id"], unique=False
+        )
+        batch_op.create_index(
+            "uq_invitation_pending_address",
+            ["organisation_id", "email"],
+            unique=True,
+            sqlite_where=sa.text("accepted_at IS NULL"),
+            postgresql_where=sa.text("accepted_at IS NULL"),
+        )
+
 
 def downgrade() -> None:
+    # An invitation without an account has nothing to go back to.
+    op.execute("DELETE FROM invitation WHERE user_id IS NULL")
+    with op.batch_alter_table("invitation", schema=None) as batch_op:
+        batch_op.drop_index("uq_invitation_pending_address")
+        batch_op.drop_index(batch_op.f("ix_invitation_organisation_id"))
+        batch_op.drop_constraint(batch_op.f("ck_invitation_role_of_organisation"), type_="check")
+        batch_op.drop_constraint(
+            batch_op.f("fk_invitation_organisation_id_organisation"), type_="foreignkey"
+        )
+        batch_op.alter_column(
+            "user_id",
+            existing_type=sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        )
+        for column in ("role", "name", "email", "organisation_id"):
+            batch_op.drop_column(column)
+
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_user_account_email_skeleton"))
         batch_op.drop_column("email_skeleton")
