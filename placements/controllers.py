@@ -628,12 +628,15 @@ async def _detail_page(
 # --- API -----------------------------------------------------------------------------
 
 
-def _position_out(position: Position, organisation_name: str) -> PositionOut:
+def _position_out(
+    position: Position, organisation_name: str, organisation_status: str
+) -> PositionOut:
     locale = current_locale.get()
     return PositionOut(
         id=position.id,
         organisation_id=position.organisation_id,
         organisation=organisation_name,
+        organisation_status=organisation_status,
         title=position.title,
         field=position.framework.code if position.framework else None,
         status=position.status,
@@ -691,9 +694,10 @@ def _invalid(invalid: PositionInvalid) -> ValidationException:
     return ValidationException(detail=f"{first_key}: {first_message}", extra=invalid.errors)
 
 
-async def _organisation_position(
+async def _position_answer(
     db_session: AsyncSession, request: Request[Any, Any, Any], position_id: int
-) -> tuple[Position, str]:
+) -> PositionOut:
+    """The position as the API answers it; another organisation's answers 404."""
     viewer = _viewer(request)
     position = await services.get_position(
         db_session, position_id=position_id, viewer=viewer, reload=True
@@ -701,7 +705,7 @@ async def _organisation_position(
     if position is None:
         raise NotFoundException(detail=f"No position with the id {position_id}.")
     context = await services.get_position_context(db_session, position=position)
-    return position, context.organisation.name
+    return _position_out(position, context.organisation.name, context.organisation.status)
 
 
 class PositionApi(Controller):
@@ -738,7 +742,10 @@ class PositionApi(Controller):
             ),
             with_requirements=True,
         )
-        return [_position_out(row.position, row.organisation_name) for row in rows]
+        return [
+            _position_out(row.position, row.organisation_name, row.organisation_status)
+            for row in rows
+        ]
 
     @get("/{position_id:int}")
     async def get_position(
@@ -748,8 +755,7 @@ class PositionApi(Controller):
         position_id: FromPath[int],
     ) -> PositionOut:
         """One position; another organisation's answers 404."""
-        position, organisation_name = await _organisation_position(db_session, request, position_id)
-        return _position_out(position, organisation_name)
+        return await _position_answer(db_session, request, position_id)
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create_position(
@@ -782,8 +788,7 @@ class PositionApi(Controller):
             )
         except PositionInvalid as invalid:
             raise _invalid(invalid) from None
-        position, organisation_name = await _organisation_position(db_session, request, created.id)
-        return _position_out(position, organisation_name)
+        return await _position_answer(db_session, request, created.id)
 
     @patch("/{position_id:int}")
     async def update_position(
@@ -821,5 +826,4 @@ class PositionApi(Controller):
                 )
             except StatusChangeNotAllowed as refused:
                 raise ClientException(detail=str(refused), status_code=HTTP_409_CONFLICT) from None
-        position, organisation_name = await _organisation_position(db_session, request, position_id)
-        return _position_out(position, organisation_name)
+        return await _position_answer(db_session, request, position_id)

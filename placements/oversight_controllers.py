@@ -47,6 +47,7 @@ def _filters(
 
 class OversightPages(Controller):
     path = "/oversight"
+    include_in_schema = False  # HTML pages, not the JSON API
 
     @get("/")
     async def record(
@@ -112,6 +113,7 @@ class OversightPages(Controller):
 
 class AssignmentPages(Controller):
     path = "/assignments"
+    include_in_schema = False  # HTML pages, not the JSON API
 
     @get("/")
     async def proposal(

@@ -103,6 +103,8 @@ class PositionOut(msgspec.Struct):
     id: int
     organisation_id: int
     organisation: str
+    # applied / partner / rejected / inactive: only a partner's open position takes candidates
+    organisation_status: str
     title: str
     field: str | None
     status: str

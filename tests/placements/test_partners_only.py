@@ -305,6 +305,15 @@ async def test_staff_see_the_status_beside_the_organisation(
     assert 'partnership-inactive">Inactive<' in placements.text
     detail = await client.get("/positions/1")
     assert 'partnership-inactive warn">Inactive<' in detail.text
+    # The API says it too, so a script does not take an inactive partner's "open" position
+    # for one that takes candidates.
+    listed = (await client.get("/api/positions")).json()
+    statuses = {row["organisation_id"]: row["organisation_status"] for row in listed}
+    assert statuses[FIRST_ORGANISATION] == "inactive"
+    assert set(statuses.values()) >= {"inactive", "partner"}
+    one = (await client.get("/api/positions/1")).json()
+    assert one["organisation_id"] == FIRST_ORGANISATION
+    assert one["organisation_status"] == "inactive"
 
 
 async def test_a_proposal_waits_for_a_partnership_decision_being_made(

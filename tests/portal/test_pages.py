@@ -172,3 +172,5 @@ async def test_openapi_document_lists_the_api(client: AsyncTestClient) -> None:
     assert "/api/frameworks" in document["paths"]
     assert "/api/me" in document["paths"]
     assert "/login" not in document["paths"]
+    # Only the JSON API (and the health check) is described; HTML pages are not.
+    assert {path for path in document["paths"] if not path.startswith("/api/")} == {"/healthz"}
