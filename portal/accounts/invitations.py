@@ -30,7 +30,6 @@ are used at the same moment.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -54,6 +53,7 @@ from portal.accounts.services import (
     password_problem,
     set_active,
 )
+from portal.accounts.tokens import as_utc, token_hash, utc_now
 from portal.i18n import N_
 
 INVITATION_DAYS = 14
@@ -123,21 +123,9 @@ class Person:
     expires_at: datetime.datetime | None = None
 
 
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
-def _aware(moment: datetime.datetime) -> datetime.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def default_expiry() -> datetime.datetime:
     """When an invitation made now expires."""
-    return _now() + datetime.timedelta(days=INVITATION_DAYS)
+    return utc_now() + datetime.timedelta(days=INVITATION_DAYS)
 
 
 def invitation_link(public_url: str, token: str) -> str:
@@ -270,7 +258,7 @@ async def get_open_invitation(session: AsyncSession, *, token: str) -> Invitatio
     if (
         invitation is None
         or invitation.accepted_at is not None
-        or _aware(invitation.expires_at) <= _now()
+        or as_utc(invitation.expires_at) <= utc_now()
     ):
         return None
     return invitation
@@ -300,7 +288,7 @@ async def accept_invitation(session: AsyncSession, *, token: str, password: str)
     claimed = await session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
-        .values(accepted_at=_now())
+        .values(accepted_at=utc_now())
         .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -375,7 +363,7 @@ async def list_people(session: AsyncSession, *, organisation_id: int) -> list[Pe
             .order_by(User.role, User.name, User.id)
         )
     ).scalars()
-    now = _now()
+    now = utc_now()
     people = [
         Person(
             name=user.name,
@@ -391,9 +379,9 @@ async def list_people(session: AsyncSession, *, organisation_id: int) -> list[Pe
             name=invitation.name,
             email=invitation.email,
             role=invitation.role,
-            status="invited" if _aware(invitation.expires_at) > now else "expired",
+            status="invited" if as_utc(invitation.expires_at) > now else "expired",
             invitation_id=invitation.id,
-            expires_at=_aware(invitation.expires_at),
+            expires_at=as_utc(invitation.expires_at),
         )
         for invitation in invitations
     )

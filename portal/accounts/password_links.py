@@ -11,7 +11,6 @@ The portal sends no e-mail yet: the message goes to the log (``portal.accounts.m
 from __future__ import annotations
 
 import datetime
-import hashlib
 import secrets
 
 from sqlalchemy import select, update
@@ -22,23 +21,12 @@ from portal.accounts.mail import Outgoing, deliver
 from portal.accounts.models import PasswordReset, User
 from portal.accounts.passwords import hash_password
 from portal.accounts.services import end_all_sessions, get_by_email, password_problem
+from portal.accounts.tokens import as_utc, token_hash, utc_now
 from portal.i18n import N_
 
 RESET_HOURS = 1
 # A new contact may read the message later than someone who just asked for a reset.
 FIRST_PASSWORD_HOURS = 72
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
-def _aware(moment: datetime.datetime) -> datetime.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def link_for(public_url: str, token: str) -> str:
@@ -53,7 +41,7 @@ async def issue(session: AsyncSession, *, user: User, hours: int = RESET_HOURS) 
         PasswordReset(
             user_id=user.id,
             token_hash=token_hash(token),
-            expires_at=_now() + datetime.timedelta(hours=hours),
+            expires_at=utc_now() + datetime.timedelta(hours=hours),
         )
     )
     await session.flush()
@@ -90,7 +78,7 @@ async def get_open(session: AsyncSession, *, token: str) -> PasswordReset | None
     if (
         link is None
         or link.used_at is not None
-        or _aware(link.expires_at) <= _now()
+        or as_utc(link.expires_at) <= utc_now()
         or not link.user.is_active
     ):
         return None
@@ -112,7 +100,7 @@ async def use(session: AsyncSession, *, token: str, password: str) -> dict[str, 
     problem = password_problem(password, email=link.user.email)
     if problem is not None:
         return {"password": problem}
-    now = _now()
+    now = utc_now()
     claimed = await session.execute(
         update(PasswordReset)
         .where(

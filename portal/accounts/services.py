@@ -7,7 +7,6 @@ in :mod:`portal.accounts.password_links`.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import re
 import secrets
 
@@ -25,6 +24,7 @@ from portal.accounts.passwords import (
     needs_rehash,
     verify_password,
 )
+from portal.accounts.tokens import token_hash, utc_now
 from portal.i18n import N_
 from portal.settings import SecuritySettings
 
@@ -41,14 +41,6 @@ class AccountError(ValueError):
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
-
-
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def get_by_email(session: AsyncSession, *, email: str) -> User | None:
@@ -137,7 +129,7 @@ async def authenticate(
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.last_login_at = _now()
+    user.last_login_at = utc_now()
     await session.flush()
     return user
 
@@ -154,9 +146,9 @@ async def start_session(
     token = secrets.token_urlsafe(32)
     session.add(
         LoginSession(
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             user_id=user.id,
-            expires_at=_now() + datetime.timedelta(hours=settings.session_hours),
+            expires_at=utc_now() + datetime.timedelta(hours=settings.session_hours),
         )
     )
     await audit.record(
@@ -169,7 +161,7 @@ async def start_session(
 async def end_sessions(session: AsyncSession, *, tokens: list[str]) -> None:
     """End the login sessions of ``tokens`` (unknown tokens are ignored)."""
     if tokens:
-        hashes = [_token_hash(token) for token in tokens]
+        hashes = [token_hash(token) for token in tokens]
         await session.execute(delete(LoginSession).where(LoginSession.token_hash.in_(hashes)))
 
 
@@ -179,14 +171,14 @@ async def end_all_sessions(
     """End every login session of a user, but for ``except_token`` (the one in use)."""
     statement = delete(LoginSession).where(LoginSession.user_id == user_id)
     if except_token:
-        statement = statement.where(LoginSession.token_hash != _token_hash(except_token))
+        statement = statement.where(LoginSession.token_hash != token_hash(except_token))
     await session.execute(statement)
 
 
 async def user_for_token(session: AsyncSession, *, token: str) -> User | None:
     """The user of a live session token, or None when unknown, expired or deactivated."""
     result = await session.execute(
-        select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+        select(LoginSession).where(LoginSession.token_hash == token_hash(token))
     )
     login = result.scalar_one_or_none()
     if login is None:
@@ -194,7 +186,7 @@ async def user_for_token(session: AsyncSession, *, token: str) -> User | None:
     expires = login.expires_at
     if expires.tzinfo is None:
         expires = expires.replace(tzinfo=datetime.UTC)
-    if expires <= _now() or not login.user.is_active:
+    if expires <= utc_now() or not login.user.is_active:
         return None
     return login.user
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import audit
 from portal.accounts.models import LoginThrottle, User
+from portal.accounts.tokens import as_utc, utc_now
 from portal.settings import SecuritySettings
 
 ADDRESS_WIDE = ""  # the ``email`` of the row that counts every try from one address
@@ -37,14 +38,6 @@ class Throttle:
     retry_after_seconds: int = 0
 
 
-def _now() -> datetime.datetime:
-    return datetime.datetime.now(datetime.UTC)
-
-
-def _aware(moment: datetime.datetime) -> datetime.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
-
-
 def delay_after(tries: int, *, free: int, settings: SecuritySettings) -> int:
     """Seconds the next try must wait after ``tries`` counted tries (0 within the allowance)."""
     if tries < free:
@@ -56,7 +49,7 @@ def delay_after(tries: int, *, free: int, settings: SecuritySettings) -> int:
 
 def _insert_if_missing(session: AsyncSession, *, email: str, client_address: str) -> Insert:
     """``INSERT … ON CONFLICT DO NOTHING``: two workers creating the same row never clash."""
-    now = _now()
+    now = utc_now()
     values = {
         "email": email,
         "client_address": client_address,
@@ -79,7 +72,7 @@ async def _count_try(
     it to one transaction at a time, so two tries can never both take the last free place.
     """
     await session.execute(_insert_if_missing(session, email=email, client_address=client_address))
-    now = _now()
+    now = utc_now()
     window_start = now - datetime.timedelta(minutes=settings.throttle_window_minutes)
     row = (LoginThrottle.email == email) & (LoginThrottle.client_address == client_address)
     counted = (
@@ -104,7 +97,7 @@ async def _count_try(
         blocked_until = (
             await session.execute(select(LoginThrottle.blocked_until).where(row))
         ).scalar_one()
-        remaining = (_aware(blocked_until) - now).total_seconds() if blocked_until else 0
+        remaining = (as_utc(blocked_until) - now).total_seconds() if blocked_until else 0
         return max(1, math.ceil(remaining))
     seconds = delay_after(counted, free=free, settings=settings)
     await session.execute(
@@ -181,12 +174,12 @@ async def delayed_accounts(
         return {}
     rows = await session.execute(
         select(LoginThrottle.email, LoginThrottle.blocked_until).where(
-            LoginThrottle.email.in_(emails), LoginThrottle.blocked_until > _now()
+            LoginThrottle.email.in_(emails), LoginThrottle.blocked_until > utc_now()
         )
     )
     latest: dict[str, datetime.datetime] = {}
     for email, until in rows.all():
-        until = _aware(until)
+        until = as_utc(until)
         if email not in latest or until > latest[email]:
             latest[email] = until
     return latest
