@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PACKAGES := portal employers placements candidates certificates competences matching
+PACKAGES := kit accounts demo portal employers placements candidates certificates competences matching
 
 .PHONY: run test lint format messages compile-messages bench clean
 
@@ -19,7 +19,7 @@ $(VENV)/.dev: $(BIN)/isok
 	touch $@
 
 compile-messages: $(BIN)/isok
-	$(BIN)/pybabel compile --use-fuzzy -d portal/locale -D messages 2>/dev/null || true
+	$(BIN)/pybabel compile --use-fuzzy -d kit/locale -D messages 2>/dev/null || true
 
 run: $(BIN)/isok compile-messages
 	$(BIN)/isok db upgrade
@@ -42,8 +42,8 @@ format: $(VENV)/.dev
 
 # Extract every translatable string, then merge into each language's catalogue.
 messages: $(VENV)/.dev
-	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o portal/locale/messages.pot $(PACKAGES) templates
-	$(BIN)/pybabel update -i portal/locale/messages.pot -d portal/locale -D messages
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o kit/locale/messages.pot $(PACKAGES) templates
+	$(BIN)/pybabel update -i kit/locale/messages.pot -d kit/locale -D messages
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/match_eval.py

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from portal.demo import DEMO_PASSWORD
+from demo import DEMO_PASSWORD
 
 ISOK = str(Path(sys.executable).parent / "isok")
 

@@ -45,12 +45,12 @@ async def grow(url: str, target: int) -> tuple[int, int, int, int]:
 
     Returns the number of candidates and of claims, an open position and the newest candidate.
     """
+    from accounts.models import User
     from candidates.models import Candidate, CandidateLanguage, Claim, ConsentRecord
     from competences.models import Competence
+    from kit.settings import DatabaseSettings
     from placements.models import Position
-    from portal.accounts.models import User
     from portal.database import create_engine, create_session_factory
-    from portal.settings import DatabaseSettings
 
     rng = random.Random(SEED)
     engine = create_engine(DatabaseSettings(url=url))

@@ -30,7 +30,7 @@ from sqlalchemy.sql import Select
 
 from candidates.models import Candidate, ConsentPurpose, ConsentRecord
 from candidates.services import user_account
-from portal.i18n import N_, current_locale, gettext
+from kit.i18n import N_, current_locale, gettext
 
 # Organisations belong to employers, which candidates may not import: a light table clause.
 organisation = table(

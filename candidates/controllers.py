@@ -39,16 +39,16 @@ from candidates.services import (
     CaseloadFilters,
     LanguageInput,
 )
-from portal.flash import redirect_with
-from portal.forms import FormReader, language_options, pad_rows, parse_integer, row_count
-from portal.i18n import gettext
-from portal.idempotency import (
+from kit.flash import redirect_with
+from kit.forms import FormReader, language_options, pad_rows, parse_integer, row_count
+from kit.i18n import gettext
+from kit.idempotency import (
     claim_submission,
     complete_submission,
     new_submission_key,
     submitted_key,
 )
-from portal.regions import REGIONS
+from kit.regions import REGIONS
 
 MIN_LANGUAGE_ROWS = 3
 MAX_ROWS = 20
@@ -265,7 +265,7 @@ async def _submit(
 ) -> Response[Any]:
     """Shared by create and edit: re-show, refuse with messages, or save and redirect.
 
-    Creating is idempotent: the form's key (:mod:`portal.idempotency`) makes a second
+    Creating is idempotent: the form's key (:mod:`kit.idempotency`) makes a second
     submission of the same form redirect to the record the first one created.
     """
     viewer = _viewer(request)

@@ -33,9 +33,9 @@ from candidates.interviews import (
 from candidates.models import Candidate, InterviewStatus
 from candidates.services import LANGUAGES
 from competences.models import label_in
-from portal.flash import redirect_with
-from portal.forms import FormReader, parse_integer
-from portal.i18n import N_, current_locale, gettext
+from kit.flash import redirect_with
+from kit.forms import FormReader, parse_integer
+from kit.i18n import N_, current_locale, gettext
 
 BLANK_EXTRA_ROWS = 2
 MAX_ROWS = 80

@@ -45,7 +45,7 @@ from candidates.models import (
 )
 from competences.models import GRADES_WITH_CRITERIA, Competence, label_in
 from competences.services import load_vocabulary, resolve_all
-from portal.i18n import N_, current_locale, gettext
+from kit.i18n import N_, current_locale, gettext
 
 PROGRAMME_TIMEZONE = ZoneInfo("Europe/Helsinki")
 MIN_LEVEL, MAX_LEVEL = 1, 5

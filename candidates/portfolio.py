@@ -38,7 +38,7 @@ from competences.services import (
     load_vocabulary,
     suggest_all,
 )
-from portal.i18n import N_, gettext
+from kit.i18n import N_, gettext
 
 MIN_LEVEL = 1
 MAX_LEVEL = 5

@@ -36,9 +36,9 @@ from candidates.uploads import (
     megabytes,
     read_limited,
 )
-from portal.flash import flash
-from portal.forms import FormReader
-from portal.i18n import gettext
+from kit.flash import flash
+from kit.forms import FormReader
+from kit.i18n import gettext
 
 CLAIM_FIELDS = ("competence", "self_level", "acquired_how", "acquired_where", "months")
 EVIDENCE_FIELDS = ("title", "description", "claim")

@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from portal.forms import Id, check_dates
+from kit.forms import Id, check_dates
 
 # Bounded work per request: as many languages as the form offers rows; Finland has 19 regions.
 MAX_LANGUAGES = 20

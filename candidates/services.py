@@ -37,8 +37,8 @@ from candidates.models import (
     LanguageAssessment,
     Stage,
 )
-from portal.i18n import N_, gettext
-from portal.regions import REGIONS
+from kit.i18n import N_, gettext
+from kit.regions import REGIONS
 
 # Languages offered in the form (ISO 639 codes); the API takes any two- or three-letter code.
 LANGUAGES: tuple[tuple[str, str], ...] = (

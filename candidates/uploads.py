@@ -64,7 +64,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from candidates.models import EvidenceItem
-from portal.i18n import gettext
+from kit.i18n import gettext
 
 if TYPE_CHECKING:
     from candidates.pdf_disarm import Budget

@@ -21,7 +21,7 @@ from competences.schemas import (
     FrameworkOut,
     UnitOut,
 )
-from portal.i18n import current_locale
+from kit.i18n import current_locale
 
 
 class FrameworkPages(Controller):

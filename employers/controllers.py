@@ -23,10 +23,10 @@ from employers import readiness as readiness_questionnaire
 from employers import services
 from employers.models import Organisation, PartnershipStatus
 from employers.schemas import DecisionIn, OrganisationOut, OrganisationPatch
-from portal.flash import flash, redirect_with
-from portal.forms import FormReader
-from portal.i18n import gettext as _
-from portal.regions import REGIONS
+from kit.flash import flash, redirect_with
+from kit.forms import FormReader
+from kit.i18n import gettext as _
+from kit.regions import REGIONS
 
 # Role names as stored on the user (the Role enum lives in portal, which we may not import).
 COORDINATOR = "coordinator"

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers import readiness
 from employers.models import Organisation
-from portal.flash import flash
-from portal.i18n import gettext
+from kit.flash import flash
+from kit.i18n import gettext
 
 # Roles that may change a profile: mirrors the policy rows of the edit page (employer
 # contacts of the organisation, and the coordinator).

@@ -7,7 +7,7 @@ from typing import Literal
 
 import msgspec
 
-from portal.forms import check_dates
+from kit.forms import check_dates
 
 
 class OrganisationOut(msgspec.Struct):

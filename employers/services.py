@@ -30,8 +30,8 @@ from employers.models import (
     OrganisationSize,
     PartnershipStatus,
 )
-from portal.i18n import N_, gettext
-from portal.regions import REGIONS
+from kit.i18n import N_, gettext
+from kit.regions import REGIONS
 
 KIND_LABELS: dict[str, str] = {
     OrganisationKind.MAJOR_COMPANY.value: N_("Major company"),

@@ -28,6 +28,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from candidates.services import LANGUAGES
 from competences.models import label_in
 from employers.models import OrganisationKind, PartnershipStatus
+from kit.flash import redirect_with
+from kit.forms import (
+    MAX_ID,
+    FormReader,
+    language_options,
+    pad_rows,
+    parse_integer,
+    row_count,
+)
+from kit.i18n import N_, current_locale, gettext
+from kit.idempotency import (
+    claim_submission,
+    complete_submission,
+    new_submission_key,
+    submitted_key,
+)
 from placements import services
 from placements.models import CEFR_LEVELS, Position, PositionStatus
 from placements.schemas import (
@@ -49,22 +65,6 @@ from placements.services import (
     StatusChangeNotAllowed,
     Viewer,
     viewer_for,
-)
-from portal.flash import redirect_with
-from portal.forms import (
-    MAX_ID,
-    FormReader,
-    language_options,
-    pad_rows,
-    parse_integer,
-    row_count,
-)
-from portal.i18n import N_, current_locale, gettext
-from portal.idempotency import (
-    claim_submission,
-    complete_submission,
-    new_submission_key,
-    submitted_key,
 )
 
 MIN_COMPETENCE_ROWS = 5
@@ -331,7 +331,7 @@ async def _submit(
 ) -> Response[Any]:
     """Shared by create and edit: re-show, refuse with messages, or save and redirect.
 
-    Creating is idempotent: the form's key (:mod:`portal.idempotency`) makes a second
+    Creating is idempotent: the form's key (:mod:`kit.idempotency`) makes a second
     submission of the same form redirect to the position the first one created.
     """
     submitted = await request.form()

@@ -35,6 +35,7 @@ from candidates import access
 from candidates.consent import has_consent, shares_with_employers
 from candidates.models import Candidate, ConsentPurpose
 from employers.models import PartnershipStatus
+from kit.i18n import N_, gettext
 from placements.models import (
     COUNSELLOR_DECISIONS,
     DecisionKind,
@@ -58,7 +59,6 @@ from placements.suggestions import (
     has_live_placement,
     snapshot,
 )
-from portal.i18n import N_, gettext
 
 NOTE_MAX = 2000
 OTHER_REASON = "other"

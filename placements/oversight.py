@@ -33,11 +33,11 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Organisation
+from kit.forms import EARLIEST_DATE, LATEST_DATE, parse_date, parse_id
+from kit.i18n import gettext
 from placements.decisions import decision_label, reason_label
 from placements.models import DecisionKind, Position, SuggestionDecision
 from placements.services import user_account
-from portal.forms import EARLIEST_DATE, LATEST_DATE, parse_date, parse_id
-from portal.i18n import gettext
 
 TOP_RANKS = 10
 PAGE_SIZE = 50

@@ -16,6 +16,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.forms import parse_integer
 from placements.assignment import assignment_proposal
 from placements.decisions import decision_label, reason_label
 from placements.oversight import (
@@ -30,7 +31,6 @@ from placements.oversight import (
     parse_filters,
 )
 from placements.services import viewer_for
-from portal.forms import parse_integer
 
 
 def _filters(

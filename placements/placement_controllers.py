@@ -32,6 +32,9 @@ from msgspec import UNSET, UnsetType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates.services import language_name, stage_label
+from kit.flash import redirect_with
+from kit.forms import FormReader, Id, Integer, check_dates
+from kit.i18n import gettext
 from placements import workflow
 from placements.decisions import DECLINE_REASONS, DecisionConflict
 from placements.models import Placement
@@ -42,9 +45,6 @@ from placements.workflow import (
     WorkflowInvalid,
     WorkflowRefused,
 )
-from portal.flash import redirect_with
-from portal.forms import FormReader, Id, Integer, check_dates
-from portal.i18n import gettext
 
 
 def _viewer(request: Request[Any, Any, Any]) -> Viewer:

@@ -8,7 +8,7 @@ from typing import Annotated
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from portal.forms import Id, Integer, check_dates
+from kit.forms import Id, Integer, check_dates
 
 # Bounded work per request: a position lists at most as many competences and languages as
 # its form offers rows, and a competence is named in a line, not a page (each is mapped to

@@ -39,6 +39,7 @@ from competences.models import Competence, Framework, FrameworkKind, label_in
 from competences.services import load_vocabulary, resolve_all
 from employers.models import Organisation, PartnershipStatus, ReadinessProfile
 from employers.services import STATUS_LABELS as PARTNERSHIP_LABELS
+from kit.i18n import current_locale, gettext
 from placements.models import (
     CEFR_LEVELS,
     Position,
@@ -46,7 +47,6 @@ from placements.models import (
     PositionLanguage,
     PositionStatus,
 )
-from portal.i18n import current_locale, gettext
 
 # Roles by name: the role enum lives in portal, which a domain package does not import.
 COORDINATOR_ROLE = "coordinator"

@@ -21,6 +21,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_409_CONFLICT
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.forms import Id, Integer
+from kit.i18n import gettext
 from placements.decisions import (
     DecisionInvalid,
     DecisionNotAllowed,
@@ -33,8 +35,6 @@ from placements.decisions import (
 from placements.services import get_position, viewer_for
 from placements.suggestions import PlainExplanation, explanation_from_snapshot
 from placements.suggestions import suggestions_for_position as rank_for_position
-from portal.forms import Id, Integer
-from portal.i18n import gettext
 
 MAX_TOP = 200
 

@@ -22,6 +22,9 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates.services import stage_label
+from kit.flash import redirect_with
+from kit.forms import FormReader, parse_integer
+from kit.i18n import gettext
 from placements.candidate_suggestions import suggestions_for_candidate
 from placements.decisions import (
     NOTE_MAX,
@@ -36,9 +39,6 @@ from placements.decisions import (
 from placements.models import DecisionKind
 from placements.services import COUNSELLOR_ROLE, get_position, status_label, viewer_for
 from placements.suggestions import TOP_CHOICES, suggestions_for_position
-from portal.flash import redirect_with
-from portal.forms import FormReader, parse_integer
-from portal.i18n import gettext
 
 DEFAULT_TOP = 20
 MAX_SEARCH_LENGTH = 200

@@ -32,10 +32,10 @@ from candidates.models import Candidate, Stage
 from candidates.services import language_name, stage_label
 from competences.models import Competence, Labels, label_in
 from employers.models import Organisation, PartnershipStatus
+from kit.forms import parse_id
+from kit.i18n import current_locale, gettext
 from placements.models import LIVE_PLACEMENT_STATUSES, Placement, Position, PositionStatus
 from placements.services import Viewer, get_position, partnership_label
-from portal.forms import parse_id
-from portal.i18n import current_locale, gettext
 
 if TYPE_CHECKING:
     # The engine (numpy, scipy, scikit-learn) is imported where it is used, not with the app,

@@ -51,6 +51,7 @@ from candidates.models import (
 )
 from competences.models import Competence, label_in
 from employers.models import Organisation, PartnershipStatus
+from kit.i18n import N_, current_locale, gettext
 from placements.decisions import (
     DECLINE_REASONS,
     NOTE_MAX,
@@ -83,7 +84,6 @@ from placements.services import (
     user_account,
 )
 from placements.suggestions import already_placed
-from portal.i18n import N_, current_locale, gettext
 
 VISIT_NOTES_MAX = 5000
 KEY_COMPETENCES = 3

@@ -14,36 +14,36 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from accounts.controllers import (
+    AccountPages,
+    LoginController,
+    PasswordResetPages,
+    StaffUserPages,
+)
+from accounts.middleware import LoginSessionMiddleware
+from accounts.people import InvitationPages, PeoplePages
+from accounts.registration import RegistrationController
 from candidates.controllers import CandidateApi, CandidatePages
 from candidates.interview_controllers import InterviewPages
 from candidates.portfolio_controllers import PortfolioPages
 from competences.controllers import CompetenceSuggestions, FrameworkApi, FrameworkPages
 from employers.controllers import OrganisationApi, OrganisationPages
 from employers.readiness_controllers import ReadinessPages
+from kit import audit  # noqa: F401 - registers the audit listener on every session
+from kit.settings import Settings, get_settings
 from placements.controllers import PositionApi, PositionPages
 from placements.oversight_controllers import AssignmentPages, OversightPages
 from placements.placement_controllers import PlacementApi, PlacementPages, ProposalPages
 from placements.suggestion_api import SuggestionApi
 from placements.suggestion_controllers import CandidateSuggestionPages, SuggestionPages
-from portal import audit  # noqa: F401 - registers the audit listener on every session
-from portal.accounts.controllers import (
-    AccountPages,
-    LoginController,
-    PasswordResetPages,
-    StaffUserPages,
-)
-from portal.accounts.middleware import LoginSessionMiddleware
 from portal.database import create_engine, create_session_factory, create_sqlalchemy_config
 from portal.errors import EXCEPTION_HANDLERS
 from portal.openapi import SchemaIndexPlugin
 from portal.pages import HealthController, PageController
 from portal.partners import PartnerPages
 from portal.path_ids import bound_path_ids
-from portal.people import InvitationPages, PeoplePages
 from portal.policy import enforce_policy
-from portal.registration import RegistrationController
 from portal.security import add_security_headers
-from portal.settings import Settings, get_settings
 from portal.templating import STATIC_DIR, create_environment
 
 __version__ = "0.1.0"

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from kit.settings import Settings, SettingsError, get_settings
 from portal.match_commands import match
-from portal.settings import Settings, SettingsError, get_settings
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -44,7 +44,7 @@ def _settings() -> Settings:
 
 def run_in_session(settings: Settings, job: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``job`` in one transaction: committed if it returns, rolled back if it raises."""
-    from portal.audit import Actor, current_actor
+    from kit.audit import Actor, current_actor
     from portal.database import create_engine, create_session_factory
 
     async def runner() -> T:
@@ -157,7 +157,7 @@ def demo() -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
 def seed(if_empty: bool) -> None:
     """Load demo data (idempotent) and print the demo logins."""
-    from portal import demo as demo_data
+    import demo as demo_data
 
     settings = _settings()
 
@@ -201,9 +201,9 @@ def create_user_command(email: str, role: str, name: str, organisation: str | No
     """Create a user. The password is read from a prompt, or from stdin when piped."""
     from sqlalchemy import select
 
+    from accounts.models import Role
+    from accounts.services import AccountError, create_user
     from employers.models import Organisation
-    from portal.accounts.models import Role
-    from portal.accounts.services import AccountError, create_user
 
     settings = _settings()
     if sys.stdin.isatty():
@@ -291,7 +291,7 @@ def import_command(file: Path, language: str) -> None:
     """Import FILE: the ISOK JSON format (.json) or an ESCO skills CSV (.csv). All or nothing."""
     from competences.importers import FrameworkFileError, read_framework_file
     from competences.services import import_framework
-    from portal import audit
+    from kit import audit
 
     settings = _settings()
     try:

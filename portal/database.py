@@ -9,7 +9,7 @@ from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyA
 from sqlalchemy import MetaData, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-from portal.settings import DatabaseSettings
+from kit.settings import DatabaseSettings
 
 metadata: MetaData = orm_registry.metadata
 """All tables of all domain packages (they share Advanced Alchemy's registry)."""
@@ -18,7 +18,7 @@ metadata: MetaData = orm_registry.metadata
 class NulCharacterRefused(ValueError):
     """A value bound to a query holds the NUL character, which PostgreSQL cannot store.
 
-    Forms refuse it beside the field (:meth:`portal.forms.FormReader.text`); this is the
+    Forms refuse it beside the field (:meth:`kit.forms.FormReader.text`); this is the
     guarantee for every other way in (JSON bodies, query strings, anonymous forms), on both
     databases alike, so that SQLite does not store what PostgreSQL would refuse.
     """

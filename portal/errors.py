@@ -22,8 +22,8 @@ from litestar.status_codes import (
 )
 from sqlalchemy.exc import StatementError
 
+from kit.i18n import N_, gettext
 from portal.database import NulCharacterRefused
-from portal.i18n import N_, gettext
 
 logger = logging.getLogger("isok")
 

@@ -1,5 +1,6 @@
 """Every table of the portal, imported in one place for migrations and tests."""
 
+from accounts.models import Invitation, LoginAttempt, LoginSession, User
 from candidates.models import (
     Candidate,
     CandidateAccess,
@@ -13,11 +14,10 @@ from candidates.models import (
 )
 from competences.models import AssessmentCriterion, Competence, Framework, Unit
 from employers.models import Organisation, ReadinessProfile
+from kit.audit import AuditEvent
+from kit.idempotency import FormSubmission
 from placements.models import Position, PositionCompetence, PositionLanguage
-from portal.accounts.models import Invitation, LoginAttempt, LoginSession, User
-from portal.audit import AuditEvent
 from portal.database import metadata
-from portal.idempotency import FormSubmission
 
 __all__ = [
     "AssessmentCriterion",

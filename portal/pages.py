@@ -12,9 +12,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import Role, User
 from competences.models import Framework
 from employers.models import Organisation, PartnershipStatus
-from portal.accounts.models import Role, User
 
 
 class PageController(Controller):

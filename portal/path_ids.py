@@ -2,7 +2,7 @@
 
 Litestar reads ``{candidate_id:int}`` with Python's ``int()``, which accepts "٣", "１２" and
 numbers far beyond any database column: 2^31 overflows PostgreSQL's INTEGER and 2^63
-SQLite's, and the query fails with a server error. An id outside :data:`portal.forms.MAX_ID`,
+SQLite's, and the query fails with a server error. An id outside :data:`kit.forms.MAX_ID`,
 or one not written in plain ASCII digits, names no object, so the route answers 404 as it
 does for any other id that does not exist. Registered on the app after the policy guard, so
 a visitor without access still gets the policy's answer first.
@@ -16,7 +16,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 
-from portal.forms import parse_id
+from kit.forms import parse_id
 
 
 def bound_path_ids(

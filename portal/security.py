@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
-from portal.flash import FLASH_COOKIE
+from kit.flash import FLASH_COOKIE
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [

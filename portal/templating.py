@@ -8,12 +8,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request
 
+from accounts.models import Role
 from competences.models import label_in
-from portal.accounts.models import Role
-from portal.flash import Flash, take_flashes
-from portal.i18n import N_, current_locale, gettext, ngettext
+from kit.flash import Flash, take_flashes
+from kit.i18n import N_, current_locale, gettext, ngettext
+from kit.settings import PROJECT_ROOT
 from portal.policy import access_for
-from portal.settings import PROJECT_ROOT
 
 TEMPLATE_DIR = PROJECT_ROOT / "templates"
 STATIC_DIR = PROJECT_ROOT / "static"

@@ -26,10 +26,10 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from portal.accounts import services as accounts
+from accounts import services as accounts
+from kit.settings import DatabaseSettings, SecuritySettings, Settings, UploadSettings
 from portal.app import create_app, use_database
 from portal.database import create_engine, create_session_factory
-from portal.settings import DatabaseSettings, SecuritySettings, Settings, UploadSettings
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 REQUIRE_ALL = os.environ.get("ISOK_REQUIRE_ALL") == "1"
@@ -137,7 +137,7 @@ def make_settings(url: str, uploads: Path | None = None) -> Settings:
 
 
 def _prepare(url: str, *, seed: bool) -> None:
-    from portal import demo
+    import demo
     from portal.migrate import upgrade
 
     upgrade(url)

@@ -18,7 +18,7 @@ OURS = {
     "matching",
 }
 # portal's shared web kit: leaf modules a domain may use. They import no domain package.
-WEB_KIT = {"portal.i18n", "portal.forms", "portal.flash", "portal.regions", "portal.idempotency"}
+WEB_KIT = {"kit.i18n", "kit.forms", "kit.flash", "kit.regions", "kit.idempotency"}
 ALLOWED = {
     "competences": {"competences", "matching"},
     "employers": {"employers", "competences", "matching"},

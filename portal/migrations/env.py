@@ -7,9 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from kit.settings import DatabaseSettings
 from portal.database import create_engine
 from portal.models import metadata
-from portal.settings import DatabaseSettings
 
 config = context.config
 

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import User
 from candidates import services
 from candidates.access import Viewer
 from candidates.services import CandidateInput, LanguageInput
-from portal.accounts.models import User
+from kit.settings import Settings
 from portal.database import create_engine, create_session_factory
-from portal.settings import Settings
 
 COUNSELLOR = "counsellor@demo.test"
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from candidates import consent
 from candidates.models import Candidate, ConsentRecord
 from employers.models import Organisation
-from portal.audit import AuditEvent
+from kit.audit import AuditEvent
 from tests.candidates.conftest import Database, MakeCandidate
 from tests.candidates.test_records import post_form
 from tests.conftest import DEMO_USERS, sign_in

@@ -1,8 +1,8 @@
 """The demo candidates: a programme's worth at every stage, and the fixed first candidate.
 
 Seeded on a fresh, migrated, empty database (SQLite and PostgreSQL): the demo users,
-organisations and frameworks first (``portal.demo.seed``), then the candidates explicitly, so
-that the test holds whether or not ``portal.demo.seed`` already calls the candidate seeder.
+organisations and frameworks first (``demo.seed``), then the candidates explicitly, so
+that the test holds whether or not ``demo.seed`` already calls the candidate seeder.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candidates.demo import STAGE_COUNTS, seed_demo_candidates
+import demo
+from accounts.models import User
 from candidates.models import (
     CEFR_LEVELS,
     Candidate,
@@ -30,10 +31,9 @@ from candidates.models import (
     VerifiedCompetence,
 )
 from competences.models import Competence
-from portal import demo
-from portal.accounts.models import User
+from demo.candidates import STAGE_COUNTS, seed_demo_candidates
+from kit.settings import DatabaseSettings
 from portal.database import create_engine, create_session_factory
-from portal.settings import DatabaseSettings
 
 TOTAL = sum(long_term + short_term for _, long_term, short_term in STAGE_COUNTS)
 LATER_STAGES = (Stage.INTERVIEW, Stage.PLACEMENT, Stage.ASSESSMENT, Stage.CERTIFIED)
@@ -42,7 +42,7 @@ LATER_STAGES = (Stage.INTERVIEW, Stage.PLACEMENT, Stage.ASSESSMENT, Stage.CERTIF
 @dataclass
 class Seeded:
     session: AsyncSession
-    created: int  # by the explicit call (0 when portal.demo.seed already seeded candidates)
+    created: int  # by the explicit call (0 when demo.seed already seeded candidates)
     before: int  # candidates that existed before the explicit call
 
 
@@ -239,7 +239,7 @@ async def test_one_current_consent_per_purpose(seeded: Seeded) -> None:
 
 async def test_seeding_twice_adds_nothing(seeded: Seeded) -> None:
     session = seeded.session
-    # The explicit call created them all, unless portal.demo.seed had already done it.
+    # The explicit call created them all, unless demo.seed had already done it.
     assert (seeded.before, seeded.created) in ((0, TOTAL), (TOTAL, 0))
     counts = {model: await count(session, model) for model in (Candidate, Claim, Interview)}
     assert await seed_demo_candidates(session) == 0

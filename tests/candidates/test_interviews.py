@@ -19,14 +19,14 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import User
+from accounts.passwords import hash_password
 from candidates.interviews import list_interviews
 from candidates.models import Candidate, Claim, Interview, VerifiedCompetence
 from competences.models import AssessmentCriterion, Competence
-from portal.accounts.models import User
-from portal.accounts.passwords import hash_password
-from portal.audit import AuditEvent
+from kit.audit import AuditEvent
+from kit.settings import Settings
 from portal.database import create_engine, create_session_factory
-from portal.settings import Settings
 from tests.conftest import DEMO_PASSWORD, DEMO_USERS, csrf_token, sign_in
 
 TEACHER2 = "teacher2@interviews.test"

@@ -14,6 +14,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, select
 
+from accounts.models import User
+from accounts.passwords import hash_password
 from candidates.models import (
     Candidate,
     Claim,
@@ -23,9 +25,7 @@ from candidates.models import (
 )
 from candidates.portfolio import portfolio_overview
 from competences.models import Competence
-from portal.accounts.models import User
-from portal.accounts.passwords import hash_password
-from portal.audit import AuditEvent
+from kit.audit import AuditEvent
 from portal.templating import create_environment
 from tests.candidates.conftest import Database
 from tests.conftest import DEMO_PASSWORD, DEMO_USERS, csrf_token, sign_in

@@ -17,7 +17,7 @@ from candidates.models import (
     GuidanceNote,
     Interview,
 )
-from portal.audit import AuditEvent
+from kit.audit import AuditEvent
 from tests.candidates.conftest import Database, MakeCandidate
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.portal.test_accessibility import PageStructure

@@ -26,6 +26,8 @@ from litestar.testing import AsyncTestClient
 from PIL import Image
 from sqlalchemy import select
 
+from accounts.models import User
+from accounts.passwords import hash_password
 from candidates import uploads
 from candidates.models import Candidate, Claim, EvidenceItem, Interview
 from candidates.pdf_disarm import Budget
@@ -41,9 +43,7 @@ from candidates.uploads import (
     read_limited,
     sweep_orphans,
 )
-from portal.accounts.models import User
-from portal.accounts.passwords import hash_password
-from portal.settings import Settings
+from kit.settings import Settings
 from tests.candidates import hostile_files
 from tests.candidates.conftest import Database
 from tests.candidates.hostile_files import (

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 DEMO_PASSWORD = "isok-demo"
 
-# Seven digits no demo organisation uses (portal/demo.py); the check digit is computed.
+# Seven digits no demo organisation uses (demo/__init__.py); the check digit is computed.
 BUSINESS_ID_DIGITS = "3498219"
 ORGANISATION = "Lumivaaran Hyllytys E2E Oy"
 CONTACT_NAME = "Ilona Hyllyvaara"

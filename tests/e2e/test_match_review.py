@@ -28,7 +28,7 @@ COUNSELLOR = "counsellor@demo.test"
 EMPLOYER = "employer@demo.test"
 TUTOR = "tutor@demo.test"
 # The first organisation's position tutored by tutor@demo.test, with a free place after the
-# demo seed (placements/demo.py: placement 1 holds one of its two places).
+# demo seed (demo/placements.py: placement 1 holds one of its two places).
 POSITION = 1
 POSITION_TITLE = "Warehouse worker"
 ORGANISATION = "Savon Varastopalvelut Oy"

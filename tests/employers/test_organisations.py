@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from employers import services
 from employers.models import Organisation
-from portal.audit import AuditEvent
+from kit.audit import AuditEvent
+from kit.settings import Settings
 from portal.database import create_engine, create_session_factory
-from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 
 APPLIED = "Rakennuspalvelu Nieminen Oy"  # demo: applied, an SME
@@ -269,8 +269,8 @@ async def test_partner_counts_follow_the_targets_and_decisions(
 async def test_targets_come_from_the_settings(settings: Settings) -> None:
     from dataclasses import replace
 
+    from kit.settings import ProgrammeSettings
     from portal.app import create_app
-    from portal.settings import ProgrammeSettings
 
     changed = replace(settings, programme=ProgrammeSettings(20, 9))
     async with AsyncTestClient(app=create_app(changed), base_url="http://testserver.local") as c:

@@ -13,10 +13,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from demo import readiness as demo_readiness
 from employers import readiness
 from employers.models import ReadinessProfile
+from kit.settings import DatabaseSettings
 from portal.database import create_engine, create_session_factory
-from portal.settings import DatabaseSettings
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.portal.test_accessibility import PageStructure
 
@@ -215,7 +216,7 @@ def test_the_demo_answers_are_valid_and_cover_every_level() -> None:
     questionnaire = readiness.get_questionnaire()
     levels = {
         readiness.assess(questionnaire, readiness.validate_answers(questionnaire, answers)).level
-        for answers in readiness.DEMO_ANSWERS.values()
+        for answers in demo_readiness.DEMO_ANSWERS.values()
     }
     assert levels == {1, 2, 3}
 
@@ -252,8 +253,8 @@ async def _profile(database_url: str, organisation_id: int) -> tuple[Any, ...] |
 
 
 async def test_seeding_the_demo_profiles_is_idempotent(session: AsyncSession) -> None:
-    await readiness.seed_demo_readiness(session)
-    assert await readiness.seed_demo_readiness(session) == 0
+    await demo_readiness.seed_demo_readiness(session)
+    assert await demo_readiness.seed_demo_readiness(session) == 0
     levels = set((await session.execute(select(ReadinessProfile.level))).scalars())
     assert levels == {1, 2, 3}
     await session.rollback()

@@ -10,12 +10,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from accounts.models import User
 from employers.models import Organisation
-from portal.accounts.models import User
+from kit.audit import AuditEvent
+from kit.settings import Settings
 from portal.app import create_app
-from portal.audit import AuditEvent
 from portal.database import create_engine, create_session_factory
-from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 
 # A valid business ID not in the demo data, and the first demo organisation's.

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from placements.demo import seed_demo_positions
+from demo.placements import seed_demo_positions
+from kit.settings import Settings
 from placements.models import Position
 from portal.database import create_engine, create_session_factory
-from portal.settings import Settings
 
 
 class Database:

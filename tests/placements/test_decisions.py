@@ -11,6 +11,7 @@ from httpx import Response
 from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, select, update
 
+from accounts.models import User
 from candidates.consent import record_consent
 from candidates.models import Candidate, CandidateAccess
 from placements.decisions import (
@@ -25,7 +26,6 @@ from placements.decisions import (
 )
 from placements.models import Placement, Position, SuggestionDecision
 from placements.suggestions import excluded_candidates, explanation_from_snapshot
-from portal.accounts.models import User
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.placements.conftest import Database
 from tests.placements.test_suggestions import counting, suggest, viewer

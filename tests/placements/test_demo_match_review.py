@@ -1,5 +1,5 @@
 """The demo's decisions on suggestions and placements: what tests and pages rely on, and that
-the demo data keeps the workflow's rules (``placements.demo.seed_demo_match_review``)."""
+the demo data keeps the workflow's rules (``demo.placements.seed_demo_match_review``)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections import defaultdict
 
 from sqlalchemy import func, select
 
+import demo
+from accounts.models import User
 from candidates.consent import shares_with_employers
 from candidates.models import Candidate
+from demo.placements import seed_demo_match_review
 from placements.decisions import DECLINE_REASONS, REJECTION_REASONS, current_decisions
-from placements.demo import seed_demo_match_review
 from placements.models import (
     COUNSELLOR_DECISIONS,
     LIVE_PLACEMENT_STATUSES,
@@ -21,8 +23,6 @@ from placements.models import (
     SuggestionDecision,
 )
 from placements.suggestions import explanation_from_snapshot
-from portal import demo
-from portal.accounts.models import User
 from tests.conftest import DEMO_USERS
 from tests.placements.conftest import Database
 

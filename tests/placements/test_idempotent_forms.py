@@ -1,6 +1,6 @@
 """A form sent twice (or four times at once) creates one position or one candidate.
 
-The "new position" and "new candidate" forms carry a random key (``portal.idempotency``);
+The "new position" and "new candidate" forms carry a random key (``kit.idempotency``);
 every submission of the same key by the same person gets the same redirect, and only the
 first creates a row. A form without a key works as before; a key is bound to its person.
 """
@@ -15,8 +15,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from candidates.models import Candidate
+from kit.idempotency import FIELD, FormSubmission
 from placements.models import Position
-from portal.idempotency import FIELD, FormSubmission
 from tests.candidates.test_records import record_form
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.placements.conftest import Database

@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, select, update
 
+from accounts.models import User
 from candidates.models import Candidate
 from placements.decisions import append_decision, latest_decision
 from placements.models import SuggestionDecision
@@ -21,7 +22,6 @@ from placements.oversight import (
     oversight_summary,
     spreadsheet_safe,
 )
-from portal.accounts.models import User
 from tests.conftest import DEMO_USERS, sign_in
 from tests.placements.conftest import Database
 

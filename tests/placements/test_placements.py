@@ -9,11 +9,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from accounts.models import User
+from accounts.passwords import hash_password
 from candidates.models import Candidate
 from placements.models import MonitoringVisit, Placement, Position
 from placements.workflow import today
-from portal.accounts.models import User
-from portal.accounts.passwords import hash_password
 from tests.conftest import DEMO_PASSWORD, DEMO_USERS, csrf_token, sign_in
 from tests.placements.conftest import Database
 from tests.placements.test_proposals import (

@@ -8,11 +8,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import delete, select
 
+from accounts.models import User
 from competences.models import Framework
 from employers.models import Organisation, ReadinessProfile
+from kit.audit import AuditEvent
 from placements.models import Position, PositionCompetence, PositionLanguage
-from portal.accounts.models import User
-from portal.audit import AuditEvent
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.placements.conftest import Database
 from tests.portal.test_accessibility import PageStructure

@@ -8,9 +8,9 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
+from accounts.models import User
+from kit.audit import AuditEvent
 from placements.models import Position, PositionCompetence, PositionLanguage
-from portal.accounts.models import User
-from portal.audit import AuditEvent
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.placements.conftest import Database
 

@@ -16,6 +16,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from accounts.models import User
 from candidates.consent import record_consent
 from candidates.models import (
     Candidate,
@@ -34,7 +35,6 @@ from placements.models import (
 )
 from placements.services import Viewer
 from placements.workflow import WorkflowRefused, accept
-from portal.accounts.models import User
 from tests.conftest import DEMO_USERS, Backend, csrf_token, sign_in
 from tests.placements.conftest import Database
 

@@ -12,6 +12,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import event, select, update
 
 import matching
+from accounts.models import User
 from candidates import access
 from candidates.access import visible_to
 from candidates.consent import record_consent
@@ -23,7 +24,6 @@ from placements.suggestions import (
     matching_input_for_position,
     suggestions_for_position,
 )
-from portal.accounts.models import User
 from tests.conftest import DEMO_USERS, sign_in
 from tests.placements.conftest import Database
 

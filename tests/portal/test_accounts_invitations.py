@@ -12,10 +12,10 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
-from portal.accounts import passwords
-from portal.accounts.models import Invitation, User
+from accounts import passwords
+from accounts.models import Invitation, User
+from kit.settings import Settings
 from portal.app import create_app
-from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.portal.test_people import LINK, NEW_TUTOR, invite, invite_and_get_token, query
 
@@ -259,10 +259,10 @@ def test_an_invitation_made_before_0005_keeps_working(backend: object, tmp_path:
     fills in what an invitation now carries, and their link still sets the password."""
     from sqlalchemy import text
 
-    from portal.accounts import invitations
+    from accounts import invitations
+    from kit.settings import DatabaseSettings
     from portal.database import create_engine, create_session_factory
     from portal.migrate import upgrade
-    from portal.settings import DatabaseSettings
     from tests.conftest import Backend
 
     assert isinstance(backend, Backend)

@@ -13,10 +13,10 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 
-from portal.accounts.models import LoginSession, PasswordReset
+from accounts.models import LoginSession, PasswordReset
+from kit.audit import AuditEvent
+from kit.settings import Settings
 from portal.app import create_app
-from portal.audit import AuditEvent
-from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.portal.test_people import execute, query
 

@@ -12,13 +12,13 @@ from click.testing import CliRunner
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from accounts.lookalike import skeleton
+from accounts.models import LoginThrottle, User
 from employers import business_id
-from portal.accounts.lookalike import skeleton
-from portal.accounts.models import LoginThrottle, User
+from kit.audit import AuditEvent
+from kit.settings import Settings, get_settings
 from portal.app import create_app
-from portal.audit import AuditEvent
 from portal.cli import main
-from portal.settings import Settings, get_settings
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.portal.test_auth import post_login
 from tests.portal.test_people import query, user_row

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from employers.models import Organisation
-from portal.audit import Actor, AuditEvent, current_actor
+from kit.audit import Actor, AuditEvent, current_actor
+from kit.settings import DatabaseSettings
 from portal.database import create_engine, create_session_factory
-from portal.settings import DatabaseSettings
 
 
 async def test_changes_to_audited_rows_are_recorded_with_the_actor(database_url: str) -> None:

@@ -11,13 +11,13 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 
-from portal.accounts.controllers import wait_message
-from portal.accounts.models import LoginAttempt, LoginSession, LoginThrottle, User
-from portal.accounts.throttle import count_try, delay_after
+from accounts.controllers import wait_message
+from accounts.models import LoginAttempt, LoginSession, LoginThrottle, User
+from accounts.throttle import count_try, delay_after
+from kit.audit import AuditEvent
+from kit.settings import Settings
 from portal.app import create_app
-from portal.audit import AuditEvent
 from portal.database import create_engine, create_session_factory
-from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 
 # These tests are about signing in: every sign_in() goes through the form and the hasher.

@@ -26,10 +26,9 @@ from litestar.params import FromPath
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import Role
 from competences.services import CompetenceVocabulary
-from portal.accounts.models import Role
-from portal.app import create_app
-from portal.forms import (
+from kit.forms import (
     MAX_ID,
     FormReader,
     parse_date,
@@ -37,8 +36,9 @@ from portal.forms import (
     parse_integer,
     row_count,
 )
+from kit.settings import Settings
+from portal.app import create_app
 from portal.policy import AUTOMATIC_METHODS, PUBLIC, ROUTE_POLICY, route_key
-from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, make_settings, sign_in
 from tests.portal.test_policy import PATH_VALUES
 

@@ -12,13 +12,13 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
+from accounts.models import User
 from competences.models import Competence, Framework
 from employers.models import Organisation
-from portal.accounts.models import User
-from portal.audit import AuditEvent
+from kit.audit import AuditEvent
+from kit.settings import DatabaseSettings, get_settings
 from portal.cli import main
 from portal.database import create_engine, create_session_factory
-from portal.settings import DatabaseSettings, get_settings
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from litestar.testing import AsyncTestClient
 
-from portal.settings import Settings
+from kit.settings import Settings
 from tests.conftest import csrf_token
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from kit.settings import DatabaseSettings
 from portal.database import create_engine, create_sqlalchemy_config
-from portal.settings import DatabaseSettings
 
 
 def test_every_config_uses_the_same_plain_keys() -> None:

@@ -46,11 +46,11 @@ import pytest
 from sqlalchemy import String, cast, func, select
 
 from candidates.models import ConsentRecord
+from kit.audit import AuditEvent
+from kit.flash import FLASH_COOKIE
+from kit.settings import DatabaseSettings
 from placements.models import Position, PositionCompetence, PositionLanguage, SuggestionDecision
-from portal.audit import AuditEvent
 from portal.database import create_engine, create_session_factory
-from portal.flash import FLASH_COOKIE
-from portal.settings import DatabaseSettings
 from tests.conftest import DEMO_PASSWORD, DEMO_USERS, TEST_SECRET, free_port
 
 ISOK = str(Path(sys.executable).parent / "isok")
@@ -188,7 +188,7 @@ def stream(
 
 
 def flashes(response: httpx.Response) -> list[tuple[str, str]]:
-    """The messages a redirect carries to the next page (portal/flash.py)."""
+    """The messages a redirect carries to the next page (kit/flash.py)."""
     raw = response.cookies.get(FLASH_COOKIE, "").strip('"')
     if not raw:
         return []

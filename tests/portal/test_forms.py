@@ -1,6 +1,6 @@
 """The shared helpers for forms with repeating rows."""
 
-from portal.forms import language_options, pad_rows, row_count
+from kit.forms import language_options, pad_rows, row_count
 
 BLANK = {"language": "", "level": ""}
 

@@ -6,9 +6,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from kit.settings import DatabaseSettings
 from portal.database import create_engine
 from portal.models import metadata
-from portal.settings import DatabaseSettings
 
 
 async def test_models_and_migrations_agree(empty_database_url: str) -> None:

@@ -6,8 +6,8 @@ import pytest
 from litestar import get
 from litestar.testing import AsyncTestClient
 
+from kit.settings import Settings
 from portal.app import create_app
-from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, make_settings, sign_in
 
 EXPECTED_HEADERS = {

@@ -7,9 +7,9 @@ import re
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
+from kit.settings import Settings
 from placements.models import Position
 from portal.database import create_engine, create_session_factory
-from portal.settings import Settings
 from tests.conftest import DEMO_USERS, sign_in
 
 

@@ -11,10 +11,10 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 
-from portal.accounts.models import Invitation, User
-from portal.audit import AuditEvent
+from accounts.models import Invitation, User
+from kit.audit import AuditEvent
+from kit.settings import DatabaseSettings
 from portal.database import create_engine, create_session_factory
-from portal.settings import DatabaseSettings
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.portal.test_accessibility import PageStructure
 

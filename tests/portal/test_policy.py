@@ -10,11 +10,11 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from portal.accounts.models import Role
+from accounts.models import Role
+from kit.settings import Settings
 from portal.app import create_app
 from portal.database import create_engine, create_session_factory
 from portal.policy import AUTOMATIC_METHODS, ROUTE_POLICY, route_key
-from portal.settings import Settings
 from tests.conftest import DEMO_USERS, csrf_token, make_settings, sign_in
 
 # Values for path parameters that exist in the demo data.

@@ -9,9 +9,20 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 METHOD_MAP = [
-    ("portal/**.py", "python"),
-    ("competences/**.py", "python"),
-    ("employers/**.py", "python"),
+    *(
+        (f"{package}/**.py", "python")
+        for package in (
+            "kit",
+            "competences",
+            "employers",
+            "accounts",
+            "candidates",
+            "placements",
+            "certificates",
+            "demo",
+            "portal",
+        )
+    ),
     ("templates/**.html", "jinja2"),
 ]
 OPTIONS = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
@@ -28,11 +39,11 @@ def extracted_messages() -> set[str]:
 
 
 def test_catalogue_template_has_every_message() -> None:
-    with (ROOT / "portal/locale/messages.pot").open("rb") as handle:
+    with (ROOT / "kit/locale/messages.pot").open("rb") as handle:
         catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
     missing = sorted(extracted_messages() - catalogue)
     assert not missing, f"run `make messages`; not in messages.pot: {missing[:5]}"
 
 
 def test_finnish_catalogue_exists_for_translators() -> None:
-    assert (ROOT / "portal/locale/fi/LC_MESSAGES/messages.po").is_file()
+    assert (ROOT / "kit/locale/fi/LC_MESSAGES/messages.po").is_file()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.passwords import hash_password, verify_password
 from employers.business_id import check_digit, is_valid, normalise, with_check_digit
-from portal.accounts.passwords import hash_password, verify_password
-from portal.i18n import negotiate_locale
-from portal.settings import SettingsError, resolve_database_url, settings_from_env
+from kit.i18n import negotiate_locale
+from kit.settings import SettingsError, resolve_database_url, settings_from_env
 
 
 def test_production_requires_a_secret_key() -> None:

@@ -12,7 +12,7 @@ import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 
-from portal.accounts.lookalike import skeleton
+from accounts.lookalike import skeleton
 
 revision: str = "0005"
 down_revision: str | None = "0004"

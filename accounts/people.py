@@ -18,12 +18,12 @@ from litestar.status_codes import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.accounts import invitations
-from portal.accounts.models import Invitation, Role, User
-from portal.accounts.passwords import MIN_PASSWORD_LENGTH
-from portal.flash import redirect_with
-from portal.forms import FormReader
-from portal.i18n import N_, gettext
+from accounts import invitations
+from accounts.models import Invitation, Role, User
+from accounts.passwords import MIN_PASSWORD_LENGTH
+from kit.flash import redirect_with
+from kit.forms import FormReader
+from kit.i18n import N_, gettext
 
 ROLE_CHOICES = (
     (Role.EMPLOYER.value, N_("Employer contact")),
@@ -46,7 +46,7 @@ def _people_page(
     status: int = HTTP_200_OK,
 ) -> Template:
     return Template(
-        template_name="portal/people.html",
+        template_name="accounts/people.html",
         status_code=status,
         context={
             "people": people,
@@ -109,7 +109,7 @@ class PeoplePages(Controller):
         # screen in development only, as an aid until the portal sends e-mail.
         development = request.app.state.settings.env == "development"
         return Template(
-            template_name="portal/invitation_created.html",
+            template_name="accounts/invitation_created.html",
             status_code=HTTP_201_CREATED,
             headers=NO_STORE,
             context={
@@ -191,7 +191,7 @@ def _own_organisation(request: Request[User, Any, Any]) -> int:
 
 def _invalid_link() -> Template:
     return Template(
-        template_name="portal/invitation_invalid.html",
+        template_name="accounts/invitation_invalid.html",
         status_code=HTTP_404_NOT_FOUND,
         headers=NO_STORE,
     )
@@ -203,7 +203,7 @@ def _address_has_account(email: str, organisation: str) -> Template:
     Only the address's owner has the link, so telling them is no leak.
     """
     return Template(
-        template_name="portal/invitation_account_exists.html",
+        template_name="accounts/invitation_account_exists.html",
         status_code=HTTP_409_CONFLICT,
         headers=NO_STORE,
         context={"email": email, "organisation": organisation},
@@ -214,7 +214,7 @@ def _accept_form(
     invitation: Invitation, errors: dict[str, str] | None = None, status: int = HTTP_200_OK
 ) -> Template:
     return Template(
-        template_name="portal/invitation.html",
+        template_name="accounts/invitation.html",
         status_code=status,
         headers=NO_STORE,
         context={

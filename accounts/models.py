@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from accounts.lookalike import skeleton
 from employers.models import Organisation
-from portal.accounts.lookalike import skeleton
 
 
 class Role(enum.StrEnum):
@@ -58,7 +58,7 @@ class User(IdentityAuditBase):
     )
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    # The address with look-alike letters folded (portal.accounts.lookalike), kept in step
+    # The address with look-alike letters folded (accounts.lookalike), kept in step
     # with ``email`` so that a look-alike of an existing address is found by the index.
     email_skeleton: Mapped[str] = mapped_column(String(254), index=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -25,13 +25,11 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers import services as organisations
-from portal import audit
-from portal.accounts import password_links
-from portal.accounts.mail import Outgoing, deliver
-from portal.accounts.models import Role
-from portal.accounts.passwords import hash_password
-from portal.accounts.services import (
+from accounts import password_links
+from accounts.mail import Outgoing, deliver
+from accounts.models import Role
+from accounts.passwords import hash_password
+from accounts.services import (
     EMAIL_PATTERN,
     AccountError,
     address_taken,
@@ -39,9 +37,11 @@ from portal.accounts.services import (
     get_by_email,
     normalise_email,
 )
-from portal.forms import FormReader
-from portal.i18n import N_
-from portal.i18n import gettext as _
+from employers import services as organisations
+from kit import audit
+from kit.forms import FormReader
+from kit.i18n import N_
+from kit.i18n import gettext as _
 
 ORGANISATION_FIELDS = ("name", "business_id", "kind", "sector", "municipality", "region", "size")
 CONTACT_FIELDS = ("contact_name", "email")
@@ -49,7 +49,7 @@ CONTACT_FIELDS = ("contact_name", "email")
 
 def _form(values: dict[str, str], errors: dict[str, str], status: int = HTTP_200_OK) -> Template:
     return Template(
-        template_name="portal/register.html",
+        template_name="accounts/register.html",
         status_code=status,
         context={"values": values, "errors": errors, "options": organisations.choice_options()},
     )
@@ -59,7 +59,7 @@ def _received(request: Request[Any, Any, Any], email: str, link: str | None) -> 
     """The one answer to an application that passed the form's checks."""
     development = request.app.state.settings.env == "development"
     return Template(
-        template_name="portal/register_received.html",
+        template_name="accounts/register_received.html",
         headers={"Cache-Control": "no-store"},
         context={"email": email, "development_link": link if development else None},
     )

@@ -261,7 +261,7 @@ async def seed_demo_positions(session: AsyncSession) -> int:
 
 # --- Match review: decisions on suggestions and placements ---------------------------------
 
-# The fixed first demo candidate (candidates/demo.py): in the demo counsellor's caseload, at
+# The fixed first demo candidate (demo/candidates.py): in the demo counsellor's caseload, at
 # the on-the-job training stage, interviewed by the demo teacher, logistics competences.
 FIRST_PLACED_CANDIDATE = 1
 

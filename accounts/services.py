@@ -1,7 +1,7 @@
 """Account rules: creating users, signing in and out, passwords, (de)activating accounts.
 
-Throttling of sign-in tries is in :mod:`portal.accounts.throttle`, one-time password links
-in :mod:`portal.accounts.password_links`.
+Throttling of sign-in tries is in :mod:`accounts.throttle`, one-time password links
+in :mod:`accounts.password_links`.
 """
 
 from __future__ import annotations
@@ -13,20 +13,20 @@ import secrets
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers.models import Organisation
-from portal import audit
-from portal.accounts.lookalike import skeleton
-from portal.accounts.models import LoginAttempt, LoginSession, Role, User
-from portal.accounts.passwords import (
+from accounts.lookalike import skeleton
+from accounts.models import LoginAttempt, LoginSession, Role, User
+from accounts.passwords import (
     DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
     hash_password,
     needs_rehash,
     verify_password,
 )
-from portal.accounts.tokens import token_hash, utc_now
-from portal.i18n import N_
-from portal.settings import SecuritySettings
+from accounts.tokens import token_hash, utc_now
+from employers.models import Organisation
+from kit import audit
+from kit.i18n import N_
+from kit.settings import SecuritySettings
 
 # One message for "this address" and "an address that looks like it", so that it does not
 # tell which account exists (shown only where the address may be told, e.g. the CLI).
@@ -109,7 +109,7 @@ async def authenticate(
 ) -> User | None:
     """The active user with these credentials, or None. Every checked try is recorded.
 
-    The try must already be counted by :func:`portal.accounts.throttle.count_try`.
+    The try must already be counted by :func:`accounts.throttle.count_try`.
     """
     user = await get_by_email(session, email=email)
     if user is None:

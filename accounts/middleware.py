@@ -7,9 +7,9 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from portal.accounts.services import user_for_token
-from portal.audit import Actor, current_actor
-from portal.i18n import current_locale, negotiate_locale
+from accounts.services import user_for_token
+from kit.audit import Actor, current_actor
+from kit.i18n import current_locale, negotiate_locale
 
 
 class LoginSessionMiddleware:

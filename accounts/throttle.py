@@ -22,10 +22,10 @@ from sqlalchemy import Insert, case, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import audit
-from portal.accounts.models import LoginThrottle, User
-from portal.accounts.tokens import as_utc, utc_now
-from portal.settings import SecuritySettings
+from accounts.models import LoginThrottle, User
+from accounts.tokens import as_utc, utc_now
+from kit import audit
+from kit.settings import SecuritySettings
 
 ADDRESS_WIDE = ""  # the ``email`` of the row that counts every try from one address
 

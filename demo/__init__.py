@@ -12,10 +12,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candidates.demo import seed_demo_candidates
+from accounts.models import Role, User
+from accounts.services import create_user
 from competences.importers import read_json_framework
 from competences.models import Framework
 from competences.services import import_framework
+from demo.candidates import seed_demo_candidates
+from demo.placements import seed_demo_match_review, seed_demo_positions
+from demo.readiness import seed_demo_readiness
 from employers.business_id import with_check_digit
 from employers.models import (
     Organisation,
@@ -23,10 +27,6 @@ from employers.models import (
     OrganisationSize,
     PartnershipStatus,
 )
-from employers.readiness import seed_demo_readiness
-from placements.demo import seed_demo_match_review, seed_demo_positions
-from portal.accounts.models import Role, User
-from portal.accounts.services import create_user
 
 DEMO_PASSWORD = "isok-demo"  # noqa: S105 - published demo password, see CONTRACTS.md
 FRAMEWORK_DIR = Path(__file__).resolve().parent.parent / "competences" / "data"

@@ -3,7 +3,7 @@
 An employer contact invites a colleague by name, e-mail address and role. The invitation is
 a row of its own (:class:`Invitation`) that carries what the account will be made of:
 inviting never creates or touches a user account. A one-time link, valid for
-:data:`INVITATION_DAYS` days, goes to the invited address (``portal.accounts.mail``: written
+:data:`INVITATION_DAYS` days, goes to the invited address (``accounts.mail``: written
 to the log until the portal sends e-mail), and the account is created from the invitation
 in the transaction that uses the link. Only the SHA-256 of the link's token is stored, as
 for login sessions, so the database never holds a usable link.
@@ -38,13 +38,11 @@ from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers.models import Organisation
-from portal import audit
-from portal.accounts.lookalike import skeleton
-from portal.accounts.mail import Outgoing, deliver
-from portal.accounts.models import Invitation, Role, User
-from portal.accounts.passwords import hash_password
-from portal.accounts.services import (
+from accounts.lookalike import skeleton
+from accounts.mail import Outgoing, deliver
+from accounts.models import Invitation, Role, User
+from accounts.passwords import hash_password
+from accounts.services import (
     EMAIL_PATTERN,
     AccountError,
     address_taken,
@@ -53,8 +51,10 @@ from portal.accounts.services import (
     password_problem,
     set_active,
 )
-from portal.accounts.tokens import as_utc, token_hash, utc_now
-from portal.i18n import N_
+from accounts.tokens import as_utc, token_hash, utc_now
+from employers.models import Organisation
+from kit import audit
+from kit.i18n import N_
 
 INVITATION_DAYS = 14
 INVITABLE_ROLES = (Role.EMPLOYER, Role.TUTOR)

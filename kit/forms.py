@@ -6,7 +6,7 @@ wrong, so the template can show the form again with the message beside the field
 person's input kept. Nothing is saved unless ``reader.ok``.
 
 This module is part of the portal's shared web kit: domain packages may import it (it imports
-nothing of ours but :mod:`portal.i18n`).
+nothing of ours but :mod:`kit.i18n`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from portal.i18n import gettext
+from kit.i18n import gettext
 
 # --- One bounded id, one integer and one date parsing for pages and the API -------------
 #

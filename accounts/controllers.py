@@ -18,12 +18,12 @@ from litestar.status_codes import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.accounts import password_links, services, throttle
-from portal.accounts.middleware import session_token, session_tokens
-from portal.accounts.models import User
-from portal.accounts.passwords import MIN_PASSWORD_LENGTH
-from portal.flash import flash, redirect_with
-from portal.i18n import gettext, ngettext
+from accounts import password_links, services, throttle
+from accounts.middleware import session_token, session_tokens
+from accounts.models import User
+from accounts.passwords import MIN_PASSWORD_LENGTH
+from kit.flash import flash, redirect_with
+from kit.i18n import gettext, ngettext
 
 # Pages that show or take a password link must not be kept by browsers or proxies.
 NO_STORE = {"Cache-Control": "no-store"}
@@ -44,7 +44,7 @@ def _form(
     next_path: str, email: str = "", errors: dict[str, str] | None = None, status: int = 200
 ) -> Template:
     return Template(
-        template_name="portal/login.html",
+        template_name="accounts/login.html",
         status_code=status,
         context={"next": next_path, "email": email, "errors": errors or {}},
     )
@@ -163,7 +163,7 @@ def _translated(errors: dict[str, str]) -> dict[str, str]:
 
 def _password_form(errors: dict[str, str] | None = None, status: int = HTTP_200_OK) -> Template:
     return Template(
-        template_name="portal/account_password.html",
+        template_name="accounts/account_password.html",
         status_code=status,
         context={"errors": errors or {}, "min_length": MIN_PASSWORD_LENGTH},
     )
@@ -212,7 +212,7 @@ def _development_aid(request: Request[Any, Any, Any], link: str | None) -> str |
 
 def _invalid_link() -> Template:
     return Template(
-        template_name="portal/password_link_invalid.html",
+        template_name="accounts/password_link_invalid.html",
         status_code=HTTP_404_NOT_FOUND,
         headers=NO_STORE,
     )
@@ -222,7 +222,7 @@ def _reset_form(
     link: Any, errors: dict[str, str] | None = None, status: int = HTTP_200_OK
 ) -> Template:
     return Template(
-        template_name="portal/password_reset.html",
+        template_name="accounts/password_reset.html",
         status_code=status,
         headers=NO_STORE,
         context={"account": link.user, "errors": errors or {}, "min_length": MIN_PASSWORD_LENGTH},
@@ -238,7 +238,7 @@ class PasswordResetPages(Controller):
     @get("/forgot")
     async def forgot_form(self) -> Template:
         return Template(
-            template_name="portal/password_forgot.html", context={"errors": {}, "email": ""}
+            template_name="accounts/password_forgot.html", context={"errors": {}, "email": ""}
         )
 
     @post("/forgot", status_code=HTTP_200_OK)
@@ -248,7 +248,7 @@ class PasswordResetPages(Controller):
         email = str((await request.form()).get("email", "")).strip()
         if not email or len(email) > 254 or not services.EMAIL_PATTERN.match(email):
             return Template(
-                template_name="portal/password_forgot.html",
+                template_name="accounts/password_forgot.html",
                 status_code=HTTP_400_BAD_REQUEST,
                 context={
                     "errors": {
@@ -262,7 +262,7 @@ class PasswordResetPages(Controller):
             db_session, email=email, public_url=request.app.state.settings.public_url
         )
         return Template(
-            template_name="portal/password_sent.html",
+            template_name="accounts/password_sent.html",
             headers=NO_STORE,
             context={"development_link": _development_aid(request, sent.link if sent else None)},
         )
@@ -315,7 +315,7 @@ class StaffUserPages(Controller):
         staff = await services.list_staff(db_session)
         delayed = await throttle.delayed_accounts(db_session, emails=[u.email for u in staff])
         return Template(
-            template_name="portal/account_users.html",
+            template_name="accounts/account_users.html",
             context={"staff": staff, "delayed": delayed},
         )
 

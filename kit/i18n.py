@@ -1,4 +1,4 @@
-"""Translation of user-facing strings (gettext catalogues in ``portal/locale``).
+"""Translation of user-facing strings (gettext catalogues in ``kit/locale``).
 
 The language is chosen per request (``Accept-Language``) and kept in a context variable, so
 Python code and templates translate into the language of the request they serve. Strings

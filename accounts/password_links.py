@@ -5,7 +5,7 @@ holds a usable link. A link works once (a conditional ``UPDATE … WHERE used_at
 checked by its row count, so two submissions at once cannot both use it) and expires.
 Using it ends every session of the user: whoever knew the old password is signed out.
 
-The portal sends no e-mail yet: the message goes to the log (``portal.accounts.mail``).
+The portal sends no e-mail yet: the message goes to the log (``accounts.mail``).
 """
 
 from __future__ import annotations
@@ -16,13 +16,13 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal import audit
-from portal.accounts.mail import Outgoing, deliver
-from portal.accounts.models import PasswordReset, User
-from portal.accounts.passwords import hash_password
-from portal.accounts.services import end_all_sessions, get_by_email, password_problem
-from portal.accounts.tokens import as_utc, token_hash, utc_now
-from portal.i18n import N_
+from accounts.mail import Outgoing, deliver
+from accounts.models import PasswordReset, User
+from accounts.passwords import hash_password
+from accounts.services import end_all_sessions, get_by_email, password_problem
+from accounts.tokens import as_utc, token_hash, utc_now
+from kit import audit
+from kit.i18n import N_
 
 RESET_HOURS = 1
 # A new contact may read the message later than someone who just asked for a reset.

@@ -3,12 +3,12 @@
 Stored by these English names (translated for display): organisations, positions and
 candidates keep them, and matching compares a candidate's regions with a position's region
 by name. Part of the portal's web kit, so any domain may import it; it imports only
-:mod:`portal.i18n`.
+:mod:`kit.i18n`.
 """
 
 from __future__ import annotations
 
-from portal.i18n import N_
+from kit.i18n import N_
 
 REGIONS: tuple[str, ...] = (
     N_("Uusimaa"),
