@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.lookalike import skeleton
 from accounts.mail import Outgoing, deliver
-from accounts.models import Invitation, Role, User
+from accounts.models import Invitation, User
 from accounts.passwords import hash_password
 from accounts.services import (
     EMAIL_PATTERN,
@@ -55,6 +55,7 @@ from accounts.tokens import as_utc, token_hash, utc_now
 from employers.models import Organisation
 from kit import audit
 from kit.i18n import N_
+from kit.roles import Role
 
 INVITATION_DAYS = 14
 INVITABLE_ROLES = (Role.EMPLOYER, Role.TUTOR)

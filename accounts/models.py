@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import enum
 
 from advanced_alchemy.base import IdentityAuditBase
 from advanced_alchemy.types import DateTimeUTC
@@ -21,22 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from accounts.lookalike import skeleton
 from employers.models import Organisation
-
-
-class Role(enum.StrEnum):
-    COORDINATOR = "coordinator"
-    COUNSELLOR = "counsellor"
-    TEACHER = "teacher"
-    EMPLOYER = "employer"
-    TUTOR = "tutor"
-
-    @property
-    def belongs_to_organisation(self) -> bool:
-        """Employer contacts and workplace tutors act for one organisation."""
-        return self in (Role.EMPLOYER, Role.TUTOR)
-
-
-ORGANISATION_ROLES = tuple(r.value for r in Role if r.belongs_to_organisation)
+from kit.roles import ORGANISATION_ROLES, Role
 
 
 class User(IdentityAuditBase):
@@ -51,7 +35,7 @@ class User(IdentityAuditBase):
             name="role_known",
         ),
         CheckConstraint(
-            f"(role IN ({', '.join(repr(r) for r in ORGANISATION_ROLES)}))"
+            f"(role IN ({', '.join(repr(r.value) for r in sorted(ORGANISATION_ROLES))}))"
             " = (organisation_id IS NOT NULL)",
             name="organisation_matches_role",
         ),
@@ -168,7 +152,7 @@ class Invitation(IdentityAuditBase):
     __tablename__ = "invitation"
     __table_args__ = (
         CheckConstraint(
-            f"role IN ({', '.join(repr(r) for r in ORGANISATION_ROLES)})",
+            f"role IN ({', '.join(repr(r.value) for r in sorted(ORGANISATION_ROLES))})",
             name="role_of_organisation",
         ),
         Index(

@@ -19,11 +19,12 @@ from litestar.status_codes import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import invitations
-from accounts.models import Invitation, Role, User
+from accounts.models import Invitation, User
 from accounts.passwords import MIN_PASSWORD_LENGTH
 from kit.flash import redirect_with
 from kit.forms import FormReader
 from kit.i18n import N_, gettext
+from kit.roles import Role
 
 ROLE_CHOICES = (
     (Role.EMPLOYER.value, N_("Employer contact")),

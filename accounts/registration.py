@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import password_links
 from accounts.mail import Outgoing, deliver
-from accounts.models import Role
 from accounts.passwords import hash_password
 from accounts.services import (
     EMAIL_PATTERN,
@@ -42,6 +41,7 @@ from kit import audit
 from kit.forms import FormReader
 from kit.i18n import N_
 from kit.i18n import gettext as _
+from kit.roles import Role
 
 ORGANISATION_FIELDS = ("name", "business_id", "kind", "sector", "municipality", "region", "size")
 CONTACT_FIELDS = ("contact_name", "email")

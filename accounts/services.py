@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.lookalike import skeleton
-from accounts.models import LoginAttempt, LoginSession, Role, User
+from accounts.models import LoginAttempt, LoginSession, User
 from accounts.passwords import (
     DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
@@ -26,6 +26,7 @@ from accounts.tokens import token_hash, utc_now
 from employers.models import Organisation
 from kit import audit
 from kit.i18n import N_
+from kit.roles import Role
 from kit.settings import SecuritySettings
 
 # One message for "this address" and "an address that looks like it", so that it does not

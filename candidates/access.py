@@ -11,36 +11,16 @@ A candidate outside these rules does not exist for the viewer: pages and API ans
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy import ColumnElement, exists, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
 from candidates.models import Candidate, CandidateAccess, Interview
+from kit.roles import Viewer
 
 COORDINATOR = "coordinator"
 COUNSELLOR = "counsellor"
 TEACHER = "teacher"
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who is asking, as far as candidates care."""
-
-    user_id: int
-    role: str
-
-    @property
-    def keeps_records(self) -> bool:
-        """Counsellors and the coordinator create and change candidate records."""
-        return self.role in (COORDINATOR, COUNSELLOR)
-
-
-def viewer_for(user: Any) -> Viewer:
-    """The :class:`Viewer` of a signed-in user object (``request.user``)."""
-    return Viewer(user_id=int(user.id), role=str(user.role))
 
 
 def visible_to(viewer: Viewer) -> ColumnElement[bool]:

@@ -23,7 +23,7 @@ from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates import consent, interviews, portfolio, services
-from candidates.access import COORDINATOR, Viewer, may_change_record, viewer_for
+from candidates.access import COORDINATOR, may_change_record
 from candidates.models import CEFR_LEVELS, Candidate
 from candidates.schemas import (
     CandidateIn,
@@ -39,6 +39,7 @@ from candidates.services import (
     CaseloadFilters,
     LanguageInput,
 )
+from kit import sections
 from kit.flash import redirect_with
 from kit.forms import FormReader, language_options, pad_rows, parse_integer, row_count
 from kit.i18n import gettext
@@ -49,6 +50,7 @@ from kit.idempotency import (
     submitted_key,
 )
 from kit.regions import REGIONS
+from kit.roles import Viewer, viewer_for
 
 MIN_LANGUAGE_ROWS = 3
 MAX_ROWS = 20
@@ -399,7 +401,9 @@ async def _detail_page(
             },
             "region_label": gettext,
             "notes": await services.list_guidance_notes(db_session, candidate_id=candidate.id),
-            "placements": await services.list_placements(db_session, candidate_id=candidate.id),
+            "sections": await sections.collect(
+                "candidate", db_session, viewer, candidate_id=candidate.id
+            ),
             "note_values": note_values,
             "note_errors": forms.note_errors,
             "stage_error": forms.stage_error,

@@ -21,7 +21,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CO
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates import interviews as services
-from candidates.access import Viewer, get_visible_candidate, viewer_for
+from candidates.access import get_visible_candidate
 from candidates.interviews import (
     PROGRAMME_TIMEZONE,
     InterviewInvalid,
@@ -36,6 +36,7 @@ from competences.models import label_in
 from kit.flash import redirect_with
 from kit.forms import FormReader, parse_integer
 from kit.i18n import N_, current_locale, gettext
+from kit.roles import Viewer, viewer_for
 
 BLANK_EXTRA_ROWS = 2
 MAX_ROWS = 80

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from candidates.access import COORDINATOR, COUNSELLOR, TEACHER, Viewer, visible_to
+from candidates.access import COORDINATOR, COUNSELLOR, TEACHER, visible_to
 from candidates.models import (
     Candidate,
     Claim,
@@ -46,6 +46,7 @@ from candidates.models import (
 from competences.models import GRADES_WITH_CRITERIA, Competence, label_in
 from competences.services import load_vocabulary, resolve_all
 from kit.i18n import N_, current_locale, gettext
+from kit.roles import Viewer
 
 PROGRAMME_TIMEZONE = ZoneInfo("Europe/Helsinki")
 MIN_LEVEL, MAX_LEVEL = 1, 5

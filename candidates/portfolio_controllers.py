@@ -24,7 +24,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates import portfolio as services
-from candidates.access import Viewer, get_visible_candidate, may_change_record, viewer_for
+from candidates.access import get_visible_candidate, may_change_record
 from candidates.models import AcquiredHow, Candidate, Claim
 from candidates.portfolio import ClaimInput, EvidenceInput, PortfolioInvalid
 from candidates.uploads import (
@@ -39,6 +39,7 @@ from candidates.uploads import (
 from kit.flash import flash
 from kit.forms import FormReader
 from kit.i18n import gettext
+from kit.roles import Viewer, viewer_for
 
 CLAIM_FIELDS = ("competence", "self_level", "acquired_how", "acquired_where", "months")
 EVIDENCE_FIELDS = ("title", "description", "claim")

@@ -5,7 +5,7 @@ a region from the list, a stage of the pathway) holds for both. Invalid input ra
 :class:`CandidateInvalid` with a message per field; nothing is written then.
 
 Who may see which candidate is decided in :mod:`candidates.access` alone; the functions here
-take a :class:`~candidates.access.Viewer` and use its clause.
+take a :class:`~candidates.Viewer` and use its clause.
 
 Error keys name the input's parts: ``name``, ``email``, ``phone``, ``municipality``,
 ``regions``, ``available_from``, ``availability_note``, ``client_type``, ``client_since``,
@@ -21,12 +21,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, Date, Integer, String, func, select, table
+from sqlalchemy import Boolean, Integer, String, func, select, table
 from sqlalchemy import column as sql_column
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from candidates.access import COORDINATOR, COUNSELLOR, Viewer, get_visible_candidate, visible_to
+from candidates.access import COORDINATOR, COUNSELLOR, get_visible_candidate, visible_to
 from candidates.models import (
     CEFR_LEVELS,
     Candidate,
@@ -39,6 +39,7 @@ from candidates.models import (
 )
 from kit.i18n import N_, gettext
 from kit.regions import REGIONS
+from kit.roles import Viewer
 
 # Languages offered in the form (ISO 639 codes); the API takes any two- or three-letter code.
 LANGUAGES: tuple[tuple[str, str], ...] = (
@@ -104,72 +105,6 @@ user_account = table(
     sql_column("role", String),
     sql_column("is_active", Boolean),
 )
-
-
-# Placements, their positions and organisations belong to packages that build on this one; the
-# candidate's page only lists the candidate's placements, so it reads those tables through
-# light table clauses, as it reads users, and never imports them.
-_placement = table(
-    "placement",
-    sql_column("id", Integer),
-    sql_column("candidate_id", Integer),
-    sql_column("position_id", Integer),
-    sql_column("organisation_id", Integer),
-    sql_column("status", String),
-    sql_column("start_date", Date),
-    sql_column("end_date", Date),
-)
-_position = table("position", sql_column("id", Integer), sql_column("title", String))
-_organisation = table("organisation", sql_column("id", Integer), sql_column("name", String))
-PLACEMENT_STATUS_LABELS = {
-    "agreed": N_("Agreed"),
-    "active": N_("Active"),
-    "completed": N_("Completed"),
-    "interrupted": N_("Interrupted"),
-}
-
-
-@dataclass(frozen=True)
-class PlacementLine:
-    """One of the candidate's placements, for the candidate's page."""
-
-    id: int
-    position_title: str
-    organisation_name: str
-    status: str
-    status_label: str
-    start_date: datetime.date | None
-    end_date: datetime.date | None
-
-
-async def list_placements(session: AsyncSession, *, candidate_id: int) -> list[PlacementLine]:
-    """The candidate's placements, newest first (one query)."""
-    rows = await session.execute(
-        select(
-            _placement.c.id,
-            _position.c.title,
-            _organisation.c.name,
-            _placement.c.status,
-            _placement.c.start_date,
-            _placement.c.end_date,
-        )
-        .join(_position, _position.c.id == _placement.c.position_id)
-        .join(_organisation, _organisation.c.id == _placement.c.organisation_id)
-        .where(_placement.c.candidate_id == candidate_id)
-        .order_by(_placement.c.id.desc())
-    )
-    return [
-        PlacementLine(
-            id=int(row[0]),
-            position_title=str(row[1]),
-            organisation_name=str(row[2]),
-            status=str(row[3]),
-            status_label=gettext(PLACEMENT_STATUS_LABELS.get(str(row[3]), str(row[3]))),
-            start_date=row[4],
-            end_date=row[5],
-        )
-        for row in rows.all()
-    ]
 
 
 def stage_label(stage: str) -> str:

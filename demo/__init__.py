@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.services import create_user
 from competences.importers import read_json_framework
 from competences.models import Framework
@@ -27,6 +27,7 @@ from employers.models import (
     OrganisationSize,
     PartnershipStatus,
 )
+from kit.roles import Role
 
 DEMO_PASSWORD = "isok-demo"  # noqa: S105 - published demo password, see CONTRACTS.md
 FRAMEWORK_DIR = Path(__file__).resolve().parent.parent / "competences" / "data"

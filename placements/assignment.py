@@ -26,6 +26,7 @@ from sqlalchemy.orm import selectinload
 from candidates import access
 from candidates.models import Candidate
 from employers.models import Organisation
+from kit.roles import Viewer
 from placements.decisions import current_decisions
 from placements.models import (
     Placement,
@@ -34,7 +35,7 @@ from placements.models import (
     PositionCompetence,
     SuggestionDecision,
 )
-from placements.services import Viewer, open_for_candidates
+from placements.services import open_for_candidates
 from placements.suggestions import (
     fit_matcher,
     load_matching_vocabulary,
@@ -196,7 +197,7 @@ async def _names(
     """Names of the proposed candidates, None for those ``viewer`` may not see (one query)."""
     if not ids:
         return {}
-    candidate_viewer = viewer.of_candidates
+    candidate_viewer = viewer
     visible = case((access.visible_to(candidate_viewer), True), else_=False)
     rows = await session.execute(
         select(Candidate.id, Candidate.name, visible).where(Candidate.id.in_(sorted(ids)))

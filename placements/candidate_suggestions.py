@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from candidates import access
 from candidates.consent import has_consent, shares_with_employers
 from candidates.models import Candidate, ConsentPurpose
+from kit.roles import Viewer
 from placements.decisions import DecisionView, current_decision_views
 from placements.models import PositionStatus
-from placements.services import PositionFilters, Viewer, list_positions
+from placements.services import PositionFilters, list_positions
 from placements.suggestions import (
     Explainer,
     PlainExplanation,
@@ -91,7 +92,7 @@ async def suggestions_for_candidate(
                 case((already_placed(), True), else_=False),
             ).where(
                 Candidate.id == candidate_id,
-                access.visible_to(viewer.of_candidates),
+                access.visible_to(viewer),
             )
         )
     ).first()

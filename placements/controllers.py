@@ -44,6 +44,7 @@ from kit.idempotency import (
     new_submission_key,
     submitted_key,
 )
+from kit.roles import Viewer, viewer_for
 from placements import services
 from placements.models import CEFR_LEVELS, Position, PositionStatus
 from placements.schemas import (
@@ -63,8 +64,6 @@ from placements.services import (
     PositionInput,
     PositionInvalid,
     StatusChangeNotAllowed,
-    Viewer,
-    viewer_for,
 )
 
 MIN_COMPETENCE_ROWS = 5
@@ -98,7 +97,7 @@ async def _own_position(
     """The position if the signed-in employer's organisation owns it; otherwise 404."""
     viewer = _viewer(request)
     position = await services.get_position(db_session, position_id=position_id, viewer=viewer)
-    if position is None or not viewer.may_edit(position):
+    if position is None or not services.may_edit(viewer, position):
         raise NotFoundException(detail=gettext("No such position."))
     return position
 
@@ -613,7 +612,7 @@ async def _detail_page(
             "readiness_level": context.readiness_level,
             "tutor_name": context.tutor_name,
             "viewer": viewer,
-            "may_edit": viewer.may_edit(position),
+            "may_edit": services.may_edit(viewer, position),
             "is_partner": context.organisation.status == PartnershipStatus.PARTNER.value,
             "partnership_label": services.partnership_label,
             "next_statuses": sorted(services.TRANSITIONS.get(position.status, frozenset())),

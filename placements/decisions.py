@@ -36,6 +36,7 @@ from candidates.consent import has_consent, shares_with_employers
 from candidates.models import Candidate, ConsentPurpose
 from employers.models import PartnershipStatus
 from kit.i18n import N_, gettext
+from kit.roles import Viewer
 from placements.models import (
     COUNSELLOR_DECISIONS,
     DecisionKind,
@@ -44,7 +45,6 @@ from placements.models import (
 )
 from placements.services import (
     COUNSELLOR_ROLE,
-    Viewer,
     get_position,
     partnership_label,
     partnership_status,
@@ -288,7 +288,7 @@ def _newest(position_ids: Collection[int] | None, candidate_ids: Collection[int]
 
 
 def _with_people(
-    statement: Select[Any], viewer: access.Viewer
+    statement: Select[Any], viewer: Viewer
 ) -> Select[tuple[SuggestionDecision, str | None, str, bool]]:
     visible = case((access.visible_to(viewer), True), else_=False)
     return (
@@ -328,7 +328,7 @@ async def current_decision_views(
             & (SuggestionDecision.candidate_id == latest.c.candidate_id)
             & (SuggestionDecision.sequence == latest.c.sequence),
         ),
-        viewer.of_candidates,
+        viewer,
     )
     views = [_view(row) for row in (await session.execute(statement)).all()]
     return {(v.decision.position_id, v.decision.candidate_id): v for v in views}
@@ -354,7 +354,7 @@ async def position_decision_history(
     candidate first), each group oldest first, with names, in one query."""
     statement = _with_people(
         select(SuggestionDecision).where(SuggestionDecision.position_id == position_id),
-        viewer.of_candidates,
+        viewer,
     ).order_by(SuggestionDecision.candidate_id, SuggestionDecision.sequence)
     groups: dict[int, list[DecisionView]] = {}
     for row in (await session.execute(statement)).all():
@@ -470,7 +470,7 @@ async def decide(
                 Candidate.stage,
                 case((consented, True), else_=False),
                 case((has_live_placement(), True), else_=False),
-            ).where(Candidate.id == candidate_id, access.visible_to(viewer.of_candidates))
+            ).where(Candidate.id == candidate_id, access.visible_to(viewer))
         )
     ).first()
     if found is None:

@@ -17,6 +17,7 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.forms import parse_integer
+from kit.roles import viewer_for
 from placements.assignment import assignment_proposal
 from placements.decisions import decision_label, reason_label
 from placements.oversight import (
@@ -30,7 +31,6 @@ from placements.oversight import (
     oversight_record,
     parse_filters,
 )
-from placements.services import viewer_for
 
 
 def _filters(

@@ -35,10 +35,11 @@ from candidates.services import language_name, stage_label
 from kit.flash import redirect_with
 from kit.forms import FormReader, Id, Integer, check_dates
 from kit.i18n import gettext
+from kit.roles import Viewer, viewer_for
 from placements import workflow
 from placements.decisions import DECLINE_REASONS, DecisionConflict
 from placements.models import Placement
-from placements.services import Viewer, status_label, viewer_for
+from placements.services import status_label
 from placements.workflow import (
     PlacementDetailsInput,
     ProposalNotFound,

@@ -34,12 +34,12 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
-from candidates import access as candidate_access
 from competences.models import Competence, Framework, FrameworkKind, label_in
 from competences.services import load_vocabulary, resolve_all
 from employers.models import Organisation, PartnershipStatus, ReadinessProfile
 from employers.services import STATUS_LABELS as PARTNERSHIP_LABELS
 from kit.i18n import current_locale, gettext
+from kit.roles import Viewer
 from placements.models import (
     CEFR_LEVELS,
     Position,
@@ -82,35 +82,16 @@ user_account = table(
 )
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Who is asking, as far as positions care."""
-
-    user_id: int
-    role: str
-    organisation_id: int | None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    def may_see(self, position: Position) -> bool:
-        return self.is_staff or (
-            self.organisation_id is not None and position.organisation_id == self.organisation_id
-        )
-
-    def may_edit(self, position: Position) -> bool:
-        return self.role == EMPLOYER_ROLE and position.organisation_id == self.organisation_id
-
-    @property
-    def of_candidates(self) -> candidate_access.Viewer:
-        """The same person as :mod:`candidates.access` sees them (which candidates they see)."""
-        return candidate_access.Viewer(user_id=self.user_id, role=self.role)
+def may_see(viewer: Viewer, position: Position) -> bool:
+    """Staff see every position; an organisation's people see their organisation's."""
+    return viewer.is_staff or (
+        viewer.organisation_id is not None and position.organisation_id == viewer.organisation_id
+    )
 
 
-def viewer_for(user: Any) -> Viewer:
-    """The :class:`Viewer` of a signed-in user object (``request.user``)."""
-    return Viewer(user_id=user.id, role=str(user.role), organisation_id=user.organisation_id)
+def may_edit(viewer: Viewer, position: Position) -> bool:
+    """Only the organisation's employer contacts change its positions."""
+    return viewer.role == EMPLOYER_ROLE and position.organisation_id == viewer.organisation_id
 
 
 class PositionInvalid(Exception):
@@ -640,7 +621,7 @@ async def get_position(
     if reload:
         statement = statement.execution_options(populate_existing=True)
     position = (await session.execute(statement)).scalar_one_or_none()
-    if position is None or not viewer.may_see(position):
+    if position is None or not may_see(viewer, position):
         return None
     return position
 

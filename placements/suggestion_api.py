@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.forms import Id, Integer
 from kit.i18n import gettext
+from kit.roles import viewer_for
 from placements.decisions import (
     DecisionInvalid,
     DecisionNotAllowed,
@@ -32,7 +33,7 @@ from placements.decisions import (
     decide,
     position_decision_history,
 )
-from placements.services import get_position, viewer_for
+from placements.services import get_position
 from placements.suggestions import PlainExplanation, explanation_from_snapshot
 from placements.suggestions import suggestions_for_position as rank_for_position
 

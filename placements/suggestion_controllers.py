@@ -25,6 +25,7 @@ from candidates.services import stage_label
 from kit.flash import redirect_with
 from kit.forms import FormReader, parse_integer
 from kit.i18n import gettext
+from kit.roles import viewer_for
 from placements.candidate_suggestions import suggestions_for_candidate
 from placements.decisions import (
     NOTE_MAX,
@@ -37,7 +38,7 @@ from placements.decisions import (
     position_decision_history,
 )
 from placements.models import DecisionKind
-from placements.services import COUNSELLOR_ROLE, get_position, status_label, viewer_for
+from placements.services import COUNSELLOR_ROLE, get_position, status_label
 from placements.suggestions import TOP_CHOICES, suggestions_for_position
 
 DEFAULT_TOP = 20

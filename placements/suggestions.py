@@ -34,8 +34,9 @@ from competences.models import Competence, Labels, label_in
 from employers.models import Organisation, PartnershipStatus
 from kit.forms import parse_id
 from kit.i18n import current_locale, gettext
+from kit.roles import Viewer
 from placements.models import LIVE_PLACEMENT_STATUSES, Placement, Position, PositionStatus
-from placements.services import Viewer, get_position, partnership_label
+from placements.services import get_position, partnership_label
 
 if TYPE_CHECKING:
     # The engine (numpy, scipy, scikit-learn) is imported where it is used, not with the app,
@@ -326,7 +327,7 @@ async def suggestions_for_position(
     ineligible_ids = [cid for cid, ok in zip(ids_in_order, eligible_flags, strict=True) if not ok]
     shown = eligible_ids[:top] + (ineligible_ids[:top] if include_ineligible else [])
 
-    candidate_viewer = viewer.of_candidates
+    candidate_viewer = viewer
     found = await _search(session, search, candidate_viewer) if search else []
     wanted = {int(cid) for cid in shown} | {candidate_id for candidate_id, _, _ in found}
     people = await _people(session, wanted, candidate_viewer)
@@ -396,9 +397,7 @@ def not_ranked(placed: bool, stage: str) -> str:
     )
 
 
-async def _search(
-    session: AsyncSession, text: str, viewer: access.Viewer
-) -> list[tuple[int, str, str]]:
+async def _search(session: AsyncSession, text: str, viewer: Viewer) -> list[tuple[int, str, str]]:
     """Candidates ``viewer`` may see whose number is ``text`` or whose name contains it."""
     text = text.strip()
     if not text:
@@ -421,7 +420,7 @@ def _escape_like(text: str) -> str:
 
 
 async def _people(
-    session: AsyncSession, ids: Collection[int], viewer: access.Viewer
+    session: AsyncSession, ids: Collection[int], viewer: Viewer
 ) -> dict[int, tuple[str | None, str]]:
     """Name (None unless ``viewer`` may see the record) and stage of the rows shown."""
     if not ids:

@@ -52,6 +52,7 @@ from candidates.models import (
 from competences.models import Competence, label_in
 from employers.models import Organisation, PartnershipStatus
 from kit.i18n import N_, current_locale, gettext
+from kit.roles import Viewer
 from placements.decisions import (
     DECLINE_REASONS,
     NOTE_MAX,
@@ -76,7 +77,6 @@ from placements.services import (
     EMPLOYER_ROLE,
     TEACHER_ROLE,
     TUTOR_ROLE,
-    Viewer,
     is_partner,
     not_a_partner_message,
     partnership_label,
@@ -710,7 +710,7 @@ def _names_person(viewer: Viewer) -> ColumnElement[bool]:
 
 def visible_to_candidate(viewer: Viewer) -> ColumnElement[bool]:
     """A WHERE clause on :class:`Candidate`: the viewer may see the candidate's record."""
-    return access.visible_to(viewer.of_candidates)
+    return access.visible_to(viewer)
 
 
 def _manages(viewer: Viewer) -> ColumnElement[bool]:

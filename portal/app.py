@@ -9,6 +9,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -29,8 +30,13 @@ from candidates.portfolio_controllers import PortfolioPages
 from competences.controllers import CompetenceSuggestions, FrameworkApi, FrameworkPages
 from employers.controllers import OrganisationApi, OrganisationPages
 from employers.readiness_controllers import ReadinessPages
-from kit import audit  # noqa: F401 - registers the audit listener on every session
+from kit import (
+    audit,  # noqa: F401 - registers the audit listener on every session
+    sections,
+)
+from kit.roles import provide_viewer
 from kit.settings import Settings, get_settings
+from placements.candidate_section import candidate_placements
 from placements.controllers import PositionApi, PositionPages
 from placements.oversight_controllers import AssignmentPages, OversightPages
 from placements.placement_controllers import PlacementApi, PlacementPages, ProposalPages
@@ -52,6 +58,7 @@ __version__ = "0.1.0"
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the portal for ``settings`` (default: from the ``ISOK_*`` environment)."""
     settings = settings or get_settings()
+    sections.add("candidate", candidate_placements)
     engine = create_engine(settings.database)
     sqlalchemy_config = create_sqlalchemy_config(engine)
 
@@ -96,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
         ],
         plugins=[SQLAlchemyPlugin(config=sqlalchemy_config)],
+        dependencies={"viewer": Provide(provide_viewer)},
         middleware=[LoginSessionMiddleware],
         guards=[enforce_policy, bound_path_ids],
         csrf_config=CSRFConfig(

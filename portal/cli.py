@@ -201,9 +201,9 @@ def create_user_command(email: str, role: str, name: str, organisation: str | No
     """Create a user. The password is read from a prompt, or from stdin when piped."""
     from sqlalchemy import select
 
-    from accounts.models import Role
     from accounts.services import AccountError, create_user
     from employers.models import Organisation
+    from kit.roles import Role
 
     settings = _settings()
     if sys.stdin.isatty():

@@ -23,6 +23,7 @@ from litestar.status_codes import (
 from sqlalchemy.exc import StatementError
 
 from kit.i18n import N_, gettext
+from kit.invalid import Invalid
 from portal.database import NulCharacterRefused
 
 logger = logging.getLogger("isok")
@@ -91,6 +92,13 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if exc.headers:
         response.headers.update(exc.headers)
     return response
+
+
+def invalid_input(request: Request[Any, Any, Any], exc: Invalid) -> Response[Any]:
+    """Input a service refused and the handler did not show beside its fields."""
+    if wants_json(request):
+        return _json(HTTP_400_BAD_REQUEST, {"message": exc.summary, "errors": exc.errors})
+    return _page(request, HTTP_400_BAD_REQUEST, explanation=" ".join(exc.errors.values()))
 
 
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -181,6 +189,7 @@ def database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotAuthorizedException: not_authorized,
+    Invalid: invalid_input,
     HTTPException: http_error,
     NulCharacterRefused: nul_refused,
     RecursionError: undecodable,

@@ -12,9 +12,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.models import Role, User
+from accounts.models import User
 from competences.models import Framework
 from employers.models import Organisation, PartnershipStatus
+from kit.roles import Role
 
 
 class PageController(Controller):

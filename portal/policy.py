@@ -28,7 +28,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from accounts.models import Role
+from kit.roles import Role
 
 
 @dataclass(frozen=True)

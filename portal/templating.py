@@ -8,10 +8,10 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request
 
-from accounts.models import Role
 from competences.models import label_in
 from kit.flash import Flash, take_flashes
 from kit.i18n import N_, current_locale, gettext, ngettext
+from kit.roles import Role
 from kit.settings import PROJECT_ROOT
 from portal.policy import access_for
 
@@ -42,14 +42,6 @@ NAVIGATION = (
     NavItem(N_("Frameworks"), "/frameworks"),
 )
 
-ROLE_LABELS = {
-    Role.COORDINATOR: N_("Coordinator"),
-    Role.COUNSELLOR: N_("Counsellor"),
-    Role.TEACHER: N_("Professional teacher"),
-    Role.EMPLOYER: N_("Employer contact"),
-    Role.TUTOR: N_("Workplace tutor"),
-}
-
 
 def current_user(request: Request[Any, Any, Any]) -> Any:
     """The signed-in user, or None (also on pages served before the login middleware)."""
@@ -73,7 +65,7 @@ def flashes(request: Request[Any, Any, Any]) -> list[Flash]:
 
 
 def role_label(role: str) -> str:
-    return gettext(ROLE_LABELS[Role(role)])
+    return gettext(Role(role).label)
 
 
 GRADE_NAMES = {

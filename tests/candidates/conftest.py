@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.models import User
 from candidates import services
-from candidates.access import Viewer
 from candidates.services import CandidateInput, LanguageInput
+from kit.roles import Viewer
 from kit.settings import Settings
 from portal.database import create_engine, create_session_factory
 

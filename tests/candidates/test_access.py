@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from litestar.testing import AsyncTestClient
 
-from accounts.models import Role
 from accounts.services import create_user
 from candidates.models import CandidateAccess
+from kit.roles import Role
 from tests.candidates.conftest import Database
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 

@@ -26,6 +26,7 @@ from candidates.models import (
     VerifiedCompetence,
 )
 from competences.models import Competence, Framework
+from kit.roles import Viewer
 from placements.decisions import append_decision, latest_decision
 from placements.models import (
     Placement,
@@ -33,7 +34,6 @@ from placements.models import (
     PositionCompetence,
     SuggestionDecision,
 )
-from placements.services import Viewer
 from placements.workflow import WorkflowRefused, accept
 from tests.conftest import DEMO_USERS, Backend, csrf_token, sign_in
 from tests.placements.conftest import Database

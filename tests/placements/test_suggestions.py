@@ -13,11 +13,11 @@ from sqlalchemy import event, select, update
 
 import matching
 from accounts.models import User
-from candidates import access
 from candidates.access import visible_to
 from candidates.consent import record_consent
 from candidates.models import Candidate
-from placements.services import Viewer, get_position
+from kit.roles import Viewer
+from placements.services import get_position
 from placements.suggestions import (
     PositionSuggestions,
     load_matching_vocabulary,
@@ -179,7 +179,7 @@ async def test_counsellor_sees_names_only_of_candidates_they_may_see(db: Databas
             (
                 await session.execute(
                     select(Candidate.id).where(
-                        visible_to(access.Viewer(user_id=who.user_id, role=who.role))
+                        visible_to(Viewer(user_id=who.user_id, role=who.role))
                     )
                 )
             ).scalars()

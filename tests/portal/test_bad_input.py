@@ -26,7 +26,6 @@ from litestar.params import FromPath
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.models import Role
 from competences.services import CompetenceVocabulary
 from kit.forms import (
     MAX_ID,
@@ -36,6 +35,7 @@ from kit.forms import (
     parse_integer,
     row_count,
 )
+from kit.roles import Role
 from kit.settings import Settings
 from portal.app import create_app
 from portal.policy import AUTOMATIC_METHODS, PUBLIC, ROUTE_POLICY, route_key

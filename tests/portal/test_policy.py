@@ -10,7 +10,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
-from accounts.models import Role
+from kit.roles import Role, Viewer
 from kit.settings import Settings
 from portal.app import create_app
 from portal.database import create_engine, create_session_factory
@@ -147,7 +147,6 @@ async def _execute(settings: Settings, sql: str, **values: object) -> list[tuple
 
 async def _pending_proposals(settings: Settings) -> list[tuple[int, int, int]]:
     """(position, candidate, sequence) of the proposals the first employer sees now."""
-    from placements.services import Viewer
     from placements.workflow import proposals_for
 
     engine = create_engine(settings.database)

@@ -27,7 +27,7 @@ from litestar.testing import AsyncTestClient, TestClient
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from accounts.models import Role
+from kit.roles import Role
 from portal.app import create_app
 from portal.policy import ROUTE_POLICY, route_key
 from tests.conftest import DEMO_USERS, csrf_token, make_settings, sign_in
