@@ -25,13 +25,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates.consent import has_consent, shares_with_employers
+from candidates.findings import findings_in_force
 from candidates.models import (
     Candidate,
     CandidateLanguage,
     Claim,
     ConsentPurpose,
     Interview,
-    InterviewStatus,
     VerifiedCompetence,
 )
 from competences.models import Competence
@@ -86,17 +86,15 @@ async def candidates_for_matching(
         elif text:
             free_text[candidate_id][text] = max(level, free_text[candidate_id].get(text, 0))
 
-    # Newest completed interview first, so the first finding per competence is the one in force.
+    # The finding in force comes first per competence (candidates.findings).
     verified: dict[int, dict[str, int | None]] = defaultdict(dict)
     findings = await connection.execute(
-        select(Interview.candidate_id, Competence.code, VerifiedCompetence.verified_level)
-        .join(Interview, Interview.id == VerifiedCompetence.interview_id)
-        .join(Competence, Competence.id == VerifiedCompetence.competence_id)
-        .where(
-            Interview.candidate_id.in_(ids),
-            Interview.status == InterviewStatus.COMPLETED.value,
-        )
-        .order_by(Interview.completed_at.desc(), Interview.id.desc())
+        findings_in_force(
+            Interview.candidate_id,
+            Competence.code,
+            VerifiedCompetence.verified_level,
+            candidate_ids=ids,
+        ).join(Competence, Competence.id == VerifiedCompetence.competence_id)
     )
     for candidate_id, code, level in findings.all():
         verified[candidate_id].setdefault(code, level)

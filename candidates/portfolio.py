@@ -21,13 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from candidates.findings import findings_in_force
 from candidates.interviews import PROGRAMME_TIMEZONE
 from candidates.models import (
     AcquiredHow,
     Claim,
     EvidenceItem,
     Interview,
-    InterviewStatus,
     VerifiedCompetence,
 )
 from candidates.uploads import CheckedUpload, EvidenceStore
@@ -389,25 +389,15 @@ async def portfolio_overview(session: AsyncSession, *, candidate_id: int) -> Por
     ).all()
     verified_rows = (
         await session.execute(
-            select(
+            findings_in_force(
                 VerifiedCompetence.competence_id,
                 VerifiedCompetence.verified_level,
                 VerifiedCompetence.not_demonstrated,
                 Interview.completed_at,
                 Competence.code,
                 Competence.labels,
-            )
-            .join(Interview, VerifiedCompetence.interview_id == Interview.id)
-            .join(Competence, VerifiedCompetence.competence_id == Competence.id)
-            .where(
-                Interview.candidate_id == candidate_id,
-                Interview.status == InterviewStatus.COMPLETED.value,
-            )
-            .order_by(
-                Interview.completed_at.desc().nulls_last(),
-                Interview.scheduled_at.desc(),
-                VerifiedCompetence.id.desc(),
-            )
+                candidate_ids=[candidate_id],
+            ).join(Competence, VerifiedCompetence.competence_id == Competence.id)
         )
     ).all()
     newest: dict[int, _Verified] = {}

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, case, false, func, select, true
@@ -39,15 +38,14 @@ from sqlalchemy.sql import Select
 
 from candidates import access
 from candidates.consent import shares_with_employers
+from candidates.findings import Held, held_competences
 from candidates.interviews import PROGRAMME_TIMEZONE
 from candidates.models import (
     Candidate,
     CandidateLanguage,
-    Claim,
     Interview,
     InterviewStatus,
     Stage,
-    VerifiedCompetence,
 )
 from competences.models import Competence, label_in
 from employers.models import Organisation, PartnershipStatus
@@ -154,81 +152,6 @@ class WorkflowInvalid(Exception):
 # --- What a candidate holds -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Held:
-    """A competence as the portfolio and the newest completed interview show it."""
-
-    claimed: int | None = None
-    verified: int | None = None
-    not_demonstrated: bool = False
-
-    @property
-    def level(self) -> int | None:
-        """The level that counts: a teacher's finding outranks the claim."""
-        if self.not_demonstrated:
-            return None
-        return self.verified if self.verified is not None else self.claimed
-
-
-async def _held_competences(
-    session: AsyncSession, candidate_ids: Collection[int]
-) -> dict[int, dict[int, Held]]:
-    """Per candidate, per competence id: claimed and verified levels (two queries).
-
-    The derivation follows :func:`candidates.portfolio.portfolio_overview`: the highest
-    claimed level of mapped claims, and the finding of the newest completed interview.
-    """
-    if not candidate_ids:
-        return {}
-    ids = sorted(candidate_ids)
-    claimed: dict[int, dict[int, int]] = defaultdict(dict)
-    for candidate_id, competence_id, level in (
-        await session.execute(
-            select(Claim.candidate_id, Claim.competence_id, Claim.self_level).where(
-                Claim.candidate_id.in_(ids), Claim.competence_id.is_not(None)
-            )
-        )
-    ).all():
-        claimed[candidate_id][competence_id] = max(
-            level, claimed[candidate_id].get(competence_id, 0)
-        )
-    verified: dict[int, dict[int, tuple[int | None, bool]]] = defaultdict(dict)
-    for candidate_id, competence_id, level, not_demonstrated in (
-        await session.execute(
-            select(
-                Interview.candidate_id,
-                VerifiedCompetence.competence_id,
-                VerifiedCompetence.verified_level,
-                VerifiedCompetence.not_demonstrated,
-            )
-            .join(Interview, VerifiedCompetence.interview_id == Interview.id)
-            .where(
-                Interview.candidate_id.in_(ids),
-                Interview.status == InterviewStatus.COMPLETED.value,
-            )
-            .order_by(
-                Interview.completed_at.desc().nulls_last(),
-                Interview.scheduled_at.desc(),
-                VerifiedCompetence.id.desc(),
-            )
-        )
-    ).all():
-        verified[candidate_id].setdefault(competence_id, (level, bool(not_demonstrated)))
-    result: dict[int, dict[int, Held]] = {}
-    for candidate_id in ids:
-        claims = claimed.get(candidate_id, {})
-        findings = verified.get(candidate_id, {})
-        result[candidate_id] = {
-            competence_id: Held(
-                claimed=claims.get(competence_id),
-                verified=findings[competence_id][0] if competence_id in findings else None,
-                not_demonstrated=findings[competence_id][1] if competence_id in findings else False,
-            )
-            for competence_id in set(claims) | set(findings)
-        }
-    return result
-
-
 # --- Proposals to the employer --------------------------------------------------------
 
 
@@ -324,7 +247,7 @@ async def proposals_for(session: AsyncSession, viewer: Viewer) -> list[ProposalR
         )
     ).all():
         requirements[requirement.position_id].append((requirement, competence))
-    held = await _held_competences(session, {decision.candidate_id for decision, _p in rows})
+    held = await held_competences(session, {decision.candidate_id for decision, _p in rows})
     locale = current_locale.get()
     result: list[ProposalRow] = []
     for decision, position in rows:
@@ -422,7 +345,7 @@ async def proposal_detail(
             )
         ).all()
     ]
-    held = (await _held_competences(session, {candidate_id})).get(candidate_id, {})
+    held = (await held_competences(session, {candidate_id})).get(candidate_id, {})
     asked = {
         requirement.competence_id: requirement
         for requirement in (
