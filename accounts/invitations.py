@@ -49,28 +49,24 @@ from accounts.services import (
     create_user,
     normalise_email,
     password_problem,
+    role_values,
     set_active,
 )
 from accounts.tokens import as_utc, token_hash, utc_now
 from employers.models import Organisation
 from kit import audit
-from kit.i18n import N_
-from kit.roles import Role
+from kit.i18n import N_, gettext
+from kit.invalid import Invalid
+from kit.roles import ORGANISATION_ROLES, Role, Viewer
 
 INVITATION_DAYS = 14
-INVITABLE_ROLES = (Role.EMPLOYER, Role.TUTOR)
 
 accounts_log = logging.getLogger("isok.accounts")
 
 
-class InvitationError(ValueError):
-    """Input that cannot make an invitation; ``field`` names the form field, ``message``
-    is marked for translation (translate it where it is shown)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class LinkUnusable(Exception):
+    """The invitation's link cannot be used (any more): unknown, used (also by another
+    request a moment ago), expired, or its pre-0005 account deactivated. Nothing is written."""
 
 
 class AddressHasAccount(Exception):
@@ -79,7 +75,7 @@ class AddressHasAccount(Exception):
 
     Raised before anything is written, or from the unique e-mail constraint when another
     link made the account at the same moment: the session is then unusable and the caller
-    rolls it back.
+    undone with the rest of the acceptance (a savepoint).
     """
 
 
@@ -102,8 +98,9 @@ class InvitationRace(Exception):
     """Another request invited the same address to the same organisation at the same
     moment and won.
 
-    The session is unusable (the caller rolls it back); the answer is the same as for an
-    invitation made, and the other request's invitation is the one that stands.
+    Nothing of this request's invitation is written (its savepoint is rolled back), and the
+    session goes on; the answer is the same as for an invitation made, and the other
+    request's invitation is the one that stands.
     """
 
 
@@ -151,7 +148,7 @@ async def create_invitation(
     session: AsyncSession,
     *,
     organisation_id: int,
-    inviter: User,
+    inviter: Viewer,
     name: str,
     email: str,
     role: Role,
@@ -163,18 +160,18 @@ async def create_invitation(
     not) replaces that invitation's link, name, role and expiry: the old link stops
     working and there is never a second usable one. See the module's text for
     what each kind of address receives; the answer is the same for all.
-    Raises :class:`InvitationError` (naming the field) for an invalid address or a role
+    Raises :class:`~kit.invalid.Invalid` (naming the field) for an invalid address or a role
     that cannot be invited, and :class:`InvitationRace` when a simultaneous invitation of
     the same address to the same organisation won; nothing is written then.
     """
-    if role not in INVITABLE_ROLES:
-        raise InvitationError("role", N_("Choose one of the options."))
+    if role not in ORGANISATION_ROLES:
+        raise Invalid.of("role", gettext("Choose one of the options."))
     email = normalise_email(email)
     if not EMAIL_PATTERN.match(email):
-        raise InvitationError("email", N_("Enter a valid e-mail address, like name@example.fi."))
+        raise Invalid.of("email", gettext("Enter a valid e-mail address, like name@example.fi."))
     organisation = await session.get(Organisation, organisation_id)
     if organisation is None:
-        raise InvitationError("form", N_("The organisation no longer exists."))
+        raise Invalid.of("form", gettext("The organisation no longer exists."))
     name = name.strip() or email
     expires_at = default_expiry()
     answer = InvitationSent(name=name, email=email, expires_at=expires_at, message=None)
@@ -196,27 +193,28 @@ async def create_invitation(
         deliver(_tried_note(email, inviter, organisation))
         return answer
     token = secrets.token_urlsafe(32)
-    if pending is None:
-        pending = Invitation(organisation_id=organisation_id, email=email)
-        session.add(pending)
-    pending.name = name
-    pending.role = role.value
-    pending.token_hash = token_hash(token)
-    pending.invited_by_id = inviter.id
-    pending.expires_at = expires_at
     try:
-        await session.flush()
+        async with session.begin_nested():
+            if pending is None:
+                pending = Invitation(organisation_id=organisation_id, email=email)
+                session.add(pending)
+            pending.name = name
+            pending.role = role.value
+            pending.token_hash = token_hash(token)
+            pending.invited_by_id = inviter.user_id
+            pending.expires_at = expires_at
+            await session.flush()
+            await audit.record(
+                session,
+                action="invitation_created",
+                entity="invitation",
+                entity_id=pending.id,
+                details={"role": role.value, "organisation_id": organisation.id},
+            )
     except IntegrityError as error:
         # The unique pending (organisation, address) index: another request invited this
         # address just now.
         raise InvitationRace from error
-    await audit.record(
-        session,
-        action="invitation_created",
-        entity="invitation",
-        entity_id=pending.id,
-        details={"role": role.value, "organisation_id": organisation.id},
-    )
     if account is None or legacy:
         link = invitation_link(public_url, token)
         message = Outgoing(
@@ -240,7 +238,7 @@ async def create_invitation(
     return answer
 
 
-def _tried_note(to: str, inviter: User, organisation: Organisation) -> Outgoing:
+def _tried_note(to: str, inviter: Viewer, organisation: Organisation) -> Outgoing:
     """The note to the owner of an address with an account: no link, nothing changed."""
     return Outgoing(
         to=to,
@@ -275,52 +273,55 @@ async def address_has_account(session: AsyncSession, *, invitation: Invitation) 
 async def accept_invitation(session: AsyncSession, *, token: str, password: str) -> User:
     """Create the invited person's account with ``password`` and use up the link.
 
-    Raises :class:`InvitationError` when the link cannot be used (also when another request
+    Raises :class:`LinkUnusable` when the link cannot be used (also when another request
     used it a moment ago: the link is claimed by a conditional update checked by its row
-    count) or the password will not do, and :class:`AddressHasAccount` when the address
-    has an account already; nothing is written then (the caller rolls back).
+    count), :class:`~kit.invalid.Invalid` when the password will not do, and
+    :class:`AddressHasAccount` when the address has an account already; nothing is written
+    then.
     """
     invitation = await get_open_invitation(session, token=token)
     if invitation is None:
-        raise InvitationError("form", N_("This invitation link is not valid."))
+        raise LinkUnusable
     problem = password_problem(password, email=invitation.email)
     if problem is not None:
-        raise InvitationError("password", problem)
-    claimed = await session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
-        .values(accepted_at=utc_now())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise InvitationError("form", N_("This invitation link is not valid."))
-    if invitation.user_id is not None:
-        user = await _legacy_account(session, invitation, password)
-    else:
-        try:
-            user = await create_user(
-                session,
-                email=invitation.email,
-                name=invitation.name,
-                role=Role(invitation.role),
-                password=password,
-                organisation=invitation.organisation,
-            )
-        except AccountError as error:
-            # The address and password were checked: what is left is the address being
-            # taken (or looking like one that is).
-            raise AddressHasAccount from error
-        except IntegrityError as error:  # another link made this account a moment ago
-            raise AddressHasAccount from error
-        invitation.user_id = user.id
-    await audit.record(
-        session,
-        action="invitation_accepted",
-        entity="user_account",
-        entity_id=user.id,
-        details={"invitation_id": invitation.id},
-    )
-    await session.flush()
+        raise Invalid.of("password", gettext(problem))
+    # A refusal after the link is claimed undoes the claim with the rest (a savepoint).
+    async with session.begin_nested():
+        claimed = await session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+            .values(accepted_at=utc_now())
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise LinkUnusable
+        if invitation.user_id is not None:
+            user = await _legacy_account(session, invitation, password)
+        else:
+            try:
+                user = await create_user(
+                    session,
+                    email=invitation.email,
+                    name=invitation.name,
+                    role=Role(invitation.role),
+                    password=password,
+                    organisation=invitation.organisation,
+                )
+            except AccountError as error:
+                # The address and password were checked: what is left is the address being
+                # taken (or looking like one that is).
+                raise AddressHasAccount from error
+            except IntegrityError as error:  # another link made this account a moment ago
+                raise AddressHasAccount from error
+            invitation.user_id = user.id
+        await audit.record(
+            session,
+            action="invitation_accepted",
+            entity="user_account",
+            entity_id=user.id,
+            details={"invitation_id": invitation.id},
+        )
+        await session.flush()
     return user
 
 
@@ -332,7 +333,7 @@ async def _legacy_account(session: AsyncSession, invitation: Invitation, passwor
     """
     user = await session.get(User, invitation.user_id)
     if user is None or not user.is_active:
-        raise InvitationError("form", N_("This invitation link is not valid."))
+        raise LinkUnusable
     user.password_hash = hash_password(password)
     return user
 
@@ -423,9 +424,6 @@ async def withdraw_invitation(
     return invitation
 
 
-PEOPLE_ROLES = (Role.EMPLOYER.value, Role.TUTOR.value)
-
-
 async def set_person_active(
     session: AsyncSession, *, organisation_id: int, user_id: int, active: bool, acting_user_id: int
 ) -> User | None:
@@ -435,20 +433,20 @@ async def set_person_active(
     deleted, and a session of an inactive user is refused anyway). A pending invitation has
     no account yet: it is withdrawn instead (:func:`withdraw_invitation`). Returns None
     when the organisation has no such person (the caller answers 404); raises
-    :class:`InvitationError` for one's own account, so that nobody locks themselves out.
+    :class:`~kit.invalid.Invalid` for one's own account, so that nobody locks themselves out.
     """
     user = (
         await session.execute(
             select(User).where(
                 User.id == user_id,
                 User.organisation_id == organisation_id,
-                User.role.in_(PEOPLE_ROLES),
+                User.role.in_(role_values(ORGANISATION_ROLES)),
             )
         )
     ).scalar_one_or_none()
     if user is None:
         return None
     if user.id == acting_user_id:
-        raise InvitationError("person", N_("You cannot deactivate your own account."))
+        raise Invalid.of("person", gettext("You cannot deactivate your own account."))
     await set_active(session, user=user, active=active)
     return user

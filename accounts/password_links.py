@@ -22,7 +22,8 @@ from accounts.passwords import hash_password
 from accounts.services import end_all_sessions, get_by_email, password_problem
 from accounts.tokens import as_utc, token_hash, utc_now
 from kit import audit
-from kit.i18n import N_
+from kit.i18n import N_, gettext
+from kit.invalid import Invalid
 
 RESET_HOURS = 1
 # A new contact may read the message later than someone who just asked for a reset.
@@ -89,17 +90,17 @@ class LinkUsed(Exception):
     """The link was used (or expired) while this request was on its way."""
 
 
-async def use(session: AsyncSession, *, token: str, password: str) -> dict[str, str]:
-    """Set the password with the link ``token``: the messages per field (marked for
-    translation) when the password will not do. Raises :class:`LinkUsed` when the link
-    cannot be used (any more); nothing is written then.
+async def use(session: AsyncSession, *, token: str, password: str) -> None:
+    """Set the password with the link ``token``. Raises :class:`~kit.invalid.Invalid` when
+    the password will not do, and :class:`LinkUsed` when the link cannot be used (any more);
+    nothing is written then.
     """
     link = await get_open(session, token=token)
     if link is None:
         raise LinkUsed
     problem = password_problem(password, email=link.user.email)
     if problem is not None:
-        return {"password": problem}
+        raise Invalid.of("password", gettext(problem))
     now = utc_now()
     claimed = await session.execute(
         update(PasswordReset)
@@ -127,4 +128,3 @@ async def use(session: AsyncSession, *, token: str, password: str) -> dict[str, 
         session, action="password_reset", entity="user_account", entity_id=user.id, details={}
     )
     await session.flush()
-    return {}

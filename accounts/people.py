@@ -19,17 +19,17 @@ from litestar.status_codes import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import invitations
-from accounts.models import Invitation, User
+from accounts.models import Invitation
 from accounts.passwords import MIN_PASSWORD_LENGTH
+from accounts.services import sign_in_message
 from kit.flash import redirect_with
 from kit.forms import FormReader
 from kit.i18n import N_, gettext
-from kit.roles import Role
+from kit.invalid import Invalid
+from kit.roles import ORGANISATION_ROLES, Role, Viewer
 
-ROLE_CHOICES = (
-    (Role.EMPLOYER.value, N_("Employer contact")),
-    (Role.TUTOR.value, N_("Workplace tutor")),
-)
+# The roles an employer contact invites, in the order of the roles' list.
+INVITABLE_ROLES = tuple(role for role in Role if role in ORGANISATION_ROLES)
 STATUS_LABELS = {
     "active": N_("Active"),
     "invited": N_("Invitation waiting"),
@@ -52,7 +52,7 @@ def _people_page(
         context={
             "people": people,
             "status_labels": STATUS_LABELS,
-            "role_choices": [(value, gettext(label)) for value, label in ROLE_CHOICES],
+            "role_choices": [(role.value, gettext(role.label)) for role in INVITABLE_ROLES],
             "values": values or {"name": "", "email": "", "role": Role.TUTOR.value},
             "errors": errors or {},
         },
@@ -65,40 +65,43 @@ class PeoplePages(Controller):
 
     @get("/")
     async def index(
-        self, request: Request[User, Any, Any], db_session: NamedDependency[AsyncSession]
+        self, db_session: NamedDependency[AsyncSession], viewer: NamedDependency[Viewer]
     ) -> Template:
-        organisation_id = _own_organisation(request)
+        organisation_id = _own_organisation(viewer)
         return _people_page(
             await invitations.list_people(db_session, organisation_id=organisation_id)
         )
 
     @post("/", status_code=HTTP_201_CREATED)
     async def invite(
-        self, request: Request[User, Any, Any], db_session: NamedDependency[AsyncSession]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
     ) -> Response[Any]:
-        organisation_id = _own_organisation(request)
+        organisation_id = _own_organisation(viewer)
         reader = FormReader(await request.form())
         name = reader.text("name", required=True, max_length=200)
         email = reader.text("email", required=True, max_length=254)
-        role = reader.choice("role", [value for value, _label in ROLE_CHOICES], required=True)
+        role = reader.choice("role", [role.value for role in INVITABLE_ROLES], required=True)
         sent = None
         if reader.ok and role is not None:
             try:
                 sent = await invitations.create_invitation(
                     db_session,
                     organisation_id=organisation_id,
-                    inviter=request.user,
+                    inviter=viewer,
                     name=name,
                     email=email,
                     role=Role(role),
                     public_url=request.app.state.settings.public_url,
                 )
-            except invitations.InvitationError as error:
-                reader.error(error.field, gettext(error.message))
+            except Invalid as error:
+                for field, message in error.errors.items():
+                    reader.error(field, message)
             except invitations.InvitationRace:
                 # Someone invited this address at the same moment: theirs stands, and the
                 # answer is the same as for an invitation made here.
-                await db_session.rollback()
                 sent = invitations.InvitationSent(
                     name=name, email=email, expires_at=invitations.default_expiry(), message=None
                 )
@@ -122,13 +125,14 @@ class PeoplePages(Controller):
     @post("/invitations/{invitation_id:int}/withdraw", status_code=HTTP_200_OK)
     async def withdraw(
         self,
-        request: Request[User, Any, Any],
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
         invitation_id: FromPath[int],
     ) -> Response[Any]:
         """Withdraw a pending invitation of one's own organisation; another's answers 404."""
         invitation = await invitations.withdraw_invitation(
-            db_session, organisation_id=_own_organisation(request), invitation_id=invitation_id
+            db_session, organisation_id=_own_organisation(viewer), invitation_id=invitation_id
         )
         if invitation is None:
             raise NotFoundException(detail=gettext("No such invitation in your organisation."))
@@ -137,57 +141,39 @@ class PeoplePages(Controller):
             request, "/organisation/people", message % {"name": invitation.name}, "success"
         )
 
-    @post("/{user_id:int}/deactivate", status_code=HTTP_200_OK)
-    async def deactivate(
+    @post(["/{user_id:int}/deactivate", "/{user_id:int}/reactivate"], status_code=HTTP_200_OK)
+    async def set_active(
         self,
-        request: Request[User, Any, Any],
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
         user_id: FromPath[int],
     ) -> Response[Any]:
-        return await _set_active(request, db_session, user_id, active=False)
-
-    @post("/{user_id:int}/reactivate", status_code=HTTP_200_OK)
-    async def reactivate(
-        self,
-        request: Request[User, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        user_id: FromPath[int],
-    ) -> Response[Any]:
-        return await _set_active(request, db_session, user_id, active=True)
-
-
-async def _set_active(
-    request: Request[User, Any, Any], db_session: AsyncSession, user_id: int, *, active: bool
-) -> Response[Any]:
-    """Deactivate or reactivate one of the organisation's people; another's answers 404."""
-    try:
-        person = await invitations.set_person_active(
-            db_session,
-            organisation_id=_own_organisation(request),
-            user_id=user_id,
-            active=active,
-            acting_user_id=request.user.id,
-        )
-    except invitations.InvitationError as error:
-        return redirect_with(request, "/organisation/people", gettext(error.message), "error")
-    if person is None:
-        raise NotFoundException(detail=gettext("No such person in your organisation."))
-    message = (
-        gettext("%(name)s can sign in again.")
-        if active
-        else gettext("%(name)s can no longer sign in; their sessions have ended.")
-    )
-    return redirect_with(
-        request, "/organisation/people", message % {"name": person.name}, "success"
-    )
+        """Deactivate or reactivate (the last part of the path) one of the organisation's
+        people, never oneself; another organisation's answers 404."""
+        active = str(request.scope["path_template"]).endswith("/reactivate")
+        try:
+            person = await invitations.set_person_active(
+                db_session,
+                organisation_id=_own_organisation(viewer),
+                user_id=user_id,
+                active=active,
+                acting_user_id=viewer.user_id,
+            )
+        except Invalid as error:
+            message = " ".join(error.errors.values())
+            return redirect_with(request, "/organisation/people", message, "error")
+        if person is None:
+            raise NotFoundException(detail=gettext("No such person in your organisation."))
+        message = sign_in_message(person.name, active=active)
+        return redirect_with(request, "/organisation/people", message, "success")
 
 
-def _own_organisation(request: Request[User, Any, Any]) -> int:
+def _own_organisation(viewer: Viewer) -> int:
     """The organisation the employer contact acts for (the policy admits only them)."""
-    organisation_id = request.user.organisation_id
-    if organisation_id is None:  # pragma: no cover - the role's check constraint forbids it
+    if viewer.organisation_id is None:  # pragma: no cover - the role's check constraint forbids it
         raise ValueError("an employer contact without an organisation")
-    return organisation_id
+    return viewer.organisation_id
 
 
 def _invalid_link() -> Template:
@@ -254,7 +240,6 @@ class InvitationPages(Controller):
         invitation = await invitations.get_open_invitation(db_session, token=token)
         if invitation is None:
             return _invalid_link()
-        # Kept before the session may be rolled back (which expires the loaded rows).
         email, organisation = invitation.email, invitation.organisation.name
         form = await request.form()
         password = str(form.get("password", ""))
@@ -264,16 +249,12 @@ class InvitationPages(Controller):
             return _accept_form(invitation, errors, HTTP_400_BAD_REQUEST)
         try:
             await invitations.accept_invitation(db_session, token=token, password=password)
-        except invitations.InvitationError as error:
-            if error.field == "form":  # used a moment ago by another request
-                await db_session.rollback()
-                return _invalid_link()
-            return _accept_form(
-                invitation, {error.field: gettext(error.message)}, HTTP_400_BAD_REQUEST
-            )
+        except invitations.LinkUnusable:  # used a moment ago by another request
+            return _invalid_link()
+        except Invalid as error:
+            return _accept_form(invitation, error.errors, HTTP_400_BAD_REQUEST)
         except invitations.AddressHasAccount:
             # Another organisation's link (or a registration) made the account first.
-            await db_session.rollback()
             return _address_has_account(email, organisation)
         return redirect_with(
             request,

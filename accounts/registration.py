@@ -2,8 +2,8 @@
 
 The organisation starts as *applied*; a coordinator decides on it (``employers.services``).
 The contact person becomes the organisation's employer user in the same transaction: if
-anything is wrong, nothing is saved (the request's session rolls back on a 4xx answer).
-This lives in ``portal`` because it creates a user.
+anything is wrong, nothing is saved (the two are written in one savepoint, and the request's
+session rolls back on a 4xx answer). This lives in ``accounts`` because it creates a user.
 
 The answer never tells whether the e-mail address already has an account. The contact does
 not choose a password here (signing in with it would tell), but gets an e-mail with a
@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import password_links
 from accounts.mail import Outgoing, deliver
+from accounts.models import User
 from accounts.passwords import hash_password
 from accounts.services import (
     EMAIL_PATTERN,
@@ -37,10 +38,12 @@ from accounts.services import (
     normalise_email,
 )
 from employers import services as organisations
+from employers.models import Organisation
 from kit import audit
 from kit.forms import FormReader
 from kit.i18n import N_
 from kit.i18n import gettext as _
+from kit.invalid import Invalid
 from kit.roles import Role
 
 ORGANISATION_FIELDS = ("name", "business_id", "kind", "sector", "municipality", "region", "size")
@@ -90,6 +93,37 @@ async def _tell_owner(db_session: AsyncSession, email: str) -> None:
         )
 
 
+async def register_with_contact(
+    session: AsyncSession,
+    *,
+    details: organisations.OrganisationDetails,
+    contact_name: str,
+    email: str,
+) -> tuple[Organisation, User] | None:
+    """Write the applying organisation and its contact person's account, both or neither.
+
+    None when the address got an account from another request a moment ago (the unique
+    e-mail constraint): nothing of this application is written then, and the caller gives
+    the same answer as for an application received. Raises :class:`~kit.invalid.Invalid`
+    when the business ID was registered a moment ago.
+    """
+    try:
+        async with session.begin_nested():
+            organisation = await organisations.register_organisation(session, details=details)
+            # Nobody knows this password: the contact sets their own with the link.
+            user = await create_user(
+                session,
+                email=email,
+                name=contact_name,
+                role=Role.EMPLOYER,
+                password=secrets.token_urlsafe(32),
+                organisation=organisation,
+            )
+    except IntegrityError:
+        return None
+    return organisation, user
+
+
 class RegistrationController(Controller):
     include_in_schema = False
 
@@ -120,24 +154,17 @@ class RegistrationController(Controller):
             await _tell_owner(db_session, email)
             return _received(request, email, None)
         try:
-            organisation = await organisations.register_organisation(db_session, details=details)
-            # Nobody knows this password: the contact sets their own with the link.
-            user = await create_user(
-                db_session,
-                email=email,
-                name=reader.raw("contact_name"),
-                role=Role.EMPLOYER,
-                password=secrets.token_urlsafe(32),
-                organisation=organisation,
+            registered = await register_with_contact(
+                db_session, details=details, contact_name=reader.raw("contact_name"), email=email
             )
-        except organisations.OrganisationError as error:
+        except Invalid as error:
             return _form(values, error.errors, HTTP_400_BAD_REQUEST)
         except AccountError as error:  # pragma: no cover - the checks above come first
             return _form(values, {"email": _(str(error))}, HTTP_400_BAD_REQUEST)
-        except IntegrityError:
+        if registered is None:
             # The same address registered by another request a moment ago: the same answer.
-            await db_session.rollback()
             return _received(request, email, None)
+        organisation, user = registered
         token = await password_links.issue(
             db_session, user=user, hours=password_links.FIRST_PASSWORD_HOURS
         )

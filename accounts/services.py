@@ -25,8 +25,9 @@ from accounts.passwords import (
 from accounts.tokens import token_hash, utc_now
 from employers.models import Organisation
 from kit import audit
-from kit.i18n import N_
-from kit.roles import Role
+from kit.i18n import N_, gettext
+from kit.invalid import Invalid
+from kit.roles import STAFF_ROLES, Role
 from kit.settings import SecuritySettings
 
 # One message for "this address" and "an address that looks like it", so that it does not
@@ -203,6 +204,16 @@ async def set_active(session: AsyncSession, *, user: User, active: bool) -> None
     await session.flush()
 
 
+def sign_in_message(name: str, *, active: bool) -> str:
+    """What a page says once ``name``'s account is reactivated or deactivated."""
+    message = (
+        gettext("%(name)s can sign in again.")
+        if active
+        else gettext("%(name)s can no longer sign in; their sessions have ended.")
+    )
+    return message % {"name": name}
+
+
 async def change_password(
     session: AsyncSession,
     *,
@@ -211,38 +222,41 @@ async def change_password(
     new: str,
     confirmation: str,
     keep_token: str | None,
-) -> dict[str, str]:
-    """Change a signed-in user's password; the messages per field (marked for translation)
-    when something is wrong, and nothing is written then.
+) -> None:
+    """Change a signed-in user's password. Raises :class:`~kit.invalid.Invalid` with a
+    message per field when something is wrong, and nothing is written then.
 
     The user's other sessions end: whoever else might have been signed in is signed out.
     """
     errors: dict[str, str] = {}
     if not verify_password(user.password_hash, current):
-        errors["current_password"] = N_("This is not your current password.")
+        errors["current_password"] = gettext("This is not your current password.")
     problem = password_problem(new, email=user.email)
     if problem is not None:
-        errors["new_password"] = problem
+        errors["new_password"] = gettext(problem)
     elif new != confirmation:
-        errors["new_password_confirmation"] = N_("The two passwords are not the same.")
+        errors["new_password_confirmation"] = gettext("The two passwords are not the same.")
     if errors:
-        return errors
+        raise Invalid(errors)
     user.password_hash = hash_password(new)
     await end_all_sessions(session, user_id=user.id, except_token=keep_token)
     await audit.record(
         session, action="password_changed", entity="user_account", entity_id=user.id, details={}
     )
     await session.flush()
-    return {}
 
 
-STAFF_ROLES = (Role.COORDINATOR.value, Role.COUNSELLOR.value, Role.TEACHER.value)
+def role_values(roles: frozenset[Role]) -> list[str]:
+    """The stored names of ``roles``, for a query's ``IN``."""
+    return sorted(role.value for role in roles)
 
 
 async def list_staff(session: AsyncSession) -> list[User]:
     """Coordinators, counsellors and teachers, by role and name."""
     result = await session.execute(
-        select(User).where(User.role.in_(STAFF_ROLES)).order_by(User.role, User.name, User.id)
+        select(User)
+        .where(User.role.in_(role_values(STAFF_ROLES)))
+        .order_by(User.role, User.name, User.id)
     )
     return list(result.scalars())
 
@@ -250,6 +264,6 @@ async def list_staff(session: AsyncSession) -> list[User]:
 async def get_staff(session: AsyncSession, *, user_id: int) -> User | None:
     """The staff user ``user_id``, or None (also for employer contacts and tutors)."""
     result = await session.execute(
-        select(User).where(User.id == user_id, User.role.in_(STAFF_ROLES))
+        select(User).where(User.id == user_id, User.role.in_(role_values(STAFF_ROLES)))
     )
     return result.scalar_one_or_none()

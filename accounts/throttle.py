@@ -114,18 +114,21 @@ async def count_try(
 ) -> Throttle:
     """Count a sign-in try for the pair and for the address, or refuse it.
 
-    The caller commits right away when the try is allowed (before checking the password),
-    and rolls back when it is refused, so a refused try counts for nothing.
+    The caller commits right away when the try is allowed (before checking the password).
+    A refused try counts for nothing: the counts are made in a savepoint, rolled back here
+    when one of them refuses.
     """
-    for key, free in (
-        (email, settings.free_tries_per_pair),
-        (ADDRESS_WIDE, settings.free_tries_per_address),
-    ):
-        wait = await _count_try(
-            session, email=key, client_address=client_address, free=free, settings=settings
-        )
-        if wait:
-            return Throttle(blocked=True, retry_after_seconds=wait)
+    async with session.begin_nested() as counting:
+        for key, free in (
+            (email, settings.free_tries_per_pair),
+            (ADDRESS_WIDE, settings.free_tries_per_address),
+        ):
+            wait = await _count_try(
+                session, email=key, client_address=client_address, free=free, settings=settings
+            )
+            if wait:
+                await counting.rollback()
+                return Throttle(blocked=True, retry_after_seconds=wait)
     return Throttle(blocked=False)
 
 

@@ -16,24 +16,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.interfaces import ORMOption
 
 from candidates.models import Candidate, CandidateAccess, Interview
-from kit.roles import Viewer
-
-COORDINATOR = "coordinator"
-COUNSELLOR = "counsellor"
-TEACHER = "teacher"
+from kit.roles import Role, Viewer
 
 
 def visible_to(viewer: Viewer) -> ColumnElement[bool]:
     """A WHERE clause on :class:`Candidate` that keeps what ``viewer`` may see."""
-    if viewer.role == COORDINATOR:
+    if viewer.role == Role.COORDINATOR:
         return true()
-    if viewer.role == COUNSELLOR:
+    if viewer.role == Role.COUNSELLOR:
         opened = exists().where(
             CandidateAccess.candidate_id == Candidate.id,
             CandidateAccess.user_id == viewer.user_id,
         )
         return (Candidate.counsellor_id == viewer.user_id) | opened
-    if viewer.role == TEACHER:
+    if viewer.role == Role.TEACHER:
         return exists().where(
             Interview.candidate_id == Candidate.id, Interview.teacher_id == viewer.user_id
         )

@@ -23,23 +23,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Integer, String, func, or_, select, table
-from sqlalchemy import column as sql_column
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from accounts.models import User
 from candidates.models import Candidate, ConsentPurpose, ConsentRecord
-from candidates.services import user_account
+from employers.models import Organisation, PartnershipStatus
 from kit.i18n import N_, current_locale, gettext
-
-# Organisations belong to employers, which candidates may not import: a light table clause.
-organisation = table(
-    "organisation",
-    sql_column("id", Integer),
-    sql_column("name", String),
-    sql_column("status", String),
-)
-PARTNER = "partner"
+from kit.invalid import Invalid
 
 PURPOSES: tuple[str, ...] = tuple(purpose.value for purpose in ConsentPurpose)
 PURPOSE_LABELS: dict[str, str] = {
@@ -79,14 +71,6 @@ WITHDRAWN_TEXTS: dict[str, str] = {
 }
 
 
-class ConsentInvalid(Exception):
-    """The input breaks a rule; ``errors`` maps each input part to its message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{key}: {message}" for key, message in errors.items()))
-        self.errors = errors
-
-
 def purpose_label(purpose: str) -> str:
     return gettext(PURPOSE_LABELS.get(purpose, purpose))
 
@@ -109,9 +93,9 @@ class OrganisationChoice:
 async def list_partner_organisations(session: AsyncSession) -> list[OrganisationChoice]:
     """Approved partner organisations, the ones a profile may be shared with by name."""
     rows = await session.execute(
-        select(organisation.c.id, organisation.c.name)
-        .where(organisation.c.status == PARTNER)
-        .order_by(organisation.c.name, organisation.c.id)
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.status == PartnershipStatus.PARTNER.value)
+        .order_by(Organisation.name, Organisation.id)
     )
     return [OrganisationChoice(id=int(row[0]), name=str(row[1])) for row in rows.all()]
 
@@ -127,17 +111,15 @@ async def record_consent(
 ) -> ConsentRecord:
     """Add a record of consent given or withdrawn, with the text shown (never edits one).
 
-    Raises :class:`ConsentInvalid` (keys ``purpose``, ``organisation``).
+    Raises :class:`Invalid` (keys ``purpose``, ``organisation``).
     """
     if purpose not in PURPOSES:
-        raise ConsentInvalid({"purpose": gettext("Choose what the consent is for.")})
+        raise Invalid({"purpose": gettext("Choose what the consent is for.")})
     organisation_name = ""
     if purpose == ConsentPurpose.SHARE_WITH_ORGANISATION.value:
         names = {choice.id: choice.name for choice in await list_partner_organisations(session)}
         if organisation_id is None or organisation_id not in names:
-            raise ConsentInvalid(
-                {"organisation": gettext("Choose one of the partner organisations.")}
-            )
+            raise Invalid({"organisation": gettext("Choose one of the partner organisations.")})
         organisation_name = names[organisation_id]
     else:
         organisation_id = None
@@ -170,12 +152,14 @@ class ConsentState:
     recorded_at: datetime.datetime
 
 
-def _states(
-    statement: Select[tuple[ConsentRecord, str | None, str | None]],
-) -> Select[tuple[ConsentRecord, str | None, str | None]]:
-    return statement.outerjoin(
-        organisation, organisation.c.id == ConsentRecord.organisation_id
-    ).outerjoin(user_account, user_account.c.id == ConsentRecord.recorded_by_id)
+def _states(*criteria: ColumnElement[bool]) -> Select[tuple[ConsentRecord, str, str]]:
+    """Records with the organisation's and the recorder's names (either may be None)."""
+    return (
+        select(ConsentRecord, Organisation.name, User.name)
+        .outerjoin(Organisation, Organisation.id == ConsentRecord.organisation_id)
+        .outerjoin(User, User.id == ConsentRecord.recorded_by_id)
+        .where(*criteria)
+    )
 
 
 def _state(record: ConsentRecord, organisation_name: str | None, by: str | None) -> ConsentState:
@@ -202,10 +186,8 @@ def _latest_ids() -> Select[tuple[int]]:
 async def current_consents(session: AsyncSession, *, candidate_id: int) -> list[ConsentState]:
     """The consent in force per purpose (and organisation), in the order of the purposes."""
     statement = _states(
-        select(ConsentRecord, organisation.c.name, user_account.c.name).where(
-            ConsentRecord.candidate_id == candidate_id,
-            ConsentRecord.id.in_(_latest_ids().where(ConsentRecord.candidate_id == candidate_id)),
-        )
+        ConsentRecord.candidate_id == candidate_id,
+        ConsentRecord.id.in_(_latest_ids().where(ConsentRecord.candidate_id == candidate_id)),
     )
     states = [_state(*row) for row in (await session.execute(statement)).all()]
     return sorted(
@@ -215,10 +197,8 @@ async def current_consents(session: AsyncSession, *, candidate_id: int) -> list[
 
 async def consent_history(session: AsyncSession, *, candidate_id: int) -> list[ConsentState]:
     """Every consent record of the candidate, newest first."""
-    statement = _states(
-        select(ConsentRecord, organisation.c.name, user_account.c.name)
-        .where(ConsentRecord.candidate_id == candidate_id)
-        .order_by(ConsentRecord.id.desc())
+    statement = _states(ConsentRecord.candidate_id == candidate_id).order_by(
+        ConsentRecord.id.desc()
     )
     return [_state(*row) for row in (await session.execute(statement)).all()]
 

@@ -9,33 +9,25 @@ Who may do what (object-level rules; the route-policy table lets the roles throu
 - Only the interview's teacher and the coordinator record results.
 
 Times are entered and shown in the programme's time zone (Eastern Finland) and stored in UTC.
-Invalid input raises :class:`InterviewInvalid` with a message per field; nothing is written.
+Invalid input raises :class:`~kit.invalid.Invalid` with a message per field; nothing is
+written. Its keys: ``teacher``, ``date``, ``time``, ``place``, ``status``,
+``interpreter_language``, ``notes``, ``results.<i>.competence``, ``results.<i>.level``,
+``results.<i>.note``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    Boolean,
-    ColumnElement,
-    Integer,
-    Select,
-    String,
-    column,
-    func,
-    select,
-    table,
-)
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from candidates.access import COORDINATOR, COUNSELLOR, TEACHER, visible_to
+from accounts.models import User
+from candidates.access import visible_to
 from candidates.models import (
     Candidate,
     Claim,
@@ -45,25 +37,15 @@ from candidates.models import (
 )
 from competences.models import GRADES_WITH_CRITERIA, Competence, label_in
 from competences.services import load_vocabulary, resolve_all
+from kit.clock import PROGRAMME_TIMEZONE
 from kit.i18n import N_, current_locale, gettext
-from kit.roles import Viewer
+from kit.invalid import Invalid
+from kit.languages import LANGUAGE_CODE
+from kit.roles import Role, Viewer
 
-PROGRAMME_TIMEZONE = ZoneInfo("Europe/Helsinki")
 MIN_LEVEL, MAX_LEVEL = 1, 5
 MAX_PLACE = 200
 MAX_NOTE = 5000
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
-
-# The user table, read through a light table clause: users belong to portal, and candidates
-# needs only the teachers' ids and names.
-user_account = table(
-    "user_account",
-    column("id", Integer),
-    column("email", String),
-    column("name", String),
-    column("role", String),
-    column("is_active", Boolean),
-)
 
 STATUS_LABELS = {
     InterviewStatus.SCHEDULED.value: N_("scheduled"),
@@ -88,18 +70,6 @@ CLOSING_QUESTION = N_("Where and for how long did you do this, and who did you w
 
 def status_label(status: str) -> str:
     return gettext(STATUS_LABELS.get(status, status))
-
-
-class InterviewInvalid(Exception):
-    """The input breaks a rule; ``errors`` maps each input part to its message.
-
-    Keys: ``teacher``, ``date``, ``time``, ``place``, ``status``, ``interpreter_language``,
-    ``notes``, ``results.<i>.competence``, ``results.<i>.level``, ``results.<i>.note``.
-    """
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{key}: {message}" for key, message in errors.items()))
-        self.errors = errors
 
 
 # --- Reading -------------------------------------------------------------------------
@@ -141,19 +111,19 @@ class InterviewSummary:
 async def list_teachers(session: AsyncSession) -> list[TeacherOption]:
     """Active professional teachers, by name."""
     rows = await session.execute(
-        select(user_account.c.id, user_account.c.name, user_account.c.email)
-        .where(user_account.c.role == TEACHER, user_account.c.is_active.is_(True))
-        .order_by(user_account.c.name, user_account.c.id)
+        select(User.id, User.name, User.email)
+        .where(User.role == Role.TEACHER, User.is_active.is_(True))
+        .order_by(User.name, User.id)
     )
     return [TeacherOption(id=row[0], name=row[1], email=row[2]) for row in rows]
 
 
 async def _is_teacher(session: AsyncSession, user_id: int) -> bool:
     found = await session.execute(
-        select(user_account.c.id).where(
-            user_account.c.id == user_id,
-            user_account.c.role == TEACHER,
-            user_account.c.is_active.is_(True),
+        select(User.id).where(
+            User.id == user_id,
+            User.role == Role.TEACHER,
+            User.is_active.is_(True),
         )
     )
     return found.first() is not None
@@ -169,11 +139,11 @@ def _summaries_statement() -> Select[tuple[Interview, str, str, int]]:
         select(
             Interview,
             Candidate.name,
-            user_account.c.name,
+            User.name,
             func.coalesce(counts.c.results, 0),
         )
         .join(Candidate, Candidate.id == Interview.candidate_id)
-        .join(user_account, user_account.c.id == Interview.teacher_id)
+        .join(User, User.id == Interview.teacher_id)
         .outerjoin(counts, counts.c.interview_id == Interview.id)
     )
 
@@ -213,7 +183,7 @@ async def list_interviews(session: AsyncSession, *, candidate_id: int) -> list[I
 
 def _visible_interviews(viewer: Viewer) -> ColumnElement[bool]:
     """A WHERE clause on :class:`Interview` (joined to its candidate) for ``viewer``."""
-    if viewer.role == TEACHER:
+    if viewer.role == Role.TEACHER:
         return Interview.teacher_id == viewer.user_id
     return visible_to(viewer)
 
@@ -259,9 +229,9 @@ async def get_visible_interview(
 ) -> InterviewView | None:
     """The interview if ``viewer`` may see it (with its results), else None (404)."""
     statement = (
-        select(Interview, Candidate, user_account.c.name)
+        select(Interview, Candidate, User.name)
         .join(Candidate, Candidate.id == Interview.candidate_id)
-        .join(user_account, user_account.c.id == Interview.teacher_id)
+        .join(User, User.id == Interview.teacher_id)
         .where(Interview.id == interview_id, _visible_interviews(viewer))
         .options(selectinload(Interview.results).selectinload(VerifiedCompetence.competence))
     )
@@ -273,8 +243,8 @@ async def get_visible_interview(
 
 def may_record(viewer: Viewer, interview: Interview) -> bool:
     """Only the interview's teacher and the coordinator record results."""
-    return viewer.role == COORDINATOR or (
-        viewer.role == TEACHER and interview.teacher_id == viewer.user_id
+    return viewer.role == Role.COORDINATOR or (
+        viewer.role == Role.TEACHER and interview.teacher_id == viewer.user_id
     )
 
 
@@ -284,7 +254,7 @@ def may_reschedule(viewer: Viewer, interview: Interview) -> bool:
     Call it only for an interview found with :func:`get_visible_interview`.
     """
     return interview.status == InterviewStatus.SCHEDULED.value and (
-        viewer.role in (COORDINATOR, COUNSELLOR) or interview.teacher_id == viewer.user_id
+        viewer.role in (Role.COORDINATOR, Role.COUNSELLOR) or interview.teacher_id == viewer.user_id
     )
 
 
@@ -415,7 +385,7 @@ async def schedule_interview(
         errors["teacher"] = gettext("Choose one of the teachers in the list.")
     when = _check_schedule(data, errors)
     if errors or when is None or data.teacher_id is None:
-        raise InterviewInvalid(errors)
+        raise Invalid(errors)
     interview = Interview(
         candidate_id=candidate.id,
         teacher_id=data.teacher_id,
@@ -437,7 +407,7 @@ async def reschedule_interview(
         errors["status"] = gettext("Only a scheduled interview can be rescheduled.")
     when = _check_schedule(data, errors)
     if errors or when is None:
-        raise InterviewInvalid(errors)
+        raise Invalid(errors)
     interview.scheduled_at = when
     interview.place = data.place.strip()
     await session.flush()
@@ -447,7 +417,7 @@ async def reschedule_interview(
 async def cancel_interview(session: AsyncSession, *, interview: Interview) -> Interview:
     """Cancel a scheduled interview (a completed one keeps its results)."""
     if interview.status != InterviewStatus.SCHEDULED.value:
-        raise InterviewInvalid({"status": gettext("Only a scheduled interview can be cancelled.")})
+        raise Invalid({"status": gettext("Only a scheduled interview can be cancelled.")})
     interview.status = InterviewStatus.CANCELLED.value
     await session.flush()
     return interview
@@ -503,7 +473,7 @@ async def record_interview(
         errors["notes"] = gettext("Use at most %(max)d characters.") % {"max": MAX_NOTE}
     assessed = await _check_results(session, data.results, errors)
     if errors:
-        raise InterviewInvalid(errors)
+        raise Invalid(errors)
 
     claims = (
         await session.execute(

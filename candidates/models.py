@@ -27,8 +27,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competences.models import Competence
 
-CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
-
 
 class ClientType(enum.StrEnum):
     LONG_TERM = "long_term"

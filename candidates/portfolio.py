@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from candidates.findings import findings_in_force
-from candidates.interviews import PROGRAMME_TIMEZONE
 from candidates.models import (
     AcquiredHow,
     Claim,
@@ -38,7 +37,9 @@ from competences.services import (
     load_vocabulary,
     suggest_all,
 )
+from kit.clock import PROGRAMME_TIMEZONE
 from kit.i18n import N_, gettext
+from kit.invalid import Invalid
 
 MIN_LEVEL = 1
 MAX_LEVEL = 5
@@ -58,14 +59,6 @@ ACQUIRED_HOW_LABELS = {
 
 def acquired_how_label(value: str) -> str:
     return gettext(ACQUIRED_HOW_LABELS.get(value, value))
-
-
-class PortfolioInvalid(Exception):
-    """Input that breaks a rule; ``errors`` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
 
 
 # --- Claims ------------------------------------------------------------------------------
@@ -102,7 +95,7 @@ async def check_claim(
     claim_id: int | None = None,
     vocabulary: CompetenceVocabulary | None = None,
 ) -> CheckedClaim:
-    """Check ``data`` and map its text; raises :class:`PortfolioInvalid` with every message."""
+    """Check ``data`` and map its text; raises :class:`Invalid` with every message."""
     errors: dict[str, str] = {}
     text = " ".join(data.competence.split())
     if not text:
@@ -138,7 +131,7 @@ async def check_claim(
                     "This competence is already in the portfolio. Edit that claim instead."
                 )
     if errors:
-        raise PortfolioInvalid(errors)
+        raise Invalid(errors)
     return CheckedClaim(data=data, competence_id=competence_id, free_text=free_text)
 
 
@@ -257,7 +250,7 @@ async def add_evidence(
     ):
         errors["claim"] = gettext("Choose one of the options.")
     if errors:
-        raise PortfolioInvalid(errors)
+        raise Invalid(errors)
 
     title = data.title or (upload.original_name if upload else "") or data.description
     item = EvidenceItem(

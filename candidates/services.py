@@ -2,7 +2,7 @@
 
 Pages and the JSON API both go through these functions, so a rule (a CEFR level that exists,
 a region from the list, a stage of the pathway) holds for both. Invalid input raises
-:class:`CandidateInvalid` with a message per field; nothing is written then.
+:class:`Invalid` with a message per field; nothing is written then.
 
 Who may see which candidate is decided in :mod:`candidates.access` alone; the functions here
 take a :class:`~candidates.Viewer` and use its clause.
@@ -21,14 +21,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, Integer, String, func, select, table
-from sqlalchemy import column as sql_column
+import msgspec
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from candidates.access import COORDINATOR, COUNSELLOR, get_visible_candidate, visible_to
+from accounts.models import User
+from candidates.access import get_visible_candidate, visible_to
 from candidates.models import (
-    CEFR_LEVELS,
     Candidate,
     CandidateAccess,
     CandidateLanguage,
@@ -38,35 +38,10 @@ from candidates.models import (
     Stage,
 )
 from kit.i18n import N_, gettext
+from kit.invalid import Invalid
+from kit.languages import CEFR_LEVELS, LANGUAGE_CODE
 from kit.regions import REGIONS
-from kit.roles import Viewer
-
-# Languages offered in the form (ISO 639 codes); the API takes any two- or three-letter code.
-LANGUAGES: tuple[tuple[str, str], ...] = (
-    ("fi", N_("Finnish")),
-    ("sv", N_("Swedish")),
-    ("en", N_("English")),
-    ("ru", N_("Russian")),
-    ("et", N_("Estonian")),
-    ("uk", N_("Ukrainian")),
-    ("ar", N_("Arabic")),
-    ("so", N_("Somali")),
-    ("fa", N_("Persian")),
-    ("ku", N_("Kurdish")),
-    ("ti", N_("Tigrinya")),
-    ("tr", N_("Turkish")),
-    ("de", N_("German")),
-    ("fr", N_("French")),
-    ("es", N_("Spanish")),
-    ("prs", N_("Dari")),
-    ("ps", N_("Pashto")),
-    ("am", N_("Amharic")),
-    ("th", N_("Thai")),
-    ("vi", N_("Vietnamese")),
-    ("ln", N_("Lingala")),
-    ("sw", N_("Swahili")),
-    ("tl", N_("Tagalog")),
-)
+from kit.roles import Role, Viewer
 
 STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
 STAGE_LABELS: dict[str, str] = {
@@ -92,19 +67,8 @@ PHONE_MAX = 50
 MUNICIPALITY_MAX = 100
 NOTE_MAX = 5000
 CASELOAD_PAGE_SIZE = 50
-LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,}$")
-
-# Users belong to portal; candidates needs only counsellors' and authors' ids and names.
-user_account = table(
-    "user_account",
-    sql_column("id", Integer),
-    sql_column("email", String),
-    sql_column("name", String),
-    sql_column("role", String),
-    sql_column("is_active", Boolean),
-)
 
 
 def stage_label(stage: str) -> str:
@@ -113,19 +77,6 @@ def stage_label(stage: str) -> str:
 
 def client_type_label(client_type: str) -> str:
     return gettext(CLIENT_TYPE_LABELS.get(client_type, client_type))
-
-
-def language_name(code: str) -> str:
-    names = dict(LANGUAGES)
-    return gettext(names[code]) if code in names else code
-
-
-class CandidateInvalid(Exception):
-    """The input breaks a rule; ``errors`` maps each input part to its message."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{key}: {message}" for key, message in errors.items()))
-        self.errors = errors
 
 
 # --- Input ---------------------------------------------------------------------------
@@ -177,7 +128,7 @@ async def check_candidate(
 ) -> int | None:
     """Apply every rule to ``data``; return the counsellor id to store.
 
-    Raises :class:`CandidateInvalid` with all the messages.
+    Raises :class:`Invalid` with all the messages.
     """
     errors: dict[str, str] = {}
     if not data.name.strip():
@@ -216,7 +167,7 @@ async def check_candidate(
         errors=errors,
     )
     if errors:
-        raise CandidateInvalid(errors)
+        raise Invalid(errors)
     return counsellor_id
 
 
@@ -247,7 +198,7 @@ async def _check_counsellor(
     errors: dict[str, str],
 ) -> int | None:
     """The coordinator assigns any counsellor; a counsellor keeps (or takes) the candidate."""
-    if viewer.role != COORDINATOR:
+    if viewer.role != Role.COORDINATOR:
         keep = viewer.user_id if is_new else current
         if wanted is not None and wanted != keep:
             errors["counsellor"] = gettext("Only the coordinator can assign another counsellor.")
@@ -319,7 +270,7 @@ async def update_candidate(
 async def change_stage(session: AsyncSession, *, candidate: Candidate, stage: str) -> Candidate:
     """Move the candidate to ``stage`` (forward or back: a counsellor corrects mistakes)."""
     if stage not in STAGES:
-        raise CandidateInvalid({"stage": gettext("Choose a stage of the pathway.")})
+        raise Invalid({"stage": gettext("Choose a stage of the pathway.")})
     candidate.stage = stage
     await session.flush()
     return candidate
@@ -333,7 +284,7 @@ async def add_guidance_note(
     noted_on: datetime.date | None,
     text: str,
 ) -> GuidanceNote:
-    """A dated guidance note; raises :class:`CandidateInvalid` (keys ``noted_on``, ``text``)."""
+    """A dated guidance note; raises :class:`Invalid` (keys ``noted_on``, ``text``)."""
     errors: dict[str, str] = {}
     if noted_on is None:
         errors["noted_on"] = gettext("Enter the date of the meeting or call.")
@@ -341,7 +292,7 @@ async def add_guidance_note(
         errors["text"] = gettext("Write the note.")
     _length(errors, "text", text.strip(), NOTE_MAX)
     if errors:
-        raise CandidateInvalid(errors)
+        raise Invalid(errors)
     assert noted_on is not None
     note = GuidanceNote(
         candidate_id=candidate.id, author_id=author_id, noted_on=noted_on, text=text.strip()
@@ -353,23 +304,7 @@ async def add_guidance_note(
 
 def input_from(candidate: Candidate) -> CandidateInput:
     """The input that would recreate ``candidate`` (loaded by :func:`get_candidate`)."""
-    return CandidateInput(
-        name=candidate.name,
-        email=candidate.email,
-        phone=candidate.phone,
-        municipality=candidate.municipality,
-        regions=list(candidate.regions),
-        available_from=candidate.available_from,
-        availability_note=candidate.availability_note,
-        client_type=candidate.client_type,
-        client_since=candidate.client_since,
-        counsellor_id=candidate.counsellor_id,
-        stage=candidate.stage,
-        languages=[
-            LanguageInput(language=row.language, level=row.level, assessment=row.assessment)
-            for row in candidate.languages
-        ],
-    )
+    return msgspec.convert(candidate, CandidateInput, from_attributes=True)
 
 
 # --- Reads ---------------------------------------------------------------------------
@@ -455,8 +390,8 @@ async def list_caseload(
     # The counts already say how many rows match, so paging costs no extra query.
     matching = counts.get(filters.stage, 0) if filters.stage else sum(counts.values())
     statement = (
-        select(Candidate, user_account.c.name)
-        .outerjoin(user_account, user_account.c.id == Candidate.counsellor_id)
+        select(Candidate, User.name)
+        .outerjoin(User, User.id == Candidate.counsellor_id)
         .where(*conditions)
         .order_by(Candidate.name, Candidate.id)
     )
@@ -487,9 +422,9 @@ class CounsellorChoice:
 async def list_counsellors(session: AsyncSession) -> list[CounsellorChoice]:
     """Active counsellors, for the coordinator's counsellor field."""
     rows = await session.execute(
-        select(user_account.c.id, user_account.c.name, user_account.c.email)
-        .where(user_account.c.role == COUNSELLOR, user_account.c.is_active.is_(True))
-        .order_by(user_account.c.name, user_account.c.id)
+        select(User.id, User.name, User.email)
+        .where(User.role == Role.COUNSELLOR, User.is_active.is_(True))
+        .order_by(User.name, User.id)
     )
     return [CounsellorChoice(id=row[0], name=row[1], email=row[2]) for row in rows.all()]
 
@@ -498,9 +433,7 @@ async def user_names(session: AsyncSession, *, user_ids: set[int]) -> dict[int, 
     """Names of the given users (counsellors, note authors, who recorded consent)."""
     if not user_ids:
         return {}
-    rows = await session.execute(
-        select(user_account.c.id, user_account.c.name).where(user_account.c.id.in_(user_ids))
-    )
+    rows = await session.execute(select(User.id, User.name).where(User.id.in_(user_ids)))
     return {int(row[0]): str(row[1]) for row in rows.all()}
 
 
@@ -513,8 +446,8 @@ class NoteRow:
 async def list_guidance_notes(session: AsyncSession, *, candidate_id: int) -> list[NoteRow]:
     """The candidate's guidance notes, newest first, with their authors' names."""
     rows = await session.execute(
-        select(GuidanceNote, user_account.c.name)
-        .outerjoin(user_account, user_account.c.id == GuidanceNote.author_id)
+        select(GuidanceNote, User.name)
+        .outerjoin(User, User.id == GuidanceNote.author_id)
         .where(GuidanceNote.candidate_id == candidate_id)
         .order_by(GuidanceNote.noted_on.desc(), GuidanceNote.id.desc())
     )
@@ -524,10 +457,10 @@ async def list_guidance_notes(session: AsyncSession, *, candidate_id: int) -> li
 async def list_access(session: AsyncSession, *, candidate_id: int) -> list[CounsellorChoice]:
     """Counsellors other than the candidate's own to whom the coordinator opened the record."""
     rows = await session.execute(
-        select(user_account.c.id, user_account.c.name, user_account.c.email)
-        .join(CandidateAccess, CandidateAccess.user_id == user_account.c.id)
+        select(User.id, User.name, User.email)
+        .join(CandidateAccess, CandidateAccess.user_id == User.id)
         .where(CandidateAccess.candidate_id == candidate_id)
-        .order_by(user_account.c.name, user_account.c.id)
+        .order_by(User.name, User.id)
     )
     return [CounsellorChoice(id=row[0], name=row[1], email=row[2]) for row in rows.all()]
 
@@ -538,9 +471,9 @@ async def open_to_counsellor(
     """Let another counsellor see and keep this candidate's record (the coordinator's call)."""
     counsellors = {choice.id for choice in await list_counsellors(session)}
     if counsellor_id is None or counsellor_id not in counsellors:
-        raise CandidateInvalid({"access": gettext("Choose a counsellor.")})
+        raise Invalid({"access": gettext("Choose a counsellor.")})
     if counsellor_id == candidate.counsellor_id:
-        raise CandidateInvalid(
+        raise Invalid(
             {"access": gettext("This counsellor already has the candidate in their caseload.")}
         )
     already = await session.execute(
@@ -550,7 +483,7 @@ async def open_to_counsellor(
         )
     )
     if already.first() is not None:
-        raise CandidateInvalid({"access": gettext("This counsellor already has access.")})
+        raise Invalid({"access": gettext("This counsellor already has access.")})
     session.add(CandidateAccess(candidate_id=candidate.id, user_id=counsellor_id))
     await session.flush()
 
@@ -568,6 +501,6 @@ async def close_to_counsellor(
         )
     ).scalar_one_or_none()
     if grant is None:
-        raise CandidateInvalid({"access": gettext("This counsellor has no access to remove.")})
+        raise Invalid({"access": gettext("This counsellor has no access to remove.")})
     await session.delete(grant)
     await session.flush()

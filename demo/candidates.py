@@ -28,9 +28,10 @@ import random
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, String, column, func, select, table
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import User
 from candidates.consent import GIVEN_TEXTS, WITHDRAWN_TEXTS
 from candidates.models import (
     AcquiredHow,
@@ -49,6 +50,7 @@ from candidates.models import (
     VerifiedCompetence,
 )
 from competences.models import Competence, Framework, Unit
+from employers.models import Organisation, PartnershipStatus
 
 SEED = 2027
 COORDINATOR_EMAIL = "coordinator@demo.test"
@@ -57,20 +59,6 @@ TEACHER_EMAIL = "teacher@demo.test"
 FRAMEWORKS = ("LOG", "CLE", "CAT")
 BATCH_SIZE = 80  # candidates per flush (two flushes per batch)
 
-# Users belong to portal and organisations to employers; candidates may import neither, and
-# the seeder needs only ids, e-mails, roles and names.
-user_account = table(
-    "user_account",
-    column("id", Integer),
-    column("email", String),
-    column("role", String),
-)
-organisation = table(
-    "organisation",
-    column("id", Integer),
-    column("name", String),
-    column("status", String),
-)
 
 STAGES = tuple(Stage)
 # (stage, long-term, short-term): 127 long-term and 194 short-term clients in all, as in the
@@ -973,11 +961,7 @@ def plan_demo_candidates(
 
 async def _user_id(session: AsyncSession, email: str, role: str) -> int | None:
     row = (
-        await session.execute(
-            select(user_account.c.id).where(
-                user_account.c.email == email, user_account.c.role == role
-            )
-        )
+        await session.execute(select(User.id).where(User.email == email, User.role == role))
     ).first()
     return int(row[0]) if row is not None else None
 
@@ -1020,9 +1004,9 @@ async def seed_demo_candidates(session: AsyncSession) -> int:
     partners = [
         (int(row[0]), str(row[1]))
         for row in await session.execute(
-            select(organisation.c.id, organisation.c.name)
-            .where(organisation.c.status == "partner")
-            .order_by(organisation.c.id)
+            select(Organisation.id, Organisation.name)
+            .where(Organisation.status == PartnershipStatus.PARTNER.value)
+            .order_by(Organisation.id)
         )
     ]
     plans = plan_demo_candidates(competences, today=datetime.date.today(), partners=len(partners))

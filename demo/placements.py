@@ -18,10 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from accounts.models import User
 from candidates.matching_input import candidates_for_matching
 from candidates.models import Candidate, Stage
 from competences.models import Competence, Framework
 from employers.models import Organisation, PartnershipStatus
+from kit.roles import Role
 from placements.models import (
     COUNSELLOR_DECISIONS,
     DecisionKind,
@@ -34,13 +36,12 @@ from placements.models import (
     PositionStatus,
     SuggestionDecision,
 )
-from placements.services import TUTOR_ROLE, open_for_candidates, user_account
-from placements.suggestions import (
+from placements.positions.services import open_for_candidates
+from placements.review.explanations import Explainer, snapshot
+from placements.review.suggestions import (
     EXCLUDED_STAGES,
-    Explainer,
     load_matching_vocabulary,
     position_for_matching,
-    snapshot,
 )
 
 if TYPE_CHECKING:
@@ -197,9 +198,7 @@ async def seed_demo_positions(session: AsyncSession) -> int:
     )
     tutor_id = (
         await session.execute(
-            select(user_account.c.id).where(
-                user_account.c.email == DEMO_TUTOR_EMAIL, user_account.c.role == TUTOR_ROLE
-            )
+            select(User.id).where(User.email == DEMO_TUTOR_EMAIL, User.role == Role.TUTOR)
         )
     ).scalar_one_or_none()
     today = datetime.date.today()
@@ -410,9 +409,7 @@ async def _user_ids(
 ) -> dict[str, tuple[int, int | None]]:
     """User id and organisation id by e-mail address."""
     rows = await session.execute(
-        select(user_account.c.email, user_account.c.id, user_account.c.organisation_id).where(
-            user_account.c.email.in_(list(emails))
-        )
+        select(User.email, User.id, User.organisation_id).where(User.email.in_(list(emails)))
     )
     return {
         str(email): (int(user_id), None if org is None else int(org))
@@ -440,9 +437,9 @@ async def seed_demo_match_review(session: AsyncSession) -> DemoMatchReview:
     rank, eligibility and explanation from one engine run over the consenting candidates not
     yet placed plus the ones this seed places (the ranking as the page showed it before they
     were placed); the explanation is stored as the decisions store it
-    (:func:`placements.suggestions.snapshot`: the words shown, in the seeding locale).
+    (:func:`placements.review.suggestions.snapshot`: the words shown, in the seeding locale).
     Employers' answers store none. Rows are written through the models, not
-    :func:`placements.decisions.append_decision`, because they carry dates in the past
+    :func:`placements.review.decisions.append_decision`, because they carry dates in the past
     (decisions days to weeks ago): the history reads as it would have happened, and no row is
     updated after it is written.
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.business_id import with_check_digit
 from employers.models import Organisation, ReadinessProfile
-from employers.readiness import save_answers
+from employers.readiness_answers import save_answers
 
 
 def _business_id(digits: str) -> str:

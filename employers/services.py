@@ -31,6 +31,7 @@ from employers.models import (
     PartnershipStatus,
 )
 from kit.i18n import N_, gettext
+from kit.invalid import Invalid
 from kit.regions import REGIONS
 
 KIND_LABELS: dict[str, str] = {
@@ -79,20 +80,12 @@ def label_maps() -> dict[str, dict[str, str]]:
     }
 
 
-class OrganisationError(ValueError):
-    """A rule about organisations was broken.
+class TransitionError(Invalid):
+    """The decision does not fit the organisation's current partnership status.
 
-    ``errors`` maps a field name to a message for the person (``"form"`` when the message
-    is about the whole request rather than one field).
+    Pages show it like any refused input; the API answers it 409 (a conflict with the
+    organisation's state), not 400.
     """
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-
-
-class TransitionError(OrganisationError):
-    """The decision does not fit the organisation's current partnership status."""
 
     def __init__(self, message: str) -> None:
         super().__init__({"form": message})
@@ -204,7 +197,7 @@ async def _flush_or_duplicate(session: AsyncSession) -> None:
     try:
         await session.flush()
     except IntegrityError as error:
-        raise OrganisationError({"business_id": _business_id_taken_message()}) from error
+        raise Invalid({"business_id": _business_id_taken_message()}) from error
 
 
 async def register_organisation(
@@ -212,13 +205,13 @@ async def register_organisation(
 ) -> Organisation:
     """Create an organisation that has applied to become a partner.
 
-    Raises :class:`OrganisationError` (a message per field) and writes nothing when a detail
+    Raises :class:`~kit.invalid.Invalid` (a message per field) and writes nothing when a detail
     is wrong or the business ID is already registered. A name very like another
     organisation's is accepted: the coordinator sees it through :func:`possible_duplicates`.
     """
     clean, errors = await check_new_organisation(session, details=details)
     if errors:
-        raise OrganisationError(errors)
+        raise Invalid(errors)
     organisation = Organisation(
         name=clean.name,
         business_id=clean.business_id,
@@ -244,7 +237,7 @@ async def update_organisation(
     ):
         errors["business_id"] = _business_id_taken_message()
     if errors:
-        raise OrganisationError(errors)
+        raise Invalid(errors)
     organisation.name = clean.name
     organisation.business_id = clean.business_id
     organisation.kind = clean.kind
@@ -506,125 +499,93 @@ def _decide(
     organisation.decision_reason = reason
 
 
-async def _begin_partnership(
+@dataclass(frozen=True)
+class Transition:
+    """A partnership decision: the status it needs, the status it gives, and whether it
+    begins a partnership (with the agreement's dates and an optional note) or ends one
+    (with a required reason: the organisation sees it)."""
+
+    required: PartnershipStatus
+    outcome: PartnershipStatus
+    wrong_status: str  # marked for translation
+    begins_partnership: bool
+
+
+TRANSITIONS: dict[str, Transition] = {
+    # applied → partner, with the agreement's dates (no end date: until further notice)
+    "approve": Transition(
+        PartnershipStatus.APPLIED,
+        PartnershipStatus.PARTNER,
+        N_("Only an organisation that has applied can be approved; %(name)s is: %(status)s."),
+        begins_partnership=True,
+    ),
+    # applied → rejected
+    "reject": Transition(
+        PartnershipStatus.APPLIED,
+        PartnershipStatus.REJECTED,
+        N_("Only an organisation that has applied can be rejected; %(name)s is: %(status)s."),
+        begins_partnership=False,
+    ),
+    # partner → inactive (the agreement dates are kept as a record)
+    "deactivate": Transition(
+        PartnershipStatus.PARTNER,
+        PartnershipStatus.INACTIVE,
+        N_("Only a partner can be marked inactive; %(name)s is: %(status)s."),
+        begins_partnership=False,
+    ),
+    # inactive → partner again, under a new agreement
+    "reactivate": Transition(
+        PartnershipStatus.INACTIVE,
+        PartnershipStatus.PARTNER,
+        N_("Only an inactive partner can be reactivated; %(name)s is: %(status)s."),
+        begins_partnership=True,
+    ),
+}
+
+
+async def decide(
     session: AsyncSession,
     *,
     organisation: Organisation,
-    required: PartnershipStatus,
-    wrong_status: str,
-    decided_by: str,
-    agreement_start: datetime.date | None,
-    agreement_end: datetime.date | None,
-    note: str,
-) -> Organisation:
-    _require_status(organisation, required, wrong_status)
-    errors: dict[str, str] = {}
-    _check_agreement(agreement_start, agreement_end, errors)
-    note = _check_reason(note, errors, required=False, field="note")
-    if errors:
-        raise OrganisationError(errors)
-    _decide(organisation, PartnershipStatus.PARTNER, decided_by=decided_by, reason=note)
-    organisation.agreement_start = agreement_start
-    organisation.agreement_end = agreement_end
-    await session.flush()
-    return organisation
-
-
-async def _end_with_reason(
-    session: AsyncSession,
-    *,
-    organisation: Organisation,
-    required: PartnershipStatus,
-    wrong_status: str,
-    outcome: PartnershipStatus,
+    decision: str,
     decided_by: str,
     reason: str,
+    agreement_start: datetime.date | None = None,
+    agreement_end: datetime.date | None = None,
 ) -> Organisation:
-    _require_status(organisation, required, wrong_status)
+    """Apply ``decision`` (a key of :data:`TRANSITIONS`) to ``organisation``.
+
+    ``reason`` is the note of an approval or reactivation, the reason of a rejection or
+    deactivation; the agreement's dates matter only to the first two. Raises
+    :class:`TransitionError` when the decision does not fit the current status, and
+    :class:`~kit.invalid.Invalid` with a message per field; nothing is changed then.
+    """
+    transition = TRANSITIONS[decision]
+    _require_status(organisation, transition.required, gettext(transition.wrong_status))
     errors: dict[str, str] = {}
-    reason = _check_reason(reason, errors, required=True, field="reason")
+    if transition.begins_partnership:
+        _check_agreement(agreement_start, agreement_end, errors)
+        reason = _check_reason(reason, errors, required=False, field="note")
+    else:
+        reason = _check_reason(reason, errors, required=True, field="reason")
     if errors:
-        raise OrganisationError(errors)
-    _decide(organisation, outcome, decided_by=decided_by, reason=reason)
+        raise Invalid(errors)
+    _decide(organisation, transition.outcome, decided_by=decided_by, reason=reason)
+    if transition.begins_partnership:
+        organisation.agreement_start = agreement_start
+        organisation.agreement_end = agreement_end
     await session.flush()
     return organisation
-
-
-async def approve(
-    session: AsyncSession,
-    *,
-    organisation: Organisation,
-    decided_by: str,
-    agreement_start: datetime.date | None,
-    agreement_end: datetime.date | None = None,
-    note: str = "",
-) -> Organisation:
-    """applied → partner, with the agreement's dates (no end date: until further notice)."""
-    return await _begin_partnership(
-        session,
-        organisation=organisation,
-        required=PartnershipStatus.APPLIED,
-        wrong_status=gettext(
-            "Only an organisation that has applied can be approved; %(name)s is: %(status)s."
-        ),
-        decided_by=decided_by,
-        agreement_start=agreement_start,
-        agreement_end=agreement_end,
-        note=note,
-    )
-
-
-async def reject(
-    session: AsyncSession, *, organisation: Organisation, decided_by: str, reason: str
-) -> Organisation:
-    """applied → rejected; the reason is required (the organisation sees it)."""
-    return await _end_with_reason(
-        session,
-        organisation=organisation,
-        required=PartnershipStatus.APPLIED,
-        wrong_status=gettext(
-            "Only an organisation that has applied can be rejected; %(name)s is: %(status)s."
-        ),
-        outcome=PartnershipStatus.REJECTED,
-        decided_by=decided_by,
-        reason=reason,
-    )
 
 
 async def deactivate(
     session: AsyncSession, *, organisation: Organisation, decided_by: str, reason: str
 ) -> Organisation:
-    """partner → inactive, with a reason (the agreement dates are kept as a record)."""
-    return await _end_with_reason(
+    """partner → inactive, with a reason."""
+    return await decide(
         session,
         organisation=organisation,
-        required=PartnershipStatus.PARTNER,
-        wrong_status=gettext("Only a partner can be marked inactive; %(name)s is: %(status)s."),
-        outcome=PartnershipStatus.INACTIVE,
+        decision="deactivate",
         decided_by=decided_by,
         reason=reason,
-    )
-
-
-async def reactivate(
-    session: AsyncSession,
-    *,
-    organisation: Organisation,
-    decided_by: str,
-    agreement_start: datetime.date | None,
-    agreement_end: datetime.date | None = None,
-    note: str = "",
-) -> Organisation:
-    """inactive → partner again, under a new agreement."""
-    return await _begin_partnership(
-        session,
-        organisation=organisation,
-        required=PartnershipStatus.INACTIVE,
-        wrong_status=gettext(
-            "Only an inactive partner can be reactivated; %(name)s is: %(status)s."
-        ),
-        decided_by=decided_by,
-        agreement_start=agreement_start,
-        agreement_end=agreement_end,
-        note=note,
     )

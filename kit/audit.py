@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from advanced_alchemy.base import IdentityAuditBase
-from advanced_alchemy.types import JsonB
-from sqlalchemy import ForeignKey, Index, String, Table, event, insert, inspect
+from advanced_alchemy.types import BigIntIdentity, JsonB
+from sqlalchemy import Index, String, Table, event, insert, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
@@ -39,9 +39,9 @@ class AuditEvent(IdentityAuditBase):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
 
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL"), default=None, index=True
-    )
+    # The acting user's id, without a foreign key: the kit sits below accounts, and an audit
+    # row must outlive anything it describes. ``actor_label`` names the actor on its own.
+    actor_id: Mapped[int | None] = mapped_column(BigIntIdentity, default=None, index=True)
     actor_label: Mapped[str] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(50))
     entity: Mapped[str] = mapped_column(String(100))

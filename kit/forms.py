@@ -6,19 +6,21 @@ wrong, so the template can show the form again with the message beside the field
 person's input kept. Nothing is saved unless ``reader.ok``.
 
 This module is part of the portal's shared web kit: domain packages may import it (it imports
-nothing of ours but :mod:`kit.i18n`).
+nothing of ours but :mod:`kit.i18n` and :mod:`kit.languages`).
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
 
 from kit.i18n import gettext
+from kit.languages import CEFR_LEVELS, LANGUAGES
 
 # --- One bounded id, one integer and one date parsing for pages and the API -------------
 #
@@ -286,3 +288,82 @@ def language_options(
             options.append((code, code))
             codes.add(code)
     return options
+
+
+# --- Language rows (a position's language requirements, a candidate's languages) -------
+#
+# Row ``<i>`` names its language ``language-<i>`` (an ISO 639 code, from a select) and its
+# level ``language_level-<i>`` (a CEFR level); a form adds fields of its own to each row.
+
+
+@dataclass
+class LanguageRows:
+    """A form's language rows as read.
+
+    ``shown`` holds every row as the form shows it again (blank ones too), ``filled`` the
+    rows that name a language, in order, and ``index`` the form row of each filled row.
+    Each row maps ``language``, ``level`` and the form's own keys to the text read.
+    """
+
+    shown: list[dict[str, str]]
+    filled: list[dict[str, str]]
+    index: list[int]
+
+
+def read_language_rows(
+    reader: FormReader,
+    *,
+    default: int,
+    maximum: int,
+    extra: Mapping[str, Callable[[int], str]] | None = None,
+) -> LanguageRows:
+    """Read the rows the form showed (see :func:`row_count`): the language code in lower
+    case, the level in upper case, and each ``extra`` key read by its function from the
+    row's number. The service checks the codes and levels."""
+    rows = LanguageRows(shown=[], filled=[], index=[])
+    for row in range(row_count(reader.raw("language_rows"), default=default, maximum=maximum)):
+        values = {
+            "language": reader.raw(f"language-{row}").lower(),
+            "level": reader.raw(f"language_level-{row}").upper(),
+        }
+        for key, read in (extra or {}).items():
+            values[key] = read(row)
+        rows.shown.append(values)
+        if values["language"]:
+            rows.filled.append(values)
+            rows.index.append(row)
+    return rows
+
+
+def place_errors(
+    target: dict[str, str], errors: Mapping[str, str], field_name: Callable[[str], str]
+) -> None:
+    """Put a service's messages (keyed by its input parts) beside the form fields they
+    concern, as ``field_name`` maps them; a field keeps its first message."""
+    for key, message in errors.items():
+        target.setdefault(field_name(key), message)
+
+
+def language_field_name(
+    key: str, index: Sequence[int], *, other: str = "language_level"
+) -> str | None:
+    """The form field a service's error key ``languages.<i>.<part>`` concerns (``index`` as
+    :attr:`LanguageRows.index`): ``language-<row>``, ``language_level-<row>``, or ``other``
+    for a part of the form's own; None when ``key`` is not about a language row."""
+    parts = key.split(".")
+    if len(parts) != 3 or parts[0] != "languages":
+        return None
+    name = {"language": "language", "level": "language_level"}.get(parts[2], other)
+    return f"{name}-{index[int(parts[1])]}"
+
+
+def language_row_options(
+    rows: list[dict[str, str]], blank: Mapping[str, str], *, minimum: int, maximum: int
+) -> dict[str, list[tuple[str, str]]]:
+    """Ready the language rows for the template: pad them (see :func:`pad_rows`) and give the
+    options of their selects, ``language_options`` and ``cefr_options``."""
+    pad_rows(rows, blank, "language", minimum=minimum, maximum=maximum)
+    return {
+        "language_options": language_options(LANGUAGES, rows),
+        "cefr_options": [(level, level) for level in CEFR_LEVELS],
+    }

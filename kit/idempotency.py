@@ -28,14 +28,20 @@ from __future__ import annotations
 import datetime
 import re
 import secrets
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from advanced_alchemy.base import IdentityAuditBase
-from sqlalchemy import ForeignKey, String, UniqueConstraint, delete, select, update
+from advanced_alchemy.types import BigIntIdentity
+from sqlalchemy import String, UniqueConstraint, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+
+from kit.i18n import gettext
+
+T = TypeVar("T")
 
 FIELD = "submission_key"
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
@@ -52,7 +58,9 @@ class FormSubmission(IdentityAuditBase):
     __tablename__ = "form_submission"
     __table_args__ = (UniqueConstraint("user_id", "key", name="uq_form_submission_user_key"),)
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    # The user's id, without a foreign key: the kit sits below accounts (users are deactivated,
+    # never deleted, so no key is left behind by a deleted user).
+    user_id: Mapped[int] = mapped_column(BigIntIdentity)
     key: Mapped[str] = mapped_column(String(64))
     target: Mapped[str] = mapped_column(String(TARGET_MAX), default="")
 
@@ -130,3 +138,58 @@ async def complete_submission(
         .where(FormSubmission.user_id == user_id, FormSubmission.key == key)
         .values(target=target[:TARGET_MAX], updated_at=_now())
     )
+
+
+@dataclass(frozen=True)
+class FormKeys:
+    """The keys of a submitted create-or-edit form.
+
+    ``claimed`` is the key to claim when the form creates (None when it edits, or sent none);
+    ``shown`` is the key the form carries when it is shown again (more rows, or errors), so
+    that a new form keeps its key and an edit form has none.
+    """
+
+    claimed: str | None
+    shown: str
+
+    @classmethod
+    def of(cls, form: Mapping[str, Any], *, creating: bool) -> FormKeys:
+        if not creating:
+            return cls(claimed=None, shown="")
+        claimed = submitted_key(form)
+        return cls(claimed=claimed, shown=claimed or new_submission_key())
+
+
+async def create_once(
+    session: AsyncSession,
+    *,
+    key: str | None,
+    user_id: int,
+    fallback: str,
+    create: Callable[[], Awaitable[T]],
+    page_of: Callable[[T], str],
+) -> T | Earlier:
+    """Create with ``create`` unless this form was sent before.
+
+    Answers the created row, or :class:`Earlier` with the page the first submission led to
+    (see :func:`claim_submission`); ``page_of`` names the created row's page.
+    """
+    earlier = await claim_submission(session, key=key, user_id=user_id, fallback=fallback)
+    if earlier is not None:
+        return Earlier(earlier)
+    created = await create()
+    await complete_submission(session, key=key, user_id=user_id, target=page_of(created))
+    return created
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The form was sent before: nothing was created; ``page`` shows the first result."""
+
+    page: str
+
+    @staticmethod
+    def message() -> str:
+        return gettext(
+            "This form had already been sent: nothing more was saved. Here is the result."
+        )

@@ -25,8 +25,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from competences.models import Competence, Framework
 
-CEFR_LEVELS = ("A1", "A2", "B1", "B2", "C1", "C2")
-
 
 class PositionStatus(enum.StrEnum):
     """draft → open → filled or closed; a closed or filled position can be reopened."""
@@ -195,7 +193,7 @@ class SuggestionDecision(IdentityAuditBase):
     )
     sequence: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20), index=True)
-    # A reason code from a fixed list (see placements.decisions) and the person's own words.
+    # A reason code from a fixed list (see placements.review.decisions) and the person's own words.
     reason: Mapped[str] = mapped_column(String(40), default="")
     note: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[float | None] = mapped_column(Float, default=None)

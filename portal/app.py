@@ -15,33 +15,35 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from accounts.controllers import (
-    AccountPages,
-    LoginController,
-    PasswordResetPages,
-    StaffUserPages,
-)
+from accounts.login_pages import LoginController
 from accounts.middleware import LoginSessionMiddleware
+from accounts.password_pages import AccountPages, PasswordResetPages
 from accounts.people import InvitationPages, PeoplePages
 from accounts.registration import RegistrationController
-from candidates.controllers import CandidateApi, CandidatePages
-from candidates.interview_controllers import InterviewPages
-from candidates.portfolio_controllers import PortfolioPages
-from competences.controllers import CompetenceSuggestions, FrameworkApi, FrameworkPages
-from employers.controllers import OrganisationApi, OrganisationPages
-from employers.readiness_controllers import ReadinessPages
+from accounts.staff_pages import StaffUserPages
+from candidates.api import CandidateApi
+from candidates.interview_pages import InterviewPages
+from candidates.pages import CandidatePages
+from candidates.portfolio_pages import PortfolioPages
+from competences.api import CompetenceApi, FrameworkApi
+from competences.pages import CompetenceSuggestionPages, FrameworkPages
+from employers.api import OrganisationApi
+from employers.pages import OrganisationPages
+from employers.readiness_pages import ReadinessPages
 from kit import (
     audit,  # noqa: F401 - registers the audit listener on every session
     sections,
 )
 from kit.roles import provide_viewer
 from kit.settings import Settings, get_settings
-from placements.candidate_section import candidate_placements
-from placements.controllers import PositionApi, PositionPages
-from placements.oversight_controllers import AssignmentPages, OversightPages
-from placements.placement_controllers import PlacementApi, PlacementPages, ProposalPages
-from placements.suggestion_api import SuggestionApi
-from placements.suggestion_controllers import CandidateSuggestionPages, SuggestionPages
+from placements.lifecycle.api import PlacementApi
+from placements.lifecycle.candidate_section import candidate_placements
+from placements.lifecycle.pages import PlacementPages, ProposalPages
+from placements.positions.api import PositionApi
+from placements.positions.pages import PositionPages
+from placements.review.api import SuggestionApi
+from placements.review.oversight_pages import AssignmentPages, OversightPages
+from placements.review.suggestion_pages import CandidateSuggestionPages, SuggestionPages
 from portal.database import create_engine, create_session_factory, create_sqlalchemy_config
 from portal.errors import EXCEPTION_HANDLERS
 from portal.openapi import SchemaIndexPlugin
@@ -79,7 +81,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InvitationPages,
             FrameworkPages,
             FrameworkApi,
-            CompetenceSuggestions,
+            CompetenceSuggestionPages,
+            CompetenceApi,
             OrganisationPages,
             OrganisationApi,
             PartnerPages,

@@ -59,11 +59,21 @@ def _enable_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_before_savepoint(connection: Any, _name: str) -> None:
+    # Python's sqlite3 opens a transaction only before INSERT, UPDATE or DELETE, so a SAVEPOINT
+    # that comes first would open one of its own, and releasing it would commit: a later
+    # rollback of the request would then keep the savepoint's writes. Begin the transaction
+    # first, so a savepoint is always nested in the request's transaction, as on PostgreSQL.
+    if not connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     """An async engine for ``settings.url`` with SQLite made safe for concurrent use."""
     if settings.is_sqlite:
         engine = create_async_engine(settings.url, echo=settings.echo)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_pragmas)
+        event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
     else:
         engine = create_async_engine(settings.url, echo=settings.echo, pool_pre_ping=True)
     event.listen(engine.sync_engine, "before_cursor_execute", _refuse_nul)

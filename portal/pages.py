@@ -12,10 +12,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.models import User
 from competences.models import Framework
 from employers.models import Organisation, PartnershipStatus
-from kit.roles import Role
+from kit.roles import Viewer
 
 
 class PageController(Controller):
@@ -29,9 +28,11 @@ class PageController(Controller):
 
     @get("/home")
     async def home(
-        self, request: Request[User, Any, Any], db_session: NamedDependency[AsyncSession]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
     ) -> Template:
-        user = request.user
         frameworks = (await db_session.execute(select(func.count(Framework.id)))).scalar_one()
         partners = (
             await db_session.execute(
@@ -41,7 +42,7 @@ class PageController(Controller):
             )
         ).all()
         return Template(
-            template_name=f"portal/home_{Role(user.role).value}.html",
+            template_name=f"portal/home_{viewer.role.value}.html",
             context={
                 "framework_count": frameworks,
                 "partner_counts": {kind: number for kind, number in partners},
@@ -75,13 +76,12 @@ class HealthController(Controller):
         return Response(Health(status="ok", database="ok"))
 
     @get("/api/me", tags=["accounts"])
-    async def me(self, request: Request[User, Any, Any]) -> Me:
+    async def me(self, viewer: NamedDependency[Viewer]) -> Me:
         """The signed-in user."""
-        user = request.user
         return Me(
-            id=user.id,
-            email=user.email,
-            name=user.name,
-            role=user.role,
-            organisation_id=user.organisation_id,
+            id=viewer.user_id,
+            email=viewer.email,
+            name=viewer.name,
+            role=viewer.role.value,
+            organisation_id=viewer.organisation_id,
         )

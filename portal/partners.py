@@ -14,9 +14,10 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers import services
-from employers.controllers import COORDINATOR, readiness_level_names, viewer_of
 from employers.models import PartnershipStatus
-from placements.services import count_positions_by_organisation
+from employers.readiness_questionnaire import level_names
+from kit.roles import Viewer
+from placements.positions.queries import count_positions_by_organisation
 
 
 class PartnerPages(Controller):
@@ -25,7 +26,10 @@ class PartnerPages(Controller):
 
     @get("/")
     async def index(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
     ) -> Template:
         """Partner counts against the targets, applications waiting, and every partner."""
         programme = request.app.state.settings.programme
@@ -48,8 +52,8 @@ class PartnerPages(Controller):
                 "duplicates": await services.duplicates_by_organisation(db_session, applications),
                 "partners": partners,
                 "position_counts": await count_positions_by_organisation(db_session),
-                "can_decide": viewer_of(request).role == COORDINATOR,
-                "level_names": readiness_level_names(),
+                "can_decide": viewer.is_coordinator,
+                "level_names": level_names(),
                 **services.label_maps(),
             },
         )

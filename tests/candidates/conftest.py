@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.models import User
 from candidates import services
 from candidates.services import CandidateInput, LanguageInput
-from kit.roles import Viewer
+from kit.roles import Viewer, viewer_for
 from kit.settings import Settings
 from portal.database import create_engine, create_session_factory
 
@@ -54,7 +54,7 @@ class Database:
     async def viewer(self, email: str) -> Viewer:
         async with self.sessions() as session:
             user = (await session.execute(select(User).where(User.email == email))).scalar_one()
-            return Viewer(user_id=user.id, role=str(user.role))
+            return viewer_for(user)
 
 
 @pytest.fixture

@@ -190,3 +190,27 @@ async def test_a_request_without_the_csrf_header_changes_nothing(
     response = await client.post("/api/candidates", json=new_candidate())
     assert response.status_code == 403
     assert await db.count(Candidate) == before
+
+
+async def test_a_refused_rule_answers_400_with_the_message_and_every_field(
+    client: AsyncTestClient, make_candidate: MakeCandidate
+) -> None:
+    """The service's messages reach the API as ``{"detail": {"message", "errors"}}``."""
+    existing = await make_candidate()
+    await sign_in(client, DEMO_USERS["counsellor"])
+    bad = {"languages": [{"language": "fi", "level": "D7"}], "regions": ["Atlantis"]}
+    expected = {
+        "detail": {
+            "message": "regions: “Atlantis” is not a region of Finland in the list.",
+            "errors": {
+                "regions": "“Atlantis” is not a region of Finland in the list.",
+                "languages.0.level": "Choose a CEFR level: A1, A2, B1, B2, C1 or C2.",
+            },
+        }
+    }
+    for response in (
+        await send(client, "POST", "/api/candidates", new_candidate(**bad)),
+        await send(client, "PATCH", f"/api/candidates/{existing}", bad),
+    ):
+        assert response.status_code == 400, response.text
+        assert response.json() == expected

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import demo
 from accounts.models import User
 from candidates.models import (
-    CEFR_LEVELS,
     Candidate,
     CandidateLanguage,
     Claim,
@@ -32,6 +31,7 @@ from candidates.models import (
 )
 from competences.models import Competence
 from demo.candidates import STAGE_COUNTS, seed_demo_candidates
+from kit.languages import CEFR_LEVELS
 from kit.settings import DatabaseSettings
 from portal.database import create_engine, create_session_factory
 

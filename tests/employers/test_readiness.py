@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from demo import readiness as demo_readiness
-from employers import readiness
+from employers import readiness_answers, readiness_questionnaire
 from employers.models import ReadinessProfile
+from kit.invalid import Invalid
 from kit.settings import DatabaseSettings
 from portal.database import create_engine, create_session_factory
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
@@ -40,7 +41,9 @@ BEST_FORM: dict[str, Any] = {
 
 
 def best_answers() -> dict[str, Any]:
-    return readiness.answers_from_form(readiness.get_questionnaire(), _multi(BEST_FORM))
+    return readiness_answers.answers_from_form(
+        readiness_questionnaire.get_questionnaire(), _multi(BEST_FORM)
+    )
 
 
 class _multi(dict[str, Any]):
@@ -55,7 +58,7 @@ class _multi(dict[str, Any]):
 
 
 def test_the_questionnaire_loads_with_versions_levels_and_the_required_questions() -> None:
-    questionnaire = readiness.load_questionnaire()
+    questionnaire = readiness_questionnaire.load_questionnaire()
     assert questionnaire.version >= 1
     assert [level.level for level in questionnaire.levels] == [1, 2, 3]
     assert [level.min_score for level in questionnaire.levels] == [0, 40, 70]
@@ -80,7 +83,7 @@ def test_the_questionnaire_loads_with_versions_levels_and_the_required_questions
 
 
 def _write(tmp_path: Path, change: Any) -> Path:
-    data = json.loads(readiness.QUESTIONNAIRE_PATH.read_text(encoding="utf-8"))
+    data = json.loads(readiness_questionnaire.QUESTIONNAIRE_PATH.read_text(encoding="utf-8"))
     change(data)
     path = tmp_path / "readiness.json"
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -102,27 +105,27 @@ def _write(tmp_path: Path, change: Any) -> Path:
 def test_a_broken_questionnaire_names_the_question(
     tmp_path: Path, change: Any, message: str
 ) -> None:
-    with pytest.raises(readiness.QuestionnaireError, match=message):
-        readiness.load_questionnaire(_write(tmp_path, change))
+    with pytest.raises(readiness_questionnaire.QuestionnaireError, match=message):
+        readiness_questionnaire.load_questionnaire(_write(tmp_path, change))
 
 
 def test_a_questionnaire_that_is_not_json_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "readiness.json"
     path.write_text("{not json", encoding="utf-8")
-    with pytest.raises(readiness.QuestionnaireError, match="cannot read"):
-        readiness.load_questionnaire(path)
+    with pytest.raises(readiness_questionnaire.QuestionnaireError, match="cannot read"):
+        readiness_questionnaire.load_questionnaire(path)
 
 
 def test_the_best_answers_reach_level_3_without_gaps() -> None:
-    questionnaire = readiness.get_questionnaire()
-    result = readiness.assess(
-        questionnaire, readiness.validate_answers(questionnaire, best_answers())
+    questionnaire = readiness_questionnaire.get_questionnaire()
+    result = readiness_questionnaire.assess(
+        questionnaire, readiness_answers.validate_answers(questionnaire, best_answers())
     )
     assert (result.score, result.max_score, result.level, result.gaps) == (100, 100, 3, ())
 
 
 def test_weak_answers_give_level_1_and_a_gap_with_a_suggestion_for_each_weakness() -> None:
-    questionnaire = readiness.get_questionnaire()
+    questionnaire = readiness_questionnaire.get_questionnaire()
     answers = {
         "languages": {"working": ["fi"], "language": "fi", "level": "B2", "for_safety": False},
         "experience": "none",
@@ -133,7 +136,9 @@ def test_weak_answers_give_level_1_and_a_gap_with_a_suggestion_for_each_weakness
         "flexibility": [],
         "problem_contact": "Kari Kallio",
     }
-    result = readiness.assess(questionnaire, readiness.validate_answers(questionnaire, answers))
+    result = readiness_questionnaire.assess(
+        questionnaire, readiness_answers.validate_answers(questionnaire, answers)
+    )
     # B2 gives 5 points, the contact 5; nothing else scores.
     assert (result.score, result.level) == (10, 1)
     gap_questions = [gap.question_id for gap in result.gaps]
@@ -155,11 +160,13 @@ def test_weak_answers_give_level_1_and_a_gap_with_a_suggestion_for_each_weakness
 
 
 def test_a_level_needed_for_safety_gives_a_safety_gap_not_a_level_gap() -> None:
-    questionnaire = readiness.get_questionnaire()
+    questionnaire = readiness_questionnaire.get_questionnaire()
     answers = best_answers() | {
         "languages": {"working": ["fi", "en"], "language": "fi", "level": "B1", "for_safety": True}
     }
-    result = readiness.assess(questionnaire, readiness.validate_answers(questionnaire, answers))
+    result = readiness_questionnaire.assess(
+        questionnaire, readiness_answers.validate_answers(questionnaire, answers)
+    )
     assert result.score == 95
     assert [gap.gap["en"] for gap in result.gaps] == [
         "Safety depends on understanding Finnish or Swedish at B1 or above."
@@ -167,7 +174,7 @@ def test_a_level_needed_for_safety_gives_a_safety_gap_not_a_level_gap() -> None:
 
 
 def test_levels_follow_the_thresholds() -> None:
-    questionnaire = readiness.get_questionnaire()
+    questionnaire = readiness_questionnaire.get_questionnaire()
     assert [questionnaire.level_for(score).level for score in (0, 39, 40, 69, 70, 100)] == [
         1,
         1,
@@ -207,15 +214,19 @@ def test_levels_follow_the_thresholds() -> None:
     ],
 )
 def test_bad_answers_are_rejected_naming_the_field(change: dict[str, Any], field: str) -> None:
-    with pytest.raises(readiness.AnswersError) as caught:
-        readiness.validate_answers(readiness.get_questionnaire(), best_answers() | change)
+    with pytest.raises(Invalid) as caught:
+        readiness_answers.validate_answers(
+            readiness_questionnaire.get_questionnaire(), best_answers() | change
+        )
     assert list(caught.value.errors) == [field]
 
 
 def test_the_demo_answers_are_valid_and_cover_every_level() -> None:
-    questionnaire = readiness.get_questionnaire()
+    questionnaire = readiness_questionnaire.get_questionnaire()
     levels = {
-        readiness.assess(questionnaire, readiness.validate_answers(questionnaire, answers)).level
+        readiness_questionnaire.assess(
+            questionnaire, readiness_answers.validate_answers(questionnaire, answers)
+        ).level
         for answers in demo_readiness.DEMO_ANSWERS.values()
     }
     assert levels == {1, 2, 3}

@@ -239,3 +239,30 @@ async def test_a_taken_or_look_alike_address_gets_the_same_answer_and_nothing_is
     )
     assert "Development aid" not in fresh.text
     assert await row_counts(settings) == (before[0] + 1, before[1] + 1)
+
+
+@pytest.mark.both_databases
+async def test_a_contact_refused_after_the_organisation_is_written_leaves_no_organisation(
+    settings: Settings,
+) -> None:
+    """The organisation and its contact's account are written in one savepoint: when the
+    account is refused after the organisation's row was flushed, the organisation goes too,
+    although the session then commits (no controller has to roll back)."""
+    from accounts.registration import register_with_contact
+    from accounts.services import AccountError
+    from employers.services import OrganisationDetails
+
+    before = await row_counts(settings)
+    fields = {field.name for field in dataclasses.fields(OrganisationDetails)}
+    details = OrganisationDetails(**{key: value for key, value in FORM.items() if key in fields})
+    engine = create_engine(settings.database)
+    try:
+        async with create_session_factory(engine)() as session:
+            with pytest.raises(AccountError):
+                await register_with_contact(
+                    session, details=details, contact_name="Hanna", email="employer@demo.test"
+                )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    assert await row_counts(settings) == before

@@ -11,9 +11,9 @@ from sqlalchemy import Select, func, select, update
 from candidates.consent import record_consent
 from candidates.models import Candidate
 from kit.roles import Viewer
-from placements.assignment import AssignmentProposal, assignment_proposal, taken_places
-from placements.decisions import append_decision, latest_decision
 from placements.models import Placement, Position
+from placements.review.assignment import AssignmentProposal, assignment_proposal, taken_places
+from placements.review.decisions import append_decision, latest_decision
 from tests.conftest import DEMO_USERS, sign_in
 from tests.placements.conftest import Database
 from tests.placements.test_oversight import user_id

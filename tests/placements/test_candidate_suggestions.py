@@ -7,8 +7,8 @@ from sqlalchemy import delete, func, select, update
 
 from candidates.consent import record_consent
 from candidates.models import Candidate, CandidateAccess
-from placements.candidate_suggestions import suggestions_for_candidate
 from placements.models import Placement, Position
+from placements.review.candidate_suggestions import suggestions_for_candidate
 from tests.conftest import DEMO_USERS, sign_in
 from tests.placements.conftest import Database
 from tests.placements.test_decisions import flash_after, pick, post_decision, user_id

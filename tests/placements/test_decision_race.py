@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import func, select
 
 from candidates.models import Candidate
-from placements.decisions import DecisionConflict, append_decision
 from placements.models import SuggestionDecision
+from placements.review.decisions import DecisionConflict, append_decision
 from tests.placements.conftest import Database
 
 POSITION = 1

@@ -14,7 +14,9 @@ from sqlalchemy import delete, select, update
 from accounts.models import User
 from candidates.consent import record_consent
 from candidates.models import Candidate, CandidateAccess
-from placements.decisions import (
+from placements.models import Placement, Position, SuggestionDecision
+from placements.review import decisions
+from placements.review.decisions import (
     DECISION_LABELS,
     REJECTION_REASONS,
     DecisionConflict,
@@ -24,8 +26,8 @@ from placements.decisions import (
     append_decision,
     decide,
 )
-from placements.models import Placement, Position, SuggestionDecision
-from placements.suggestions import excluded_candidates, explanation_from_snapshot
+from placements.review.explanations import explanation_from_snapshot
+from placements.review.suggestions import excluded_candidates
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 from tests.placements.conftest import Database
 from tests.placements.test_suggestions import counting, suggest, viewer
@@ -224,6 +226,26 @@ async def test_a_stale_page_is_a_conflict_and_nothing_is_written(
     # And one from the future is refused the same way.
     await flash_after(client, await post_decision(client, candidate, kind="proposed", after="5"))
     assert len(await history(db, candidate)) == 1
+
+
+async def test_an_insert_refused_by_the_database_writes_nothing(
+    client: AsyncTestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks pass on a stale read, the insert then meets the unique sequence: the error
+    redirect (which commits) keeps nothing of the refused decision."""
+    [candidate] = await pick(db)
+    await sign_in(client, DEMO_USERS["counsellor"])
+    await flash_after(client, await post_decision(client, candidate, kind="shortlisted", after="0"))
+
+    async def sees_no_decision(*_args: Any, **_kwargs: Any) -> None:
+        return None  # as if read a moment before the first decision was committed
+
+    monkeypatch.setattr(decisions, "latest_decision", sees_no_decision)
+    page = await flash_after(
+        client, await post_decision(client, candidate, kind="shortlisted", after="0")
+    )
+    assert "Someone else has decided" in page
+    assert [(d.kind, d.sequence) for d in await history(db, candidate)] == [("shortlisted", 1)]
 
 
 async def test_withdrawal_only_of_a_proposal(client: AsyncTestClient, db: Database) -> None:

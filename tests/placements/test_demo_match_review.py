@@ -12,7 +12,6 @@ from accounts.models import User
 from candidates.consent import shares_with_employers
 from candidates.models import Candidate
 from demo.placements import seed_demo_match_review
-from placements.decisions import DECLINE_REASONS, REJECTION_REASONS, current_decisions
 from placements.models import (
     COUNSELLOR_DECISIONS,
     LIVE_PLACEMENT_STATUSES,
@@ -22,7 +21,8 @@ from placements.models import (
     PositionStatus,
     SuggestionDecision,
 )
-from placements.suggestions import explanation_from_snapshot
+from placements.review.decisions import DECLINE_REASONS, REJECTION_REASONS, current_decisions
+from placements.review.explanations import explanation_from_snapshot
 from tests.conftest import DEMO_USERS
 from tests.placements.conftest import Database
 

@@ -13,9 +13,9 @@ from sqlalchemy import delete, select, update
 
 from accounts.models import User
 from candidates.models import Candidate
-from placements.decisions import append_decision, latest_decision
 from placements.models import SuggestionDecision
-from placements.oversight import (
+from placements.review.decisions import append_decision, latest_decision
+from placements.review.oversight import (
     PAGE_SIZE,
     OversightFilters,
     follows_ranking,

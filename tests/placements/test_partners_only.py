@@ -22,8 +22,8 @@ from accounts.models import User
 from employers.models import Organisation
 from employers.services import deactivate, get_organisation
 from kit.roles import Viewer
-from placements.decisions import DecisionNotAllowed, decide
 from placements.models import Placement, Position, SuggestionDecision
+from placements.review.decisions import DecisionNotAllowed, decide
 from tests.conftest import DEMO_USERS, Backend, csrf_token, sign_in
 from tests.employers.test_registration import FORM as REGISTRATION
 from tests.placements.conftest import Database

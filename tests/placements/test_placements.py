@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from accounts.models import User
 from accounts.passwords import hash_password
 from candidates.models import Candidate
+from kit.clock import today
 from placements.models import MonitoringVisit, Placement, Position
-from placements.workflow import today
 from tests.conftest import DEMO_PASSWORD, DEMO_USERS, csrf_token, sign_in
 from tests.placements.conftest import Database
 from tests.placements.test_proposals import (

@@ -1,7 +1,7 @@
 """Proposals to employers: own positions only, consented fields only, accept and decline.
 
 The tests make their own position, candidates and proposals (a counsellor's ``proposed``
-decision through :func:`placements.decisions.append_decision`), so they do not depend on
+decision through :func:`placements.review.decisions.append_decision`), so they do not depend on
 what the demo data holds. The helpers here are shared with the placement tests.
 """
 
@@ -27,14 +27,15 @@ from candidates.models import (
 )
 from competences.models import Competence, Framework
 from kit.roles import Viewer
-from placements.decisions import append_decision, latest_decision
+from placements.lifecycle import proposals
+from placements.lifecycle.proposals import WorkflowRefused, accept
 from placements.models import (
     Placement,
     Position,
     PositionCompetence,
     SuggestionDecision,
 )
-from placements.workflow import WorkflowRefused, accept
+from placements.review.decisions import append_decision, latest_decision
 from tests.conftest import DEMO_USERS, Backend, csrf_token, sign_in
 from tests.placements.conftest import Database
 
@@ -444,6 +445,30 @@ async def test_a_stale_page_is_refused(client: AsyncTestClient, db: Database) ->
         response = await answer(client, position_id, candidate_id, **fields)
         assert "not understood" in await flash_after(client, response)
     assert await placements_of(db, candidate_id) == []
+
+
+async def test_a_refusal_after_a_flush_leaves_the_rows_as_they_were(
+    client: AsyncTestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decision is written, then the placement is refused by the database: the error
+    redirect (which commits) keeps neither, and the candidate and position stay as they were."""
+    position_id = await make_position(db)
+    candidate_id = await make_candidate(db)
+    await decide(db, position_id, candidate_id)
+
+    async def no_such_teacher(_session: Any, _candidate_id: int) -> int:
+        return 2**31 - 1  # no user has this id: the placement's foreign key refuses it
+
+    monkeypatch.setattr(proposals, "_newest_interview_teacher", no_such_teacher)
+    await sign_in(client, DEMO_USERS["employer"])
+    refused = await answer(client, position_id, candidate_id, action="accept", after=1)
+    assert "at the same moment" in await flash_after(client, refused)
+    assert await placements_of(db, candidate_id) == []
+    assert await latest_decision_kind(db, position_id, candidate_id) == "proposed"
+    assert await db.scalar(select(Position.status).where(Position.id == position_id)) == "open"
+    assert await db.scalar(select(Candidate.stage).where(Candidate.id == candidate_id)) != (
+        "placement"
+    )
 
 
 # --- Declining -------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from candidates.access import visible_to
 from candidates.consent import record_consent
 from candidates.models import Candidate
 from kit.roles import Viewer
-from placements.services import get_position
-from placements.suggestions import (
+from placements.positions.queries import get_position
+from placements.review.suggestions import (
     PositionSuggestions,
     load_matching_vocabulary,
     matching_input_for_position,

@@ -254,6 +254,43 @@ async def test_two_organisations_invite_one_new_address_and_the_second_link_cann
     assert await query(database_url, used) == [(1,)]
 
 
+@pytest.mark.both_databases
+async def test_a_link_refused_after_it_was_claimed_stays_unused(
+    client: AsyncTestClient, database_url: str
+) -> None:
+    """Accepting claims the link, then makes the account; when the account is refused (the
+    address got one meanwhile), the claim is undone with it (a savepoint), although the
+    session then commits: no controller has to roll back, and the link is not spent."""
+    from accounts import invitations
+    from accounts.services import create_user
+    from kit.roles import Role
+    from kit.settings import DatabaseSettings
+    from portal.database import create_engine, create_session_factory
+
+    await sign_in(client, DEMO_USERS["employer"])
+    token = await invite_and_get_token(client)
+    engine = create_engine(DatabaseSettings(url=database_url))
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            await create_user(
+                session,
+                email=NEW_TUTOR["email"],
+                name="Made elsewhere",
+                role=Role.COUNSELLOR,
+                password="another-password-1",
+            )
+        async with create_session_factory(engine)() as session:
+            with pytest.raises(invitations.AddressHasAccount):
+                await invitations.accept_invitation(
+                    session, token=token, password="tutor-password-1"
+                )
+            await session.commit()
+    finally:
+        await engine.dispose()
+    used = select(func.count(Invitation.id)).where(Invitation.accepted_at.is_not(None))
+    assert await query(database_url, used) == [(0,)]
+
+
 def test_an_invitation_made_before_0005_keeps_working(backend: object, tmp_path: Any) -> None:
     """Invitations made before revision 0005 created their account at once; the upgrade
     fills in what an invitation now carries, and their link still sets the password."""

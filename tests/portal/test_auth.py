@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 
-from accounts.controllers import wait_message
+from accounts.login_pages import wait_message
 from accounts.models import LoginAttempt, LoginSession, LoginThrottle, User
 from accounts.throttle import count_try, delay_after
 from kit.audit import AuditEvent
@@ -286,6 +286,35 @@ async def test_guesses_from_another_address_never_delay_the_owner(settings: Sett
         assert attacker.blocked
         assert attacker.retry_after_seconds <= rules.throttle_max_delay_seconds
         assert not owner.blocked
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.both_databases
+async def test_a_refused_try_counts_for_nothing_even_if_the_session_commits(
+    settings: Settings,
+) -> None:
+    """The pair's count is made before the address's refuses: both are made in a savepoint
+    that the refusal rolls back, so the caller need not roll back for the count to vanish."""
+    engine = create_engine(settings.database)
+    rules = dataclasses.replace(
+        settings.security, free_tries_per_address=1, throttle_first_delay_seconds=60
+    )
+    try:
+        factory = create_session_factory(engine)
+        for email in ("tutor@demo.test", "teacher@demo.test"):
+            async with factory() as session, session.begin():
+                await count_try(session, email=email, client_address="203.0.113.7", settings=rules)
+        attempts = select(func.sum(LoginThrottle.attempts))
+        before = await count(settings, attempts)
+        async with factory() as session, session.begin():
+            refused = await count_try(
+                session, email="counsellor@demo.test", client_address="203.0.113.7", settings=rules
+            )
+        assert refused.blocked
+        assert await count(settings, attempts) == before
+        counsellor = select(func.count()).where(LoginThrottle.email == "counsellor@demo.test")
+        assert await count(settings, counsellor) == 0
     finally:
         await engine.dispose()
 

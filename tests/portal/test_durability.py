@@ -476,3 +476,33 @@ def test_sqlite_syncs_every_commit_to_disk(tmp_path: Path) -> None:
         return str(journal), int(synchronous)
 
     assert asyncio.run(pragmas()) == ("wal", 2)  # 2 = FULL
+
+
+def test_a_rolled_back_request_keeps_nothing_of_its_savepoints(empty_database_url: str) -> None:
+    """A savepoint opened first in a transaction is nested in it on both databases.
+
+    On SQLite, Python's driver opens no transaction before a SAVEPOINT, so without the
+    engine's hook the savepoint would be the transaction and its release a commit.
+    """
+
+    async def rows_after_rollback(first: str | None) -> int:
+        engine = create_engine(DatabaseSettings(url=empty_database_url))
+        try:
+            async with engine.begin() as connection:
+                await connection.exec_driver_sql("CREATE TABLE sample (x INTEGER)")
+            async with engine.connect() as connection:
+                if first is not None:
+                    await connection.exec_driver_sql(first)
+                async with connection.begin_nested():
+                    await connection.exec_driver_sql("INSERT INTO sample VALUES (1)")
+                await connection.rollback()
+            async with engine.connect() as connection:
+                count = (await connection.exec_driver_sql("SELECT count(*) FROM sample")).scalar()
+                await connection.exec_driver_sql("DROP TABLE sample")
+                await connection.commit()
+        finally:
+            await engine.dispose()
+        return int(count or 0)
+
+    assert asyncio.run(rows_after_rollback(None)) == 0
+    assert asyncio.run(rows_after_rollback("SELECT 1")) == 0

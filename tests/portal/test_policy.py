@@ -147,7 +147,7 @@ async def _execute(settings: Settings, sql: str, **values: object) -> list[tuple
 
 async def _pending_proposals(settings: Settings) -> list[tuple[int, int, int]]:
     """(position, candidate, sequence) of the proposals the first employer sees now."""
-    from placements.workflow import proposals_for
+    from placements.lifecycle.proposals import proposals_for
 
     engine = create_engine(settings.database)
     try:

@@ -1,0 +1,417 @@
+"""Portfolio pages: claims mapped to the framework, evidence with uploads.
+
+Whoever may see the candidate (:mod:`candidates.access`) sees the portfolio and downloads its
+files; counsellors and the coordinator change it, teachers read it. A candidate, claim or
+evidence item outside the viewer's reach answers 404. The rules live in
+:mod:`candidates.portfolio` and :mod:`candidates.uploads`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+import anyio
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.params import FromPath
+from litestar.response import File, Redirect, Template
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from candidates import portfolio as services
+from candidates.access import get_visible_candidate, may_change_record
+from candidates.models import AcquiredHow, Candidate, Claim
+from candidates.portfolio import ClaimInput, EvidenceInput
+from candidates.uploads import (
+    EXTENSIONS,
+    CheckedUpload,
+    EvidenceStore,
+    UploadRejected,
+    check_upload,
+    megabytes,
+    read_limited,
+)
+from kit.flash import flash
+from kit.forms import FormReader
+from kit.i18n import gettext
+from kit.invalid import Invalid
+from kit.roles import Viewer
+
+CLAIM_FIELDS = ("competence", "self_level", "acquired_how", "acquired_where", "months")
+EVIDENCE_FIELDS = ("title", "description", "claim")
+BLANK_CLAIM = {**dict.fromkeys(CLAIM_FIELDS, ""), "acquired_how": AcquiredHow.WORK_HISTORY.value}
+# The request body may be this big (the file plus the form). The file itself is limited by
+# settings.uploads.max_bytes, with a message beside the field; this ceiling only keeps
+# absurd bodies out before they are read, and must stay above max_bytes.
+UPLOAD_REQUEST_LIMIT = 32 * 1024 * 1024
+
+
+@dataclass
+class FormState:
+    """A form as shown: values by field name and messages beside the fields."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _store(request: Request[Any, Any, Any]) -> EvidenceStore:
+    return EvidenceStore(request.app.state.settings.uploads.directory)
+
+
+async def _candidate(
+    db_session: AsyncSession, viewer: Viewer, candidate_id: int, *, change: bool = False
+) -> Candidate:
+    """The candidate if the viewer may see it (404 otherwise) and, for ``change``, keep it."""
+    candidate = await get_visible_candidate(db_session, candidate_id=candidate_id, viewer=viewer)
+    if candidate is None:
+        raise NotFoundException(detail=gettext("No such candidate."))
+    if change and not may_change_record(viewer):
+        raise PermissionDeniedException(detail=gettext("Only counsellors change portfolios."))
+    return candidate
+
+
+async def _claim(db_session: AsyncSession, candidate: Candidate, claim_id: int) -> Claim:
+    claim = await services.get_claim(db_session, candidate_id=candidate.id, claim_id=claim_id)
+    if claim is None:
+        raise NotFoundException(detail=gettext("No such claim."))
+    return claim
+
+
+def read_claim_form(form: Mapping[str, Any]) -> tuple[FormState, ClaimInput]:
+    """Read the claim form field by field (the service checks the rest)."""
+    reader = FormReader(form)
+    values = {name: reader.raw(name) for name in CLAIM_FIELDS}
+    competence = reader.text("competence", required=True, max_length=services.MAX_TEXT)
+    level = reader.integer(
+        "self_level", required=True, minimum=services.MIN_LEVEL, maximum=services.MAX_LEVEL
+    )
+    how = reader.choice("acquired_how", services.ACQUIRED_HOW_LABELS, required=True)
+    where = reader.text("acquired_where", max_length=services.MAX_TEXT)
+    months = reader.integer("months", minimum=0, maximum=services.MAX_MONTHS)
+    data = ClaimInput(
+        competence=competence,
+        self_level=level,
+        acquired_how=how,
+        acquired_where=where,
+        months=months,
+        words=reader.raw("words"),
+    )
+    return FormState(values=values, errors=dict(reader.errors)), data
+
+
+def _claim_values(claim: Claim) -> dict[str, str]:
+    return {
+        "competence": services.claim_text(claim),
+        "self_level": str(claim.self_level),
+        "acquired_how": claim.acquired_how,
+        "acquired_where": claim.acquired_where,
+        "months": "" if claim.months is None else str(claim.months),
+    }
+
+
+def _claim_form_context() -> dict[str, Any]:
+    return {
+        "level_options": services.level_options(),
+        "acquired_how_options": [
+            (value, gettext(label)) for value, label in services.ACQUIRED_HOW_LABELS.items()
+        ],
+    }
+
+
+def _claim_option(claim: Claim) -> str:
+    if claim.competence is not None:
+        return f"{claim.competence.code} {claim.free_text}".strip()
+    return claim.free_text
+
+
+async def _portfolio_page(
+    db_session: AsyncSession,
+    request: Request[Any, Any, Any],
+    viewer: Viewer,
+    candidate: Candidate,
+    *,
+    claim_form: FormState | None = None,
+    evidence_form: FormState | None = None,
+    status: int = HTTP_200_OK,
+) -> Template:
+    portfolio = await services.load_portfolio(db_session, candidate_id=candidate.id)
+    return Template(
+        template_name="candidates/portfolio.html",
+        status_code=status,
+        context={
+            "candidate": candidate,
+            "portfolio": portfolio,
+            "may_edit": may_change_record(viewer),
+            "claim_form": claim_form or FormState(values=dict(BLANK_CLAIM)),
+            "evidence_form": evidence_form or FormState(values=dict.fromkeys(EVIDENCE_FIELDS, "")),
+            "claim_options": [
+                (str(view.claim.id), _claim_option(view.claim)) for view in portfolio.claims
+            ],
+            "acquired_how_label": services.acquired_how_label,
+            "upload_limit": megabytes(int(request.app.state.settings.uploads.max_bytes)),
+            **_claim_form_context(),
+        },
+    )
+
+
+def _claim_page(
+    candidate: Candidate, claim: Claim, state: FormState, *, status: int = HTTP_200_OK
+) -> Template:
+    return Template(
+        template_name="candidates/portfolio_claim.html",
+        status_code=status,
+        context={
+            "candidate": candidate,
+            "claim": claim,
+            "claim_form": state,
+            **_claim_form_context(),
+        },
+    )
+
+
+def _saved(request: Request[Any, Any, Any], candidate: Candidate, claim: Claim) -> Response[Any]:
+    response: Response[Any] = Redirect(
+        path=f"/candidates/{candidate.id}/portfolio#claim-{claim.id}", status_code=303
+    )
+    message = (
+        gettext("The claim was saved.")
+        if claim.competence_id is not None
+        else gettext(
+            "The claim was saved. It is not mapped to the framework yet: see the suggestions."
+        )
+    )
+    flash(request, response, message, "success")
+    return response
+
+
+async def _upload_from(
+    request: Request[Any, Any, Any], form: Mapping[str, Any], errors: dict[str, str]
+) -> CheckedUpload | None:
+    """The checked file of the form, or None (no file chosen, or a message in ``errors``)."""
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return None  # no file chosen: browsers send an empty text part
+    try:
+        content = await read_limited(
+            upload, max_bytes=int(request.app.state.settings.uploads.max_bytes)
+        )
+        # Decoding images and inflating PDF streams takes CPU time: keep the event loop free.
+        return await anyio.to_thread.run_sync(
+            functools.partial(check_upload, content, original_name=str(upload.filename or ""))
+        )
+    except UploadRejected as rejected:
+        errors["file"] = rejected.message
+        return None
+    finally:
+        await upload.close()
+
+
+def _download_name(original_name: str, content_type: str, evidence_id: int) -> str:
+    """The original name with the extension of what the file really is."""
+    stem = PurePath(original_name).stem.strip(". ") if original_name else ""
+    return f"{stem or f'evidence-{evidence_id}'}{EXTENSIONS[content_type]}"
+
+
+class PortfolioPages(Controller):
+    path = "/candidates"
+    include_in_schema = False
+
+    @get("/{candidate_id:int}/portfolio")
+    async def portfolio(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        candidate_id: FromPath[int],
+    ) -> Template:
+        """Claims with their mapping and levels, evidence, and the forms to add both."""
+        candidate = await _candidate(db_session, viewer, candidate_id)
+        return await _portfolio_page(db_session, request, viewer, candidate)
+
+    @post("/{candidate_id:int}/claims")
+    async def add_claim(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        candidate_id: FromPath[int],
+    ) -> Response[Any]:
+        candidate = await _candidate(db_session, viewer, candidate_id, change=True)
+        state, data = read_claim_form(await request.form())
+        claim: Claim | None = None
+        try:
+            if state.errors:
+                await services.check_claim(db_session, candidate_id=candidate.id, data=data)
+            else:
+                claim = await services.create_claim(
+                    db_session, candidate_id=candidate.id, data=data
+                )
+        except Invalid as invalid:
+            for name, message in invalid.errors.items():
+                state.errors.setdefault(name, message)
+        if state.errors or claim is None:
+            return await _portfolio_page(
+                db_session,
+                request,
+                viewer,
+                candidate,
+                claim_form=state,
+                status=HTTP_400_BAD_REQUEST,
+            )
+        return _saved(request, candidate, claim)
+
+    @get("/{candidate_id:int}/claims/{claim_id:int}")
+    async def edit_claim_form(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        candidate_id: FromPath[int],
+        claim_id: FromPath[int],
+    ) -> Template:
+        candidate = await _candidate(db_session, viewer, candidate_id, change=True)
+        claim = await _claim(db_session, candidate, claim_id)
+        return _claim_page(candidate, claim, FormState(values=_claim_values(claim)))
+
+    @post("/{candidate_id:int}/claims/{claim_id:int}")
+    async def edit_claim(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        candidate_id: FromPath[int],
+        claim_id: FromPath[int],
+    ) -> Response[Any]:
+        candidate = await _candidate(db_session, viewer, candidate_id, change=True)
+        claim = await _claim(db_session, candidate, claim_id)
+        state, data = read_claim_form(await request.form())
+        try:
+            if state.errors:
+                await services.check_claim(
+                    db_session, candidate_id=candidate.id, data=data, claim_id=claim.id
+                )
+            else:
+                await services.update_claim(db_session, claim=claim, data=data)
+        except Invalid as invalid:
+            for name, message in invalid.errors.items():
+                state.errors.setdefault(name, message)
+        if state.errors:
+            return _claim_page(candidate, claim, state, status=HTTP_400_BAD_REQUEST)
+        return _saved(request, candidate, claim)
+
+    @post("/{candidate_id:int}/claims/{claim_id:int}/delete")
+    async def delete_claim(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        candidate_id: FromPath[int],
+        claim_id: FromPath[int],
+    ) -> Response[Any]:
+        candidate = await _candidate(db_session, viewer, candidate_id, change=True)
+        claim = await _claim(db_session, candidate, claim_id)
+        await services.delete_claim(db_session, claim=claim)
+        response: Response[Any] = Redirect(
+            path=f"/candidates/{candidate.id}/portfolio", status_code=303
+        )
+        flash(request, response, gettext("The claim was removed."), "success")
+        return response
+
+    @post("/{candidate_id:int}/evidence", request_max_body_size=UPLOAD_REQUEST_LIMIT)
+    async def add_evidence(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        candidate_id: FromPath[int],
+    ) -> Response[Any]:
+        """A description and/or a file (multipart form), optionally linked to a claim."""
+        candidate = await _candidate(db_session, viewer, candidate_id, change=True)
+        form = await request.form()
+        reader = FormReader(form)
+        state = FormState(values={name: reader.raw(name) for name in EVIDENCE_FIELDS})
+        title = reader.text("title", max_length=services.MAX_TITLE)
+        description = reader.text("description", max_length=services.MAX_DESCRIPTION)
+        claim_id = reader.integer("claim")
+        state.errors.update(reader.errors)
+        upload = await _upload_from(request, form, state.errors)
+        if not state.errors:
+            try:
+                await services.add_evidence(
+                    db_session,
+                    candidate_id=candidate.id,
+                    data=EvidenceInput(title=title, description=description, claim_id=claim_id),
+                    upload=upload,
+                    store=_store(request),
+                )
+            except Invalid as invalid:
+                state.errors.update(invalid.errors)
+        if state.errors:
+            return await _portfolio_page(
+                db_session,
+                request,
+                viewer,
+                candidate,
+                evidence_form=state,
+                status=HTTP_400_BAD_REQUEST,
+            )
+        response: Response[Any] = Redirect(
+            path=f"/candidates/{candidate.id}/portfolio#evidence", status_code=303
+        )
+        flash(request, response, gettext("The evidence was added."), "success")
+        return response
+
+    @get("/{candidate_id:int}/evidence/{evidence_id:int}/file")
+    async def download(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        candidate_id: FromPath[int],
+        evidence_id: FromPath[int],
+    ) -> File:
+        """The uploaded file, as an attachment with the type its content was checked to be."""
+        candidate = await _candidate(db_session, viewer, candidate_id)
+        evidence = await services.get_evidence(
+            db_session, candidate_id=candidate.id, evidence_id=evidence_id
+        )
+        path = (
+            _store(request).path_of(evidence.stored_name)
+            if evidence is not None and evidence.stored_name
+            else None
+        )
+        if evidence is None or evidence.content_type is None or path is None or not path.exists():
+            raise NotFoundException(detail=gettext("No such file."))
+        return File(
+            path=path,
+            filename=_download_name(evidence.original_name, evidence.content_type, evidence.id),
+            media_type=evidence.content_type,
+            content_disposition_type="attachment",
+            headers={"Cache-Control": "private, no-store"},
+        )
+
+    @post("/{candidate_id:int}/evidence/{evidence_id:int}/delete")
+    async def delete_evidence(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        candidate_id: FromPath[int],
+        evidence_id: FromPath[int],
+    ) -> Response[Any]:
+        candidate = await _candidate(db_session, viewer, candidate_id, change=True)
+        evidence = await services.get_evidence(
+            db_session, candidate_id=candidate.id, evidence_id=evidence_id
+        )
+        if evidence is None:
+            raise NotFoundException(detail=gettext("No such evidence."))
+        await services.delete_evidence(db_session, evidence=evidence, store=_store(request))
+        response: Response[Any] = Redirect(
+            path=f"/candidates/{candidate.id}/portfolio#evidence", status_code=303
+        )
+        flash(request, response, gettext("The evidence was removed."), "success")
+        return response

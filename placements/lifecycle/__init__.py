@@ -1,0 +1,1 @@
+"""The placement lifecycle: proposals to employers, placements and monitoring visits."""

@@ -1,0 +1,1 @@
+"""Positions: the rules of a position, its form, its pages and its JSON API."""

@@ -1,0 +1,1 @@
+"""Match review: the engine's suggestions, counsellors' decisions, oversight and assignment."""
