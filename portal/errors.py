@@ -63,7 +63,7 @@ def _page(
     if explanation is None:
         explanation = gettext(EXPLANATIONS[status]) if status in EXPLANATIONS else ""
     return Template(
-        template_name="errors/error.html",
+        template_name="portal/error.html",
         status_code=status,
         context={"status": status, "title": gettext(title), "explanation": explanation},
     )

@@ -45,7 +45,7 @@ class PartnerPages(Controller):
             db_session, status=PartnershipStatus.PARTNER.value
         )
         return Template(
-            template_name="employers/partners.html",
+            template_name="portal/partners.html",
             context={
                 "counts": counts,
                 "applications": applications,
