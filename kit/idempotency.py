@@ -35,11 +35,11 @@ from typing import Any, TypeVar
 from advanced_alchemy.base import IdentityAuditBase
 from advanced_alchemy.types import BigIntIdentity
 from sqlalchemy import String, UniqueConstraint, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.i18n import gettext
+from kit.sql import insert_or_ignore
 
 T = TypeVar("T")
 
@@ -99,12 +99,9 @@ async def claim_submission(
     if key is None:
         return None
     now = _now()
-    builder = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
     inserted = (
         await session.execute(
-            builder(FormSubmission)
+            insert_or_ignore(session, FormSubmission)
             .values(user_id=user_id, key=key, target="", created_at=now, updated_at=now)
             .on_conflict_do_nothing()
             .returning(FormSubmission.id)

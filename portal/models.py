@@ -1,6 +1,14 @@
 """Every table of the portal, imported in one place for migrations and tests."""
 
 from accounts.models import Invitation, LoginAttempt, LoginSession, User
+from assessments.models import (
+    AssessmentDecision,
+    DecisionOutcome,
+    PlanOutcome,
+    Rating,
+    RatingSheet,
+    TutorLink,
+)
 from candidates.models import (
     Candidate,
     CandidateAccess,
@@ -21,6 +29,7 @@ from portal.database import metadata
 
 __all__ = [
     "AssessmentCriterion",
+    "AssessmentDecision",
     "AuditEvent",
     "Candidate",
     "CandidateAccess",
@@ -28,6 +37,7 @@ __all__ = [
     "Claim",
     "Competence",
     "ConsentRecord",
+    "DecisionOutcome",
     "EvidenceItem",
     "FormSubmission",
     "Framework",
@@ -37,10 +47,14 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "Organisation",
+    "PlanOutcome",
     "Position",
     "PositionCompetence",
     "PositionLanguage",
+    "Rating",
+    "RatingSheet",
     "ReadinessProfile",
+    "TutorLink",
     "Unit",
     "User",
     "VerifiedCompetence",

@@ -1,0 +1,1 @@
+"""The triad assessment of a placement (BRIEF section 3, Assessment): above placements."""
