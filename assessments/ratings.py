@@ -205,6 +205,17 @@ async def save_draft(
         draft = await _new_draft(
             session, placement=placement, assessor=assessor, reason=correction_reason
         )
+    # Claim the draft before changing it: the update waits for, or loses to, a submission of
+    # the same sheet at the same moment, so a submitted sheet's ratings are never changed.
+    stamp = datetime.datetime.now(datetime.UTC)
+    claimed = await session.execute(
+        update(RatingSheet)
+        .where(RatingSheet.id == draft.id, RatingSheet.submitted_at.is_(None))
+        .values(updated_at=stamp)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise Invalid.of("sheet", gettext("This rating has already been submitted."))
     by_outcome = {rating.competence_id: rating for rating in draft.ratings}
     for given in checked:
         row = by_outcome.get(given.competence_id)

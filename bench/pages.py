@@ -31,7 +31,7 @@ PAGES = {
     ],
     "coordinator@demo.test": ["/partners", "/organisations", "/assignments", "/oversight"],
     "employer@demo.test": ["/proposals"],
-    "teacher@demo.test": ["/interviews", "/interviews/1"],
+    "teacher@demo.test": ["/interviews", "/interviews/1", "/placements/3/assessment/decision"],
 }
 
 

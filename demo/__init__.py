@@ -17,6 +17,7 @@ from accounts.services import create_user
 from competences.importers import read_json_framework
 from competences.models import Framework
 from competences.services import import_framework
+from demo.assessments import seed_demo_assessments
 from demo.candidates import seed_demo_candidates
 from demo.placements import seed_demo_match_review, seed_demo_positions
 from demo.readiness import seed_demo_readiness
@@ -249,6 +250,7 @@ class SeedReport:
     candidates: int = 0
     decisions: int = 0  # on match suggestions
     placements: int = 0
+    assessments: int = 0  # placements whose demo assessment was added
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
@@ -324,4 +326,5 @@ async def seed(session: AsyncSession) -> SeedReport:
     await session.flush()
     match_review = await seed_demo_match_review(session)
     report.decisions, report.placements = match_review.decisions, match_review.placements
+    report.assessments = await seed_demo_assessments(session)
     return report

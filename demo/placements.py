@@ -78,7 +78,7 @@ WAREHOUSE_WORKER = DemoPosition(
     ("LOG-U2-01", "LOG-U3-04"),
     finnish="A2",
     finnish_for_safety=True,
-    places=2,
+    places=3,
 )
 FORKLIFT_DRIVER = DemoPosition(
     "Forklift driver",
@@ -301,7 +301,8 @@ SHORTLISTED, REJECTED, PROPOSED, WITHDRAWN, ACCEPTED, DECLINED = (
     DecisionKind.DECLINED,
 )
 
-# The first organisation's tutored position: placement 1 (active, one place of two taken),
+# The first organisation's tutored position: placement 1 (active; with the completed one below,
+# two places of three taken),
 # a proposal waiting for the employer, a shortlist, two rejections and a declined proposal.
 FIRST_TUTORED_POSITION: tuple[Story, ...] = (
     Story(
@@ -383,6 +384,16 @@ SECOND_OTHER_POSITION: tuple[Story, ...] = (
     Story("top", (Step(PROPOSED, 4),)),
     Story("top", (Step(SHORTLISTED, 4),)),
 )
+# Months earlier on the first organisation's tutored position: a placement now completed, of
+# a candidate at the assessment stage (demo/assessments.py gives it a signed consensus).
+FIRST_COMPLETED: tuple[Story, ...] = (
+    Story(
+        "assessed",
+        (Step(SHORTLISTED, 130), Step(PROPOSED, 126), Step(ACCEPTED, 121)),
+        PlacementStatus.COMPLETED,
+    ),
+)
+COMPLETED_WEEKS_AGO = 4
 
 VISIT_NOTES = (
     "Visited the warehouse with the tutor. Receives deliveries independently now and checks"
@@ -423,20 +434,24 @@ async def seed_demo_match_review(session: AsyncSession) -> DemoMatchReview:
     On two open positions of each demo employer's organisation, the demo counsellor has
     shortlisted, rejected (reasons ``missing_competence``, ``language`` and ``other`` with a
     note), proposed and withdrawn candidates of their own caseload whose consent to share with
-    employers is in force; the employers declined one proposal (``timing``), accepted two, and
-    have three proposals waiting (two for the first employer). The acceptances are placements:
+    employers is in force; the employers declined one proposal (``timing``), accepted three,
+    and have three proposals waiting (two for the first employer). The acceptances are placements:
 
     - **placement 1**, at the first organisation on its position tutored by the demo tutor
-      (one place of two taken, so the position stays open), for the fixed first candidate,
-      with the demo counsellor and teacher, **active**, with one monitoring visit;
+      (two places of three taken with placement 3, so the position stays open), for the
+      fixed first candidate, with the demo counsellor and teacher, **active**, with one
+      monitoring visit;
     - placement 2, at the second organisation on its one-place position, **agreed**, for a
       candidate the candidate demo already put at the placement stage (so its stage counts
-      hold); the position is **filled**.
+      hold); the position is **filled**;
+    - placement 3, months earlier on placement 1's position with the same people,
+      **completed** four weeks ago, for a candidate the candidate demo put at the assessment
+      stage (demo/assessments.py gives it its ratings and a signed consensus).
 
-    Placed candidates are at stage ``placement``. Each counsellor decision stores the score,
-    rank, eligibility and explanation from one engine run over the consenting candidates not
-    yet placed plus the ones this seed places (the ranking as the page showed it before they
-    were placed); the explanation is stored as the decisions store it
+    Candidates of live placements are at stage ``placement``. Each counsellor decision stores
+    the score, rank, eligibility and explanation from one engine run over the consenting
+    candidates not yet placed plus the ones this seed places (the ranking as the page showed
+    it before they were placed); the explanation is stored as the decisions store it
     (:func:`placements.review.suggestions.snapshot`: the words shown, in the seeding locale).
     Employers' answers store none. Rows are written through the models, not
     :func:`placements.review.decisions.append_decision`, because they carry dates in the past
@@ -477,14 +492,21 @@ async def seed_demo_match_review(session: AsyncSession) -> DemoMatchReview:
     stages = dict((await session.execute(select(Candidate.id, Candidate.stage))).tuples().all())
     pool = await candidates_for_matching(session, for_employers=True)
 
-    # Who is placed: the fixed first candidate, and for the other placements candidates the
-    # candidate demo already put at the placement stage (so the stage counts stay as they are).
+    # Who is placed: the fixed first candidate, for the other placements candidates the
+    # candidate demo already put at the placement stage, and for the completed one a candidate
+    # it put at the assessment stage (so the stage counts stay as they are).
     at_placement_stage = _fit(
         vocabulary,
         positions,
         [c for c in pool if stages.get(int(c.id)) not in (Stage.ASSESSMENT, Stage.CERTIFIED)],
     )
     fixed = _placed_candidates(plan, at_placement_stage, caseload)
+    at_assessment_stage = _fit(
+        vocabulary,
+        positions,
+        [c for c in pool if stages.get(int(c.id)) == Stage.ASSESSMENT.value],
+    )
+    fixed.update(_placed_candidates(plan, at_assessment_stage, caseload, pick="assessed"))
     placed = {FIRST_PLACED_CANDIDATE, *fixed.values()}
 
     # The ranking as the page showed it before they were placed: everyone not placed yet.
@@ -505,7 +527,7 @@ async def seed_demo_match_review(session: AsyncSession) -> DemoMatchReview:
             chosen: tuple[int, int | None, bool | None] | None
             if story.pick == "first":
                 chosen = _ranked(order, FIRST_PLACED_CANDIDATE)
-            elif story.pick == "placed":
+            elif story.pick in ("placed", "assessed"):
                 fixed_id = fixed.get((index, number))
                 chosen = None if fixed_id is None else _ranked(order, fixed_id)
             else:
@@ -548,15 +570,19 @@ def _placed_candidates(
     plan: Sequence[tuple[Position, tuple[Story, ...], int]],
     matcher: matching.CompetenceMatcher,
     caseload: dict[int, str],
+    *,
+    pick: str = "placed",
 ) -> dict[tuple[int, int], int]:
-    """The candidate of each ``placed`` story, by (position's index, story's index) in the plan.
+    """The candidate of each ``pick`` story, by (position's index, story's index) in the plan.
 
-    The best-ranked eligible candidate of the caseload at the placement stage, each once.
+    The best-ranked eligible candidate of the caseload at the placement stage (``placed``) or
+    at the assessment stage (``assessed``), each once.
     """
+    stage = Stage.ASSESSMENT.value if pick == "assessed" else Stage.PLACEMENT.value
     fixed: dict[tuple[int, int], int] = {}
     for index, (position, stories, _) in enumerate(plan):
         for number, story in enumerate(stories):
-            if story.pick != "placed":
+            if story.pick != pick:
                 continue
             found = next(
                 (
@@ -564,7 +590,7 @@ def _placed_candidates(
                     for cid, _rank, eligible in _order(matcher, position)
                     if eligible
                     and int(cid) not in (FIRST_PLACED_CANDIDATE, *fixed.values())
-                    and caseload.get(int(cid)) == Stage.PLACEMENT.value
+                    and caseload.get(int(cid)) == stage
                 ),
                 None,
             )
@@ -648,7 +674,8 @@ async def _positions_plan(
     )
     first = [p for p in positions if p.organisation_id == organisation_ids[0]]
     second = [p for p in positions if p.organisation_id == organisation_ids[1]]
-    tutored = next((p for p in first if p.tutor_id == tutor_id and p.places >= 2), None)
+    # Places for placement 1, the completed placement and one more (the browser test's).
+    tutored = next((p for p in first if p.tutor_id == tutor_id and p.places >= 3), None)
     if tutored is None:
         return None
     plan = [(tutored, FIRST_TUTORED_POSITION, 0)]
@@ -657,6 +684,7 @@ async def _positions_plan(
     if one_place is not None:
         plan.append((one_place, SECOND_FILLED_POSITION, 1))
     plan += [(p, SECOND_OTHER_POSITION, 1) for p in second if p is not one_place][:1]
+    plan.append((tutored, FIRST_COMPLETED, 0))
     return plan
 
 
@@ -744,6 +772,10 @@ async def _place(
         # Agreed to start before the position's advertised dates; under way for two weeks.
         start = today - datetime.timedelta(days=14)
         end = start + datetime.timedelta(weeks=8)
+    if status == PlacementStatus.COMPLETED:
+        # An earlier round of the same position: eight weeks, ended a few weeks ago.
+        end = today - datetime.timedelta(weeks=COMPLETED_WEEKS_AGO)
+        start = end - datetime.timedelta(weeks=8)
     placement = Placement(
         candidate_id=candidate_id,
         position_id=position.id,
@@ -771,7 +803,9 @@ async def _place(
             )
         )
     candidate = await session.get_one(Candidate, candidate_id)
-    candidate.stage = Stage.PLACEMENT.value
+    if status != PlacementStatus.COMPLETED:
+        # A completed placement's candidate is already at the assessment stage.
+        candidate.stage = Stage.PLACEMENT.value
     if int(taken or 0) + 1 >= position.places:
         position.status = PositionStatus.FILLED.value
     await session.flush()

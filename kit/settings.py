@@ -55,6 +55,13 @@ class UploadSettings:
 
 
 @dataclass(frozen=True)
+class AssessmentSettings:
+    """The triad assessment: how long a workplace tutor's link works (assessments/links.py)."""
+
+    tutor_link_days: int = 21
+
+
+@dataclass(frozen=True)
 class ProgrammeSettings:
     """Targets of the ISOK programme (BRIEF section 1)."""
 
@@ -69,6 +76,7 @@ class Settings:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
+    assessments: AssessmentSettings = field(default_factory=AssessmentSettings)
     debug: bool = False
     # The portal's public address for links it gives out; never the request's Host header.
     public_url: str = "http://127.0.0.1:8000"
@@ -106,6 +114,15 @@ def resolve_database_url(url: str) -> str:
     return url
 
 
+def _positive_days(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 366:
+        raise SettingsError(f"{name} must be a number of days from 1 to 366, not {raw!r}")
+    return int(raw)
+
+
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``ISOK_*`` variables (see CONTRACTS.md)."""
     env = dict(os.environ if environ is None else environ)
@@ -128,6 +145,9 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         database=DatabaseSettings(url=url),
         security=SecuritySettings(secret_key=secret, cookie_secure=mode == "production"),
         uploads=UploadSettings(directory=upload_dir),
+        assessments=AssessmentSettings(
+            tutor_link_days=_positive_days(env, "ISOK_TUTOR_LINK_DAYS", 21)
+        ),
         debug=False,
         public_url=env.get("ISOK_PUBLIC_URL", "").rstrip("/") or "http://127.0.0.1:8000",
     )

@@ -21,6 +21,11 @@ from accounts.password_pages import AccountPages, PasswordResetPages
 from accounts.people import InvitationPages, PeoplePages
 from accounts.registration import RegistrationController
 from accounts.staff_pages import StaffUserPages
+from assessments.api import AssessmentApi
+from assessments.decision_pages import DecisionPages
+from assessments.link_pages import TutorLinkIssuePages, TutorLinkPages
+from assessments.pages import AssessmentPages
+from assessments.placement_section import candidate_assessments, placement_assessment
 from candidates.api import CandidateApi
 from candidates.interview_pages import InterviewPages
 from candidates.pages import CandidatePages
@@ -45,7 +50,7 @@ from placements.review.api import SuggestionApi
 from placements.review.oversight_pages import AssignmentPages, OversightPages
 from placements.review.suggestion_pages import CandidateSuggestionPages, SuggestionPages
 from portal.database import create_engine, create_session_factory, create_sqlalchemy_config
-from portal.errors import EXCEPTION_HANDLERS
+from portal.errors import EXCEPTION_HANDLERS, redact_link_tokens_in_logs
 from portal.openapi import SchemaIndexPlugin
 from portal.pages import HealthController, PageController
 from portal.partners import PartnerPages
@@ -60,7 +65,10 @@ __version__ = "0.1.0"
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the portal for ``settings`` (default: from the ``ISOK_*`` environment)."""
     settings = settings or get_settings()
+    redact_link_tokens_in_logs()
     sections.add("candidate", candidate_placements)
+    sections.add("candidate", candidate_assessments)
+    sections.add("placement", placement_assessment)
     engine = create_engine(settings.database)
     sqlalchemy_config = create_sqlalchemy_config(engine)
 
@@ -101,6 +109,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CandidateApi,
             PortfolioPages,
             InterviewPages,
+            AssessmentPages,
+            DecisionPages,
+            AssessmentApi,
+            TutorLinkPages,
+            TutorLinkIssuePages,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -22,11 +22,37 @@ from litestar.status_codes import (
 )
 from sqlalchemy.exc import StatementError
 
+from assessments.links import redact
 from kit.i18n import N_, gettext
 from kit.invalid import Invalid
 from portal.database import NulCharacterRefused
 
 logger = logging.getLogger("isok")
+
+
+class RedactLinkTokens(logging.Filter):
+    """Hide the token of a tutor's link (``/assess/<token>``) in every record it sees: the
+    access log's request lines, error reports. The link is a credential; a log is not a
+    safe place for one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        return True
+
+
+REDACT_LINK_TOKENS = RedactLinkTokens()
+# The loggers that write request paths: ours, and uvicorn's access and error logs.
+LOGGERS_WITH_PATHS = ("isok", "uvicorn.access", "uvicorn.error")
+
+
+def redact_link_tokens_in_logs() -> None:
+    """Install :class:`RedactLinkTokens` on the loggers that write request paths (once)."""
+    for name in LOGGERS_WITH_PATHS:
+        logging.getLogger(name).addFilter(REDACT_LINK_TOKENS)
+
 
 TITLES = {
     400: N_("The request could not be understood"),
@@ -102,7 +128,9 @@ def invalid_input(request: Request[Any, Any, Any], exc: Invalid) -> Response[Any
 
 
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    logger.exception(
+        "unhandled error on %s %s", request.method, redact(request.url.path), exc_info=exc
+    )
     if wants_json(request):
         return _json(HTTP_500_INTERNAL_SERVER_ERROR, gettext("Internal server error."))
     return _page(request, HTTP_500_INTERNAL_SERVER_ERROR)
@@ -181,7 +209,7 @@ def database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     logger.error(
         "bug: unchecked input reached the database on %s %s",
         request.method,
-        request.url.path,
+        redact(request.url.path),
         exc_info=exc,
     )
     return _bad_request(request, gettext("A value is out of the range the portal accepts."))

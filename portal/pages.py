@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assessments.standing import owed_ratings
 from competences.models import Framework
 from employers.models import Organisation, PartnershipStatus
 from kit.roles import Viewer
@@ -47,6 +48,7 @@ class PageController(Controller):
                 "framework_count": frameworks,
                 "partner_counts": {kind: number for kind, number in partners},
                 "targets": request.app.state.settings.programme,
+                "owed": await owed_ratings(db_session, viewer),
             },
         )
 

@@ -220,6 +220,46 @@ ROUTE_POLICY: dict[str, Access] = {
     "GET /oversight": allow(Role.COORDINATOR, Role.COUNSELLOR),
     "GET /oversight/export": allow(Role.COORDINATOR, Role.COUNSELLOR),
     "GET /assignments": COORDINATOR,
+    # --- assessments: consensus (issue 12, consensus helper)
+    # Staff read the decision of placements they may see; only the placement's professional
+    # teacher signs (another teacher gets 403 from the handler).
+    "GET /placements/{placement_id}/assessment/decision": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "POST /placements/{placement_id}/assessment/decision": allow(Role.TEACHER, object_check=True),
+    # --- assessments: API and tutor links (issue 12, links helper)
+    # Staff and the placement's tutor read its assessment (only the ratings they may see;
+    # employers and other tutors get 404 from the handler); the placement's counsellor and
+    # teacher (and the coordinator) issue and revoke the tutor's link, in the API and on the
+    # pages that show it once (other staff: 403). The link itself is the credential, so its
+    # pages are public (throttled per client).
+    "GET /api/placements/{placement_id}/assessment": allow(*Role, object_check=True),
+    "POST /api/placements/{placement_id}/assessment/tutor-links": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "DELETE /api/placements/{placement_id}/assessment/tutor-links/{link_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "POST /placements/{placement_id}/assessment/tutor-link": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "POST /placements/{placement_id}/assessment/tutor-link/revoke": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
+    "GET /assess/{token}": PUBLIC,
+    "POST /assess/{token}": PUBLIC,
+    # --- assessments: pages
+    # Staff and the placement's tutor read the assessment; anyone else (an employer, another
+    # organisation's tutor) gets the same 404 as for a placement that does not exist. Only a
+    # seat holder of the placement rates (staff without a seat: 403 from the handler); its
+    # counsellor and teacher, and the coordinator, change the plan.
+    "GET /placements/{placement_id}/assessment": allow(*Role, object_check=True),
+    "POST /placements/{placement_id}/assessment/ratings": allow(
+        Role.COUNSELLOR, Role.TEACHER, Role.TUTOR, object_check=True
+    ),
+    "POST /placements/{placement_id}/assessment/plan": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
+    ),
     # --- candidates: records, caseload, consent, guidance notes, API (issue 4, records helper)
     # Staff read the candidates they may see (counsellors their caseload, teachers those they
     # interview, the coordinator all; the handlers answer 404 for the rest); counsellors and

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import Message, Scope
 
+from assessments.links import LINK_PATH
 from kit.flash import FLASH_COOKIE
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -43,5 +44,10 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     if not path.startswith("/static/"):
         # Pages may show personal data: never keep them in a shared or browser cache.
         headers["cache-control"] = "no-store"
+    if path.startswith(LINK_PATH):
+        # The tutor's link is a credential in the address: never sent on as a referrer,
+        # never indexed (error pages on these paths included).
+        headers["referrer-policy"] = "no-referrer"
+        headers["x-robots-tag"] = "noindex, nofollow"
     if scope.get("state", {}).get("flash_taken"):
         headers.add("set-cookie", f"{FLASH_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax")

@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates.services import stage_label
+from kit import sections
 from kit.clock import today
 from kit.flash import redirect_with
 from kit.forms import FormReader
@@ -223,6 +224,9 @@ async def _placement_page(
         "tutor_options": [],
         "teacher_options": [],
         "today": today().isoformat(),
+        "sections": await sections.collect(
+            "placement", db_session, viewer, placement_id=placement.id
+        ),
     }
     if view.manages:
         tutors = await lifecycle.tutor_choices(db_session, placement.organisation_id)

@@ -1,7 +1,7 @@
 """Match review in a real browser: the issue's acceptance test.
 
 A counsellor opens the suggestions for the first organisation's tutored position (position 1
-in the demo: two places, one taken by demo placement 1, so one is free), reads why a
+in the demo: three places, two taken by demo placements 1 and 3, so one is free), reads why a
 candidate scores as they do, rejects one candidate with a reason and proposes another. The
 employer finds the proposal (a candidate number, no name), accepts it, and the placement
 appears for the counsellor, the employer and the workplace tutor.
@@ -28,7 +28,7 @@ COUNSELLOR = "counsellor@demo.test"
 EMPLOYER = "employer@demo.test"
 TUTOR = "tutor@demo.test"
 # The first organisation's position tutored by tutor@demo.test, with a free place after the
-# demo seed (demo/placements.py: placement 1 holds one of its two places).
+# demo seed (demo/placements.py: placements 1 and 3 hold two of its three places).
 POSITION = 1
 POSITION_TITLE = "Warehouse worker"
 ORGANISATION = "Savon Varastopalvelut Oy"

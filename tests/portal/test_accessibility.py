@@ -45,6 +45,9 @@ class PageStructure(HTMLParser):
         ("teacher", "/frameworks/CLE"),
         ("employer", "/home"),
         ("tutor", "/home"),
+        ("tutor", "/placements/1/assessment"),
+        ("teacher", "/placements/1/assessment"),
+        ("coordinator", "/placements/1/assessment"),
     ],
 )
 async def test_fields_are_labelled_and_pages_are_structured(

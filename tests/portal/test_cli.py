@@ -172,7 +172,7 @@ def test_esco_file_without_official_columns_is_refused(isok: CliRunner, tmp_path
 def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> None:
     first = run(isok, "demo", "seed")
     assert "6 users" in first.output
-    assert "2 placements added" in first.output
+    assert "3 placements added" in first.output
     assert "coordinator@demo.test" in first.output
     counts = [count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)]
     second = run(isok, "demo", "seed")

@@ -38,6 +38,8 @@ PATH_VALUES = {
     "user_id": "6",
     # No invitation in the demo data: the employer's withdrawal answers 404.
     "invitation_id": "1",
+    # A tutor link of the first placement, if the walk's own issue made it (else 404).
+    "link_id": "1",
 }
 
 

@@ -1,0 +1,53 @@
+"""Fixtures for assessment tests: the test's database, and the demo placement being assessed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from assessments.access import Assessor
+from assessments.models import AssessorRole
+from kit.roles import Role, Viewer
+from kit.settings import Settings
+from placements.models import Placement
+from portal.database import create_engine, create_session_factory
+
+# The demo's active placement: tutored by tutor@demo.test, with the demo teacher and counsellor.
+PLACEMENT_ID = 1
+TUTOR = Viewer(user_id=6, role=Role.TUTOR, organisation_id=1, name="Demo Tutor")
+TEACHER = Viewer(user_id=3, role=Role.TEACHER, name="Demo Teacher")
+COUNSELLOR = Viewer(user_id=2, role=Role.COUNSELLOR, name="Demo Counsellor")
+COORDINATOR = Viewer(user_id=1, role=Role.COORDINATOR, name="Demo Coordinator")
+SEATS = {
+    AssessorRole.TUTOR: Assessor(AssessorRole.TUTOR, 6, "Demo Tutor"),
+    AssessorRole.TEACHER: Assessor(AssessorRole.TEACHER, 3, "Demo Teacher"),
+    AssessorRole.COUNSELLOR: Assessor(AssessorRole.COUNSELLOR, 2, "Demo Counsellor"),
+}
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(settings.database)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+async def placement(session: AsyncSession, placement_id: int = PLACEMENT_ID) -> Placement:
+    found = await session.get(Placement, placement_id)
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+async def fresh(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """The demo's active placement with no assessment yet, whatever the demo data holds."""
+    from sqlalchemy import delete
+
+    from assessments.models import AssessmentDecision, PlanOutcome, RatingSheet, TutorLink
+
+    async with sessions() as session, session.begin():
+        for model in (AssessmentDecision, RatingSheet, PlanOutcome, TutorLink):
+            await session.execute(delete(model).where(model.placement_id == PLACEMENT_ID))
+    return PLACEMENT_ID
