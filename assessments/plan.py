@@ -139,6 +139,12 @@ async def plan_competence_ids(session: AsyncSession, *, placement_id: int) -> li
     return [int(value) for value in rows.scalars()]
 
 
+async def _begin_change(session: AsyncSession, placement: Placement, reason: str) -> str:
+    """Write the plan down if needed; the reason as checked (needed once a rating is in)."""
+    await ensure_plan(session, placement=placement)
+    return _reason(reason, needed=await rating_started(session, placement_id=placement.id))
+
+
 def _reason(reason: str, *, needed: bool) -> str:
     reason = reason.strip()
     if len(reason) > REASON_MAX:
@@ -160,8 +166,7 @@ async def add_outcome(
     reason: str = "",
 ) -> None:
     """Add a learning outcome of a qualification to the plan (again, if it was removed)."""
-    await ensure_plan(session, placement=placement)
-    reason = _reason(reason, needed=await rating_started(session, placement_id=placement.id))
+    reason = await _begin_change(session, placement, reason)
     kind = await session.scalar(
         select(Framework.kind)
         .join(Unit, Unit.framework_id == Framework.id)
@@ -200,8 +205,7 @@ async def remove_outcome(
     reason: str = "",
 ) -> None:
     """Take an outcome out of the plan; the row stays, with when, who and (later) why."""
-    await ensure_plan(session, placement=placement)
-    reason = _reason(reason, needed=await rating_started(session, placement_id=placement.id))
+    reason = await _begin_change(session, placement, reason)
     outcome = await session.scalar(
         select(PlanOutcome).where(
             PlanOutcome.placement_id == placement.id,

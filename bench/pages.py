@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import httpx
 from serving import baseline, demo_server, environment, print_header, print_row, signed_in, timings
 
 PAGES = {
@@ -28,11 +29,30 @@ PAGES = {
         "/positions/1/decisions",
         "/candidates/2/suggestions",
         "/placements/1",
+        "/placements/1/assessment",
     ],
     "coordinator@demo.test": ["/partners", "/organisations", "/assignments", "/oversight"],
     "employer@demo.test": ["/proposals"],
-    "teacher@demo.test": ["/interviews", "/interviews/1", "/placements/3/assessment/decision"],
+    "teacher@demo.test": [
+        "/interviews",
+        "/interviews/1",
+        "/placements/1/assessment",
+        "/placements/3/assessment",
+        "/placements/3/assessment/decision",
+    ],
+    "tutor@demo.test": ["/home", "/placements/1/assessment"],
 }
+
+
+def tutor_link(base: str) -> str:
+    """A tutor link to placement 1, issued by the demo counsellor through the API."""
+    with signed_in(base, "counsellor@demo.test") as client:
+        answer = client.post(
+            "/api/placements/1/assessment/tutor-links",
+            headers={"x-csrftoken": client.cookies["csrftoken"]},
+        )
+        answer.raise_for_status()
+        return "/assess/" + str(answer.json()["url"]).split("/assess/")[1]
 
 
 def main() -> None:
@@ -49,6 +69,10 @@ def main() -> None:
                 with signed_in(base, email) as client:
                     for path in paths:
                         print_row(path, timings(client, path, args.rounds), floor, width)
+            # The tutor's form by link: no sign-in (the link is the key).
+            with httpx.Client(base_url=base, timeout=120) as client:
+                link = tutor_link(base)
+                print_row("/assess/{token}", timings(client, link, args.rounds), floor, width)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
