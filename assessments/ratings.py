@@ -25,7 +25,7 @@ from kit import audit
 from kit.i18n import gettext, ngettext
 from kit.invalid import Invalid
 from kit.roles import Role
-from placements.models import Placement
+from placements.models import Placement, PlacementStatus
 
 NOTE_MAX = 2000
 TASKS_MAX = 2000
@@ -188,6 +188,22 @@ async def _draft(
     return sheet
 
 
+# Work is rated once it has begun: an agreed placement that has not started has nothing to show.
+RATED_STATUSES = (
+    PlacementStatus.ACTIVE.value,
+    PlacementStatus.COMPLETED.value,
+    PlacementStatus.INTERRUPTED.value,
+)
+
+
+def _check_rated(placement: Placement) -> None:
+    if placement.status not in RATED_STATUSES:
+        raise Invalid.of(
+            "sheet",
+            gettext("The placement has not started yet: ratings open when it is active."),
+        )
+
+
 async def save_draft(
     session: AsyncSession,
     *,
@@ -198,6 +214,7 @@ async def save_draft(
 ) -> RatingSheet:
     """Keep the assessor's ratings as a draft (the first draft after a submission is a
     correction: it needs a reason). Outcomes not named keep what the draft had."""
+    _check_rated(placement)
     await ensure_plan(session, placement=placement)
     checked = _checked(ratings, await plan_competence_ids(session, placement_id=placement.id))
     draft = await _draft(session, placement.id, assessor.role)
@@ -284,6 +301,7 @@ async def submit(session: AsyncSession, *, placement: Placement, assessor: Asses
     A second submission (or two at once) is refused: the update only applies to a sheet that
     is still a draft, and the count says whether it did.
     """
+    _check_rated(placement)
     draft = await _draft(session, placement.id, assessor.role)
     if draft is None:
         raise Invalid.of("sheet", gettext("There is no draft to submit: rate the outcomes first."))

@@ -290,3 +290,16 @@ async def test_divergence(sessions: Sessions, fresh: int) -> None:
         AssessorRole.COUNSELLOR: False,
     }
     assert TEACHER.user_id == 3
+
+
+async def test_a_placement_that_has_not_started_is_not_rated(sessions: Sessions) -> None:
+    async with sessions() as session:
+        agreed = await placement(session, 2)
+        assert agreed.status == "agreed"
+        seat = SEATS[AssessorRole.TEACHER]
+        with pytest.raises(Invalid, match="not started"):
+            await ratings.save_draft(session, placement=agreed, assessor=seat, ratings=[])
+        with pytest.raises(Invalid, match="not started"):
+            await ratings.submit(session, placement=agreed, assessor=seat)
+        written = await session.scalar(select(func.count()).where(RatingSheet.placement_id == 2))
+    assert written == 0
