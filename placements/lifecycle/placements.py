@@ -216,6 +216,8 @@ class PlacementView:
     manages: bool
     may_record_visit: bool
     next_statuses: tuple[str, ...] = field(default_factory=tuple)
+    # The viewer may open the candidate's record (their caseload, an interview of theirs).
+    opens_record: bool = False
 
     @property
     def candidate_label(self) -> str:
@@ -245,7 +247,12 @@ async def placement_view(
     row = (
         await session.execute(
             _placements_statement(viewer)
-            .add_columns(Candidate.email, Candidate.phone, Candidate.stage)
+            .add_columns(
+                Candidate.email,
+                Candidate.phone,
+                Candidate.stage,
+                _flag(visible_to_candidate(viewer), "opens_record"),
+            )
             .where(Placement.id == placement_id)
             .options(selectinload(Placement.visits))
             .execution_options(populate_existing=True)
@@ -253,7 +260,7 @@ async def placement_view(
     ).first()
     if row is None:
         return None
-    placement, title, organisation_name, name, named, manages, email, phone, stage = row
+    placement, title, organisation_name, name, named, manages, email, phone, stage, opens = row
     decisions = list(
         (
             await session.scalars(
@@ -350,6 +357,7 @@ async def placement_view(
         manages=bool(manages),
         may_record_visit=may_visit,
         next_statuses=STATUS_TRANSITIONS.get(placement.status, ()) if manages else (),
+        opens_record=bool(opens),
     )
 
 

@@ -76,6 +76,7 @@ async def test_tutor_sees_only_the_placements_they_tutor(
     for value in PERSON.values():  # accepted: the tutor sees the person and contact details
         assert value in detail.text
     assert 'action="/placements/' not in detail.text  # no forms for the tutor
+    assert f'href="/candidates/{_candidate}"' not in detail.text  # no link to the record
 
     await sign_in(client, "second.tutor@demo.test")
     assert f'href="{page}"' not in (await client.get("/placements")).text
@@ -333,3 +334,12 @@ async def test_unknown_placement_is_404(client: AsyncTestClient) -> None:
     await sign_in(client, DEMO_USERS["coordinator"])
     assert (await client.get("/placements/999999")).status_code == 404
     assert (await post(client, "/placements/999999/status", status="active")).status_code == 404
+
+
+async def test_staff_who_may_open_the_record_get_a_link_to_it(
+    client: AsyncTestClient, db: Database
+) -> None:
+    placement_id, _position, candidate_id = await accepted_placement(db, client)
+    await sign_in(client, DEMO_USERS["coordinator"])
+    page = (await client.get(f"/placements/{placement_id}")).text
+    assert f'href="/candidates/{candidate_id}"' in page
