@@ -6,6 +6,7 @@ One small dataclass per concern; :func:`get_settings` builds them once per proce
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -118,7 +119,7 @@ def _positive_days(env: dict[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 366:
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= 366:
         raise SettingsError(f"{name} must be a number of days from 1 to 366, not {raw!r}")
     return int(raw)
 

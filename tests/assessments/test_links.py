@@ -276,7 +276,7 @@ def test_the_link_lifetime_is_a_setting() -> None:
     assert (
         settings_from_env(secret | {"ISOK_TUTOR_LINK_DAYS": "7"}).assessments.tutor_link_days == 7
     )
-    for wrong in ("0", "-3", "seven", "٧", "400"):
+    for wrong in ("0", "-3", "seven", "٧", "400", "²", "1" * 5000, "0" * 4999 + "7"):
         with pytest.raises(SettingsError, match="ISOK_TUTOR_LINK_DAYS"):
             settings_from_env(secret | {"ISOK_TUTOR_LINK_DAYS": wrong})
 
