@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assessments.access import Assessor
@@ -51,3 +53,19 @@ async def fresh(sessions: async_sessionmaker[AsyncSession]) -> int:
         for model in (AssessmentDecision, RatingSheet, PlanOutcome, TutorLink):
             await session.execute(delete(model).where(model.placement_id == PLACEMENT_ID))
     return PLACEMENT_ID
+
+
+async def statements_read(client: AsyncTestClient, path: str) -> int:
+    """How many SQL statements the app runs to answer ``GET path`` (which must answer 200)."""
+    engine = client.app.state.engine
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        assert (await client.get(path)).status_code == 200
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    return len(statements)

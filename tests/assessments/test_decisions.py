@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assessments import decisions, plan, ratings
@@ -24,6 +24,7 @@ from tests.assessments.conftest import (
     TEACHER,
     TUTOR,
     placement,
+    statements_read,
 )
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 
@@ -360,21 +361,6 @@ async def test_the_page_reads_a_bounded_number_of_queries(
     sessions: Sessions, fresh: int, client: AsyncTestClient
 ) -> None:
     """The same count of queries with one outcome in the plan as with all of them."""
-    engine = client.app.state.engine
-    statements: list[str] = []
-
-    def record(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    async def queries() -> int:
-        statements.clear()
-        event.listen(engine.sync_engine, "before_cursor_execute", record)
-        try:
-            assert (await client.get(PAGE)).status_code == 200
-        finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", record)
-        return len(statements)
-
     ids = await outcomes(sessions)
     async with sessions() as session, session.begin():
         for competence_id in ids[1:]:
@@ -383,7 +369,7 @@ async def test_the_page_reads_a_bounded_number_of_queries(
             )
     await rate(sessions, AssessorRole.TEACHER, [3])
     await sign_in(client, DEMO_USERS["teacher"])
-    few = await queries()
+    few = await statements_read(client, PAGE)
     async with sessions() as session, session.begin():
         for competence_id in ids[1:]:
             await plan.add_outcome(
@@ -403,4 +389,4 @@ async def test_the_page_reads_a_bounded_number_of_queries(
             correction_reason="The plan grew.",
         )
         await ratings.submit(session, placement=found, assessor=SEATS[AssessorRole.TEACHER])
-    assert await queries() == few
+    assert await statements_read(client, PAGE) == few

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accounts.models import User
@@ -19,7 +19,7 @@ from assessments.models import AssessmentDecision, PlanOutcome, RatingSheet
 from assessments.plan import ensure_plan, plan_competence_ids
 from competences.models import Competence
 from employers.models import Organisation
-from tests.assessments.conftest import PLACEMENT_ID, placement
+from tests.assessments.conftest import PLACEMENT_ID, placement, statements_read
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 
 PAGE = f"/placements/{PLACEMENT_ID}/assessment"
@@ -313,27 +313,12 @@ async def test_the_candidates_page_shows_where_the_assessment_stands(
 async def test_the_assessment_page_reads_as_many_queries_whatever_the_plan(
     client: AsyncTestClient, plan: list[int]
 ) -> None:
-    engine = client.app.state.engine
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    async def queries() -> int:
-        statements.clear()
-        event.listen(engine.sync_engine, "before_cursor_execute", record)
-        try:
-            assert (await client.get(PAGE)).status_code == 200
-        finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", record)
-        return len(statements)
-
     await sign_in(client, DEMO_USERS["teacher"])
     await submit_all(client, plan, 3, "")
-    many = await queries()
+    many = await statements_read(client, PAGE)
     for competence_id in plan[1:]:
         response = await post(
             client, PLAN, {"action": "remove", "competence": competence_id, "reason": "Fewer"}
         )
         assert response.status_code == 303
-    assert await queries() == many
+    assert await statements_read(client, PAGE) == many
