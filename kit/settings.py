@@ -63,6 +63,17 @@ class AssessmentSettings:
 
 
 @dataclass(frozen=True)
+class CertificateSettings:
+    """Who issues certificates and which key signs their credentials (certificates/)."""
+
+    signing_key: Path = VAR_DIR / "signing-key"
+    issuer_name: str = "ISOK Vocational College"
+    issuer_address: str = "Kuopio, Finland"
+    # The education provider's own web address; empty: the portal's public address.
+    issuer_url: str = ""
+
+
+@dataclass(frozen=True)
 class ProgrammeSettings:
     """Targets of the ISOK programme (BRIEF section 1)."""
 
@@ -78,6 +89,7 @@ class Settings:
     programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
     assessments: AssessmentSettings = field(default_factory=AssessmentSettings)
+    certificates: CertificateSettings = field(default_factory=CertificateSettings)
     debug: bool = False
     # The portal's public address for links it gives out; never the request's Host header.
     public_url: str = "http://127.0.0.1:8000"
@@ -124,6 +136,13 @@ def _positive_days(env: dict[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _text(env: dict[str, str], name: str, default: str) -> str:
+    raw = " ".join(env.get(name, "").split())
+    if len(raw) > 200 or any(not ch.isprintable() for ch in raw):
+        raise SettingsError(f"{name} must be one line of at most 200 printable characters")
+    return raw or default
+
+
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``ISOK_*`` variables (see CONTRACTS.md)."""
     env = dict(os.environ if environ is None else environ)
@@ -141,6 +160,18 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     upload_dir = Path(env.get("ISOK_UPLOAD_DIR", "") or VAR_DIR / "uploads")
     if not upload_dir.is_absolute():
         upload_dir = PROJECT_ROOT / upload_dir
+    signing_key = Path(env.get("ISOK_SIGNING_KEY", "") or VAR_DIR / "signing-key")
+    if not signing_key.is_absolute():
+        signing_key = PROJECT_ROOT / signing_key
+    public_url = env.get("ISOK_PUBLIC_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
+    if not re.fullmatch(
+        r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?", public_url
+    ):
+        raise SettingsError(
+            f"ISOK_PUBLIC_URL must be an http(s) address such as https://isok.example.fi,"
+            f" not {public_url!r}"
+        )
+    defaults = CertificateSettings()
     return Settings(
         env=mode,
         database=DatabaseSettings(url=url),
@@ -149,8 +180,14 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         assessments=AssessmentSettings(
             tutor_link_days=_positive_days(env, "ISOK_TUTOR_LINK_DAYS", 21)
         ),
+        certificates=CertificateSettings(
+            signing_key=signing_key,
+            issuer_name=_text(env, "ISOK_ISSUER_NAME", defaults.issuer_name),
+            issuer_address=_text(env, "ISOK_ISSUER_ADDRESS", defaults.issuer_address),
+            issuer_url=env.get("ISOK_ISSUER_URL", "").strip().rstrip("/") or public_url,
+        ),
         debug=False,
-        public_url=env.get("ISOK_PUBLIC_URL", "").rstrip("/") or "http://127.0.0.1:8000",
+        public_url=public_url,
     )
 
 

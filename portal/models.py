@@ -20,6 +20,7 @@ from candidates.models import (
     Interview,
     VerifiedCompetence,
 )
+from certificates.models import Certificate
 from competences.models import AssessmentCriterion, Competence, Framework, Unit
 from employers.models import Organisation, ReadinessProfile
 from kit.audit import AuditEvent
@@ -34,6 +35,7 @@ __all__ = [
     "Candidate",
     "CandidateAccess",
     "CandidateLanguage",
+    "Certificate",
     "Claim",
     "Competence",
     "ConsentRecord",
