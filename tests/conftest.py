@@ -11,6 +11,7 @@ suite", says why.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import itertools
 import os
@@ -27,7 +28,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from accounts import services as accounts
-from kit.settings import DatabaseSettings, SecuritySettings, Settings, UploadSettings
+from kit.settings import (
+    CertificateSettings,
+    DatabaseSettings,
+    SecuritySettings,
+    Settings,
+    UploadSettings,
+)
 from portal.app import create_app, use_database
 from portal.database import create_engine, create_session_factory
 
@@ -127,12 +134,23 @@ def postgres_cluster() -> Iterator[PostgresCluster]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+@functools.cache
+def signing_key_for_tests() -> Path:
+    """One credential-signing key per test process, made once, so every app built can sign."""
+    from certificates import keys
+
+    path = Path(tempfile.mkdtemp(prefix="isok-keys-")) / "signing-key"
+    keys.generate(path, Settings().public_url)
+    return path
+
+
 def make_settings(url: str, uploads: Path | None = None) -> Settings:
     return Settings(
         env="development",
         database=DatabaseSettings(url=url),
         security=SecuritySettings(secret_key=TEST_SECRET),
         uploads=UploadSettings(directory=uploads or Path(tempfile.mkdtemp(prefix="isok-up-"))),
+        certificates=CertificateSettings(signing_key=signing_key_for_tests()),
     )
 
 
