@@ -38,7 +38,9 @@ from certificates.content import (
     Recipient,
     Unit,
 )
-from certificates.document import RefusingFetcher, render_html, render_pdf, verify_url
+from certificates.document import render_html
+from certificates.export import verify_url
+from certificates.pdf import RefusingFetcher, render_pdf
 
 TRIVIAL = '<!doctype html><html lang="en"><title>Baseline</title><p>One paragraph.</p></html>'
 CRITERIA = (

@@ -8,10 +8,8 @@ The templates are rendered by an environment of this module's own: the certifica
 sits below the portal and may not borrow its templating. The portal includes the same body
 (``certificates/_body.html``) in its own layout with :func:`document_context`.
 
-The PDF is made by WeasyPrint from the print document with nothing fetched: styles and the QR
-code are inline, and the URL fetcher refuses every URL, so a certificate never depends on (or
-leaks anything to) the network, and a rendering that would have needed a resource fails
-instead of printing a certificate with a hole in it.
+The PDF is made from the print document by :mod:`certificates.pdf` (WeasyPrint is loaded only
+there, when a PDF is asked for).
 """
 
 from __future__ import annotations
@@ -19,14 +17,11 @@ from __future__ import annotations
 import functools
 import html
 from pathlib import Path
-from typing import Any, NoReturn, TypedDict
+from typing import TypedDict
 
 import jinja2
 import segno
-import weasyprint  # type: ignore[import-untyped]
 from markupsafe import Markup
-from weasyprint.pdf import VARIANTS  # type: ignore[import-untyped]
-from weasyprint.urls import FatalURLFetchingError  # type: ignore[import-untyped]
 
 from certificates.content import Content
 from certificates.wording import WORDING, Wording
@@ -34,8 +29,6 @@ from certificates.wording import WORDING, Wording
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 DOCUMENT_TEMPLATE = "certificates/document.html"
 BODY_TEMPLATE = "certificates/_body.html"
-# A tagged file for screen readers (PDF/UA-1: structure tree, title shown, language).
-PDF_VARIANT = "pdf/ua-1"
 # Q keeps the code readable with a quarter of it smudged or folded; the verification URL is
 # short enough that the symbol stays small (version 5 or so).
 QR_ERROR = "q"
@@ -50,34 +43,6 @@ class DocumentContext(TypedDict):
     wording: Wording
     verify_url: str
     qr: Markup
-
-
-class ResourceRefused(RuntimeError):
-    """The document asked WeasyPrint for a URL; a certificate's document is all inline."""
-
-
-class RefusingFetcher(weasyprint.URLFetcher):  # type: ignore[misc]
-    """A WeasyPrint URL fetcher that fetches nothing and stops the rendering when asked.
-
-    ``fail_on_errors`` makes WeasyPrint raise :class:`FatalURLFetchingError` rather than log
-    the failure and leave the resource out. (``URLFetcher`` is WeasyPrint 68's API, the
-    release that also fixed CVE-2025-68616 in the old fetcher function.)
-    """
-
-    def __init__(self) -> None:
-        super().__init__(fail_on_errors=True)
-
-    def fetch(self, url: str, headers: Any = None) -> NoReturn:
-        raise ResourceRefused(f"the certificate document may not fetch {url[:200]!r}")
-
-
-def verify_url(public_url: str, code: str) -> str:
-    """The public verification page of the certificate ``code`` (what the QR code opens).
-
-    ``public_url`` is the portal's public address (``ISOK_PUBLIC_URL``); a trailing slash on
-    it does not double the slash.
-    """
-    return f"{public_url.rstrip('/')}/verify/{code}"
 
 
 def qr_svg(url: str, *, title: str = "") -> str:
@@ -135,31 +100,3 @@ def render_html(content: Content, *, verify_url: str, standalone: bool = True) -
     template = DOCUMENT_TEMPLATE if standalone else BODY_TEMPLATE
     context = document_context(content, verify_url=verify_url)
     return _environment().get_template(template).render(context)
-
-
-def _pdf_options() -> dict[str, Any]:
-    """PDF/UA-1 where this WeasyPrint offers it, a plain tagged PDF otherwise.
-
-    The title and the language come from the document's ``<title>`` and ``<html lang>``
-    either way; a WeasyPrint without the variant loses only the PDF/UA identification (and
-    the title shown in the reader's window), never the tags a screen reader needs.
-    """
-    if PDF_VARIANT in VARIANTS:
-        return {"pdf_variant": PDF_VARIANT}
-    return {"pdf_tags": True}
-
-
-def render_pdf(content: Content, *, verify_url: str) -> bytes:
-    """The certificate as an A4 PDF in its language, tagged (PDF/UA-1), with its QR code.
-
-    Raises :class:`ResourceRefused` if the document ever asks for a URL (it is all inline).
-    """
-    document = weasyprint.HTML(
-        string=render_html(content, verify_url=verify_url), url_fetcher=RefusingFetcher()
-    )
-    try:
-        pdf: bytes = document.write_pdf(**_pdf_options())
-    except FatalURLFetchingError as error:
-        # WeasyPrint's error is a BaseException: turn it into an ordinary one for the caller.
-        raise ResourceRefused(str(error)) from error
-    return pdf

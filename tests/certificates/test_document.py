@@ -25,6 +25,7 @@ import zxingcpp
 from weasyprint.urls import FatalURLFetchingError
 
 from certificates import document
+from certificates import pdf as pdf_module
 from certificates.content import (
     GRADE_WORDS,
     ROLE_NAMES,
@@ -36,15 +37,9 @@ from certificates.content import (
     Recipient,
     Unit,
 )
-from certificates.document import (
-    QR_MILLIMETRES,
-    RefusingFetcher,
-    ResourceRefused,
-    qr_svg,
-    render_html,
-    render_pdf,
-    verify_url,
-)
+from certificates.document import QR_MILLIMETRES, qr_svg, render_html
+from certificates.export import verify_url
+from certificates.pdf import RefusingFetcher, ResourceRefused, render_pdf
 from certificates.wording import WORDING
 
 PUBLIC_URL = "https://isok.example.fi"
@@ -398,7 +393,7 @@ def structure_elements(reader: pypdf.PdfReader) -> Iterator[pypdf.generic.Dictio
 
 
 def test_the_pdf_is_tagged_for_screen_readers(pdfs: dict[str, bytes]) -> None:
-    assert document._pdf_options() == {"pdf_variant": "pdf/ua-1"}
+    assert pdf_module._pdf_options() == {"pdf_variant": "pdf/ua-1"}
     reader = pypdf.PdfReader(io.BytesIO(pdfs["en"]))
     catalog = reader.trailer["/Root"]
     assert bool(catalog["/MarkInfo"]["/Marked"])
@@ -412,8 +407,8 @@ def test_the_pdf_is_tagged_for_screen_readers(pdfs: dict[str, bytes]) -> None:
 
 
 def test_an_older_weasyprint_still_gets_a_tagged_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(document, "VARIANTS", {})
-    assert document._pdf_options() == {"pdf_tags": True}
+    monkeypatch.setattr(pdf_module, "VARIANTS", {})
+    assert pdf_module._pdf_options() == {"pdf_tags": True}
 
 
 @pytest.mark.parametrize("language", ["fi", "en"])
@@ -496,6 +491,6 @@ def test_render_pdf_reports_a_refused_url_as_an_ordinary_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     html = '<html lang="en"><title>x</title><img src="http://example.invalid/x.png" alt="x">'
-    monkeypatch.setattr(document, "render_html", lambda *args, **kwargs: html)
+    monkeypatch.setattr(pdf_module, "render_html", lambda *args, **kwargs: html)
     with pytest.raises(ResourceRefused):
         render_pdf(certificate("en"), verify_url=URL)
