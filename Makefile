@@ -23,6 +23,7 @@ compile-messages: $(BIN)/isok
 
 run: $(BIN)/isok compile-messages
 	$(BIN)/isok db upgrade
+	$(BIN)/isok keys generate --if-missing
 	$(BIN)/isok demo seed --if-empty
 	$(BIN)/isok serve --host $(HOST) --port $(PORT)
 
@@ -50,6 +51,8 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/match_speed.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/suggestions.py
+	$(BIN)/python bench/credentials.py
+	$(BIN)/python bench/certificate_pdf.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

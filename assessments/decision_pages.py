@@ -24,6 +24,7 @@ from assessments.access import seat_of, visible_placement
 from assessments.decisions import DecisionConflict, DecisionInput, NotTheAssessor, Participant
 from assessments.models import AssessorRole
 from assessments.ratings import role_label
+from kit import sections
 from kit.flash import redirect_with
 from kit.forms import FormReader
 from kit.i18n import gettext
@@ -85,6 +86,9 @@ async def _page(
             "chosen": chosen if chosen is not None else {role.value for role in AssessorRole},
             "errors": errors or {},
             "grade_options": _grade_options(),
+            "sections": await sections.collect(
+                "decision", db_session, viewer, placement_id=placement.id
+            ),
         },
     )
 

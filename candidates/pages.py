@@ -30,7 +30,7 @@ from candidates.forms import (
     form_from,
     read_candidate_form,
 )
-from candidates.models import Candidate
+from candidates.models import Candidate, Stage
 from candidates.services import (
     CandidateInput,
     CaseloadFilters,
@@ -64,10 +64,20 @@ async def _changeable(db_session: AsyncSession, viewer: Viewer, candidate_id: in
 # --- The record form -----------------------------------------------------------------
 
 
-def _choices() -> dict[str, Any]:
+def _stage_options(current: str | None) -> list[tuple[str, str]]:
+    """The stages a person may choose: "certified" only where it already is (it follows the
+    certificates)."""
+    return [
+        (stage, services.stage_label(stage))
+        for stage in services.STAGES
+        if stage in services.MANUAL_STAGES or stage == current
+    ]
+
+
+def _choices(current_stage: str | None = None) -> dict[str, Any]:
     """Options shared by the form and the caseload filters, in the request's language."""
     return {
-        "stage_options": [(stage, services.stage_label(stage)) for stage in services.STAGES],
+        "stage_options": _stage_options(current_stage),
         "client_type_options": [
             (value, gettext(label)) for value, label in services.CLIENT_TYPE_LABELS.items()
         ],
@@ -110,7 +120,7 @@ async def _form_page(
             "assessment_options": [
                 (value, gettext(label)) for value, label in services.ASSESSMENT_LABELS.items()
             ],
-            **_choices(),
+            **_choices(candidate.stage if candidate else None),
         },
     )
 
@@ -156,6 +166,7 @@ async def _submit(
                 viewer=viewer,
                 data=data,
                 current_counsellor_id=candidate.counsellor_id if candidate else None,
+                current_stage=candidate.stage if candidate else None,
                 is_new=candidate is None,
             )
         elif candidate is None:
@@ -243,6 +254,7 @@ async def _detail_page(
             "may_change": may_change,
             "counsellor_name": names.get(candidate.counsellor_id or 0),
             "stages": [(stage, services.stage_label(stage)) for stage in services.STAGES],
+            "stage_options": _stage_options(candidate.stage),
             "current_stage_index": stage_index,
             "stage_label": services.stage_label,
             "client_type_label": services.client_type_label,
@@ -324,7 +336,7 @@ class CandidatePages(Controller):
                 "stages": [(s, services.stage_label(s)) for s in services.STAGES],
                 "stage_label": services.stage_label,
                 "client_type_label": services.client_type_label,
-                **_choices(),
+                **_choices(Stage.CERTIFIED.value),
             },
         )
 

@@ -44,6 +44,9 @@ from kit.regions import REGIONS
 from kit.roles import Role, Viewer
 
 STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
+# "Certified" follows the certificates (certificates/issuing.py): set when one is issued, left
+# when the last live one is revoked; nobody moves a candidate into it or out of it by hand.
+MANUAL_STAGES: tuple[str, ...] = tuple(stage for stage in STAGES if stage != Stage.CERTIFIED)
 STAGE_LABELS: dict[str, str] = {
     Stage.GUIDANCE.value: N_("Guidance"),
     Stage.PORTFOLIO.value: N_("Portfolio"),
@@ -124,6 +127,7 @@ async def check_candidate(
     viewer: Viewer,
     data: CandidateInput,
     current_counsellor_id: int | None = None,
+    current_stage: str | None = None,
     is_new: bool = True,
 ) -> int | None:
     """Apply every rule to ``data``; return the counsellor id to store.
@@ -157,6 +161,8 @@ async def check_candidate(
         errors["client_since"] = gettext("Enter the date the person became a client.")
     if data.stage not in STAGES:
         errors["stage"] = gettext("Choose a stage of the pathway.")
+    elif (data.stage == Stage.CERTIFIED) != (current_stage == Stage.CERTIFIED):
+        errors["stage"] = _certified_by_hand(current_stage)
     _check_languages(data.languages, errors)
     counsellor_id = await _check_counsellor(
         session,
@@ -260,6 +266,7 @@ async def update_candidate(
         viewer=viewer,
         data=data,
         current_counsellor_id=candidate.counsellor_id,
+        current_stage=candidate.stage,
         is_new=False,
     )
     _apply(candidate, data, counsellor_id)
@@ -267,10 +274,24 @@ async def update_candidate(
     return candidate
 
 
+def _certified_by_hand(current_stage: str | None) -> str:
+    if current_stage == Stage.CERTIFIED:
+        return gettext(
+            "The candidate holds a certificate, so the stage stays “Certified” until the"
+            " certificate is revoked."
+        )
+    return gettext("A candidate becomes “Certified” when a certificate is issued.")
+
+
 async def change_stage(session: AsyncSession, *, candidate: Candidate, stage: str) -> Candidate:
-    """Move the candidate to ``stage`` (forward or back: a counsellor corrects mistakes)."""
+    """Move the candidate to ``stage`` (forward or back: a counsellor corrects mistakes).
+
+    Not into or out of "certified", which follows the certificates.
+    """
     if stage not in STAGES:
         raise Invalid({"stage": gettext("Choose a stage of the pathway.")})
+    if (stage == Stage.CERTIFIED) != (candidate.stage == Stage.CERTIFIED):
+        raise Invalid({"stage": _certified_by_hand(candidate.stage)})
     candidate.stage = stage
     await session.flush()
     return candidate

@@ -19,6 +19,7 @@ from competences.models import Framework
 from competences.services import import_framework
 from demo.assessments import seed_demo_assessments
 from demo.candidates import seed_demo_candidates
+from demo.certificates import seed_demo_certificates
 from demo.placements import seed_demo_match_review, seed_demo_positions
 from demo.readiness import seed_demo_readiness
 from employers.business_id import with_check_digit
@@ -29,6 +30,7 @@ from employers.models import (
     PartnershipStatus,
 )
 from kit.roles import Role
+from kit.settings import Settings
 
 DEMO_PASSWORD = "isok-demo"  # noqa: S105 - published demo password, see CONTRACTS.md
 FRAMEWORK_DIR = Path(__file__).resolve().parent.parent / "competences" / "data"
@@ -251,14 +253,18 @@ class SeedReport:
     decisions: int = 0  # on match suggestions
     placements: int = 0
     assessments: int = 0  # placements whose demo assessment was added
+    certificates: int = 0
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
     return (await session.execute(select(func.count(User.id)))).scalar_one() == 0
 
 
-async def seed(session: AsyncSession) -> SeedReport:
-    """Add whatever part of the demo data is missing, in the session's transaction."""
+async def seed(session: AsyncSession, settings: Settings | None = None) -> SeedReport:
+    """Add whatever part of the demo data is missing, in the session's transaction.
+
+    ``settings`` name the certificates' issuer (the defaults when not given).
+    """
     report = SeedReport()
     organisations: list[Organisation] = []
     for demo in ORGANISATIONS:
@@ -327,4 +333,5 @@ async def seed(session: AsyncSession) -> SeedReport:
     match_review = await seed_demo_match_review(session)
     report.decisions, report.placements = match_review.decisions, match_review.placements
     report.assessments = await seed_demo_assessments(session)
+    report.certificates = await seed_demo_certificates(session, settings or Settings())
     return report

@@ -68,8 +68,9 @@ STAGE_COUNTS: tuple[tuple[Stage, int, int], ...] = (
     (Stage.PORTFOLIO, 24, 46),
     (Stage.INTERVIEW, 20, 32),
     (Stage.PLACEMENT, 25, 32),
-    (Stage.ASSESSMENT, 21, 21),
-    (Stage.CERTIFIED, 19, 19),
+    (Stage.ASSESSMENT, 40, 40),
+    # "Certified" follows issued certificates: the demo issues one in demo/certificates.py.
+    (Stage.CERTIFIED, 0, 0),
 )
 UNASSIGNED = 6  # new clients at the guidance stage not yet given a counsellor
 

@@ -30,6 +30,11 @@ from candidates.api import CandidateApi
 from candidates.interview_pages import InterviewPages
 from candidates.pages import CandidatePages
 from candidates.portfolio_pages import PortfolioPages
+from certificates.api import CertificateApi
+from certificates.credential_api import CredentialPublication
+from certificates.pages import CertificatePages, IssuePages
+from certificates.sections import candidate_certificates, placement_certificate
+from certificates.verify_pages import VerifyPages
 from competences.api import CompetenceApi, FrameworkApi
 from competences.pages import CompetenceSuggestionPages, FrameworkPages
 from employers.api import OrganisationApi
@@ -69,6 +74,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sections.add("candidate", candidate_placements)
     sections.add("candidate", candidate_assessments)
     sections.add("placement", placement_assessment)
+    sections.add("placement", placement_certificate)
+    sections.add("decision", placement_certificate)
+    sections.add("candidate", candidate_certificates)
     engine = create_engine(settings.database)
     sqlalchemy_config = create_sqlalchemy_config(engine)
 
@@ -114,6 +122,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AssessmentApi,
             TutorLinkPages,
             TutorLinkIssuePages,
+            CertificatePages,
+            IssuePages,
+            CertificateApi,
+            VerifyPages,
+            CredentialPublication,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

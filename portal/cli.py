@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from certificates.commands import certificates_group, keys_group
 from kit.settings import Settings, SettingsError, get_settings
 from portal.match_commands import match
 
@@ -164,7 +165,7 @@ def seed(if_empty: bool) -> None:
     async def job(session: AsyncSession) -> demo_data.SeedReport | None:
         if if_empty and not await demo_data.database_is_empty(session):
             return None
-        return await demo_data.seed(session)
+        return await demo_data.seed(session, settings)
 
     report = run_in_session(settings, job)
     if report is None:
@@ -174,7 +175,8 @@ def seed(if_empty: bool) -> None:
             f"Demo data: {report.organisations} organisations, {report.users} users, "
             f"{report.frameworks} frameworks, {report.readiness_profiles} readiness profiles, "
             f"{report.positions} positions, {report.candidates} candidates, "
-            f"{report.decisions} decisions on suggestions, {report.placements} placements added."
+            f"{report.decisions} decisions on suggestions, {report.placements} placements, "
+            f"{report.assessments} assessments, {report.certificates} certificates added."
         )
     click.echo(f"Demo logins (password: {demo_data.DEMO_PASSWORD}):")
     for user in demo_data.USERS:
@@ -327,6 +329,8 @@ def import_command(file: Path, language: str) -> None:
 
 
 main.add_command(match)
+main.add_command(keys_group)
+main.add_command(certificates_group)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
@@ -54,6 +55,7 @@ def redact_link_tokens_in_logs() -> None:
         logging.getLogger(name).addFilter(REDACT_LINK_TOKENS)
 
 
+NOT_AVAILABLE = N_("Not available yet")
 TITLES = {
     400: N_("The request could not be understood"),
     403: N_("You do not have access to this page"),
@@ -82,10 +84,13 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
 
 
 def _page(
-    request: Request[Any, Any, Any], status: int, explanation: str | None = None
+    request: Request[Any, Any, Any],
+    status: int,
+    explanation: str | None = None,
+    title: str | None = None,
 ) -> Response[Any]:
     """The error page; ``explanation`` (already translated) replaces the status's own."""
-    title = TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
+    title = title or TITLES.get(status, TITLES[400] if status < 500 else TITLES[500])
     if explanation is None:
         explanation = gettext(EXPLANATIONS[status]) if status in EXPLANATIONS else ""
     return Template(
@@ -114,7 +119,14 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         if isinstance(exc, ValidationException) and exc.extra:
             detail = {"message": exc.detail, "errors": exc.extra}
         return _json(exc.status_code, detail)
-    response = _page(request, exc.status_code)
+    # A 503 raised with its own (translated) reason says it: "busy" would mislead when the
+    # portal lacks something an administrator must add (certificates' signing key).
+    own = exc.status_code == HTTP_503_SERVICE_UNAVAILABLE and exc.detail != HTTPStatus(503).phrase
+    response = (
+        _page(request, exc.status_code, explanation=exc.detail, title=NOT_AVAILABLE)
+        if own
+        else _page(request, exc.status_code)
+    )
     if exc.headers:
         response.headers.update(exc.headers)
     return response

@@ -260,6 +260,31 @@ ROUTE_POLICY: dict[str, Access] = {
     "POST /placements/{placement_id}/assessment/plan": allow(
         Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
     ),
+    # --- certificates (issue 13)
+    # Staff read every certificate, as they read every placement's assessment; the
+    # coordinator, or the counsellor of the placement or of the candidate, issues one from a
+    # signed decision (other counsellors: 403 from the handler); only the coordinator revokes.
+    # Verification by code is public (throttled per client), as are the issuer's keys, its
+    # DID document and the revocation status lists: third parties verify without an account.
+    "GET /certificates": STAFF,
+    "GET /certificates/{code}": STAFF,
+    "GET /certificates/{code}/certificate.pdf": STAFF,
+    "GET /certificates/{code}/credential.jwt": STAFF,
+    "GET /certificates/{code}/recognition.json": STAFF,
+    "POST /certificates/{code}/revocation": COORDINATOR,
+    "POST /placements/{placement_id}/certificate": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "GET /api/certificates": STAFF,
+    "GET /api/certificates/{code}": STAFF,
+    "GET /api/certificates/{code}/credential": STAFF,
+    "POST /api/certificates/{code}/revocation": COORDINATOR,
+    "GET /verify": PUBLIC,
+    "GET /verify/{code}": PUBLIC,
+    "GET /.well-known/jwks.json": PUBLIC,
+    "GET /.well-known/did.json": PUBLIC,
+    "GET /did.json": PUBLIC,
+    "GET /credentials/status/{number}": PUBLIC,
     # --- candidates: records, caseload, consent, guidance notes, API (issue 4, records helper)
     # Staff read the candidates they may see (counsellors their caseload, teachers those they
     # interview, the coordinator all; the handlers answer 404 for the rest); counsellors and

@@ -35,6 +35,7 @@ NAVIGATION = (
     NavItem(N_("Positions"), "/positions"),
     NavItem(N_("Proposals"), "/proposals"),
     NavItem(N_("Placements"), "/placements"),
+    NavItem(N_("Certificates"), "/certificates"),
     NavItem(N_("Assignments"), "/assignments"),
     NavItem(N_("Oversight"), "/oversight"),
     NavItem(N_("People"), "/organisation/people"),

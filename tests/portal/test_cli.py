@@ -172,13 +172,14 @@ def test_esco_file_without_official_columns_is_refused(isok: CliRunner, tmp_path
 def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> None:
     first = run(isok, "demo", "seed")
     assert "6 users" in first.output
-    assert "3 placements added" in first.output
+    assert "3 placements, 2 assessments, 1 certificates added" in first.output
     assert "coordinator@demo.test" in first.output
     counts = [count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)]
     second = run(isok, "demo", "seed")
     assert (
         "0 organisations, 0 users, 0 frameworks, 0 readiness profiles, 0 positions,"
-        " 0 candidates, 0 decisions on suggestions, 0 placements added" in second.output
+        " 0 candidates, 0 decisions on suggestions, 0 placements, 0 assessments,"
+        " 0 certificates added" in second.output
     )
     assert [
         count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)

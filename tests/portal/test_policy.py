@@ -40,6 +40,8 @@ PATH_VALUES = {
     "invitation_id": "1",
     # A tutor link of the first placement, if the walk's own issue made it (else 404).
     "link_id": "1",
+    # The first revocation status list (certificates' codes are "LOG" here: unknown, 404).
+    "number": "1",
 }
 
 
