@@ -14,19 +14,17 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import PermissionDeniedException
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from certificates import issuing, listing, rendering
 from certificates.export import Status, recognition, standing, verify_url
-from certificates.models import Certificate
 from kit.forms import parse_integer
 from kit.i18n import gettext
 from kit.invalid import Invalid
 from kit.roles import Viewer
-from kit.settings import Settings
 
 
 class CertificateOut(msgspec.Struct):
@@ -53,18 +51,6 @@ class Revocation(msgspec.Struct, forbid_unknown_fields=True):
     note: str = ""
 
 
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def _certificate(db_session: AsyncSession, code: str) -> Certificate:
-    certificate = await issuing.by_code(db_session, code)
-    if certificate is None:
-        raise NotFoundException(detail=gettext("No certificate has this code."))
-    return certificate
-
-
 class CertificateApi(Controller):
     path = "/api/certificates"
     tags = ["certificates"]  # noqa: RUF012
@@ -88,7 +74,7 @@ class CertificateApi(Controller):
         found = await listing.certificates(
             db_session, search=q, status=Status(status) if status else None, page=number
         )
-        public_url = _settings(request).public_url
+        public_url = rendering.settings_of(request).public_url
         return CertificatePage(
             certificates=[
                 CertificateOut(
@@ -117,11 +103,11 @@ class CertificateApi(Controller):
         code: FromPath[str],
     ) -> dict[str, Any]:
         """The certificate's content in the documented export shape, with its status."""
-        certificate = await _certificate(db_session, code)
+        certificate = await rendering.found(db_session, code)
         return recognition(
             issuing.content_of(certificate),
             await standing(db_session, certificate),
-            public_url=_settings(request).public_url,
+            public_url=rendering.settings_of(request).public_url,
         )
 
     @get("/{code:str}/credential", media_type=rendering.VC_JWT)
@@ -132,9 +118,9 @@ class CertificateApi(Controller):
         code: FromPath[str],
     ) -> Response[str]:
         """The signed Open Badges 3.0 credential (VC-JWT)."""
-        certificate = await _certificate(db_session, code)
+        certificate = await rendering.found(db_session, code)
         return Response(
-            rendering.credential_token(certificate, _settings(request)),
+            rendering.credential_token(certificate, rendering.settings_of(request)),
             media_type=rendering.VC_JWT,
             headers={"Cache-Control": "private, no-store"},
         )
@@ -149,7 +135,7 @@ class CertificateApi(Controller):
         data: JSONBody[Revocation],
     ) -> Response[dict[str, Any]]:
         """Revoke with a reason category (and a note kept off the public page)."""
-        certificate = await _certificate(db_session, code)
+        certificate = await rendering.found(db_session, code)
         try:
             await issuing.revoke(
                 db_session, viewer, certificate=certificate, reason=data.reason, note=data.note
@@ -167,6 +153,6 @@ class CertificateApi(Controller):
             recognition(
                 issuing.content_of(certificate),
                 await standing(db_session, certificate),
-                public_url=_settings(request).public_url,
+                public_url=rendering.settings_of(request).public_url,
             )
         )

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import click
 
+from kit.cli import Failure, OneLineCommand, UsageFailure
 from kit.settings import Settings, SettingsError, get_settings
 
 MAX_DOWNLOAD_BYTES = 1_000_000
@@ -27,41 +28,10 @@ FETCH_TIMEOUT_SECONDS = 10
 USER_AGENT = "isok-certificates-verify"
 
 
-class Failure(click.ClickException):
-    """One line ``<prefix>: <reason>`` on standard error, exit status 1."""
-
-    exit_code = 1
-    prefix = "error"
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"{self.prefix}: {self.format_message()}", file=file or sys.stderr)
-
-
 class Invalid(Failure):
     """The credential does not verify."""
 
     prefix = "invalid"
-
-
-class UsageFailure(Failure):
-    exit_code = 2
-
-
-class OneLineCommand(click.Command):
-    """A command whose usage errors are one line, like its other failures."""
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.UsageError as error:
-            path = " ".join(p for p in (parent.command_path if parent else "", info_name) if p)
-            raise UsageFailure(f"{error.format_message()} (see '{path} --help')") from None
 
 
 def _settings() -> Settings:

@@ -26,19 +26,6 @@ from kit.forms import FormReader, parse_integer
 from kit.i18n import gettext
 from kit.invalid import Invalid
 from kit.roles import Viewer
-from kit.settings import Settings
-
-
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def _certificate(db_session: AsyncSession, code: str) -> Certificate:
-    certificate = await issuing.by_code(db_session, code)
-    if certificate is None:
-        raise NotFoundException(detail=gettext("No certificate has this code."))
-    return certificate
 
 
 def _reason_options() -> list[tuple[str, str]]:
@@ -66,7 +53,7 @@ async def _page(
     errors: dict[str, str] | None = None,
     status: int = HTTP_200_OK,
 ) -> Template:
-    settings = _settings(request)
+    settings = rendering.settings_of(request)
     content = issuing.content_of(certificate)
     return Template(
         template_name="certificates/certificate.html",
@@ -122,7 +109,7 @@ class CertificatePages(Controller):
         viewer: NamedDependency[Viewer],
         code: FromPath[str],
     ) -> Template:
-        certificate = await _certificate(db_session, code)
+        certificate = await rendering.found(db_session, code)
         return await _page(request, db_session, viewer, certificate)
 
     @get("/{code:str}/certificate.pdf")
@@ -132,8 +119,8 @@ class CertificatePages(Controller):
         db_session: NamedDependency[AsyncSession],
         code: FromPath[str],
     ) -> Response[Any]:
-        certificate = await _certificate(db_session, code)
-        body = await rendering.pdf(issuing.content_of(certificate), _settings(request))
+        certificate = await rendering.found(db_session, code)
+        body = await rendering.pdf(issuing.content_of(certificate), rendering.settings_of(request))
         return _attachment(body, "application/pdf", f"certificate-{certificate.code}.pdf")
 
     @get("/{code:str}/credential.jwt")
@@ -143,8 +130,8 @@ class CertificatePages(Controller):
         db_session: NamedDependency[AsyncSession],
         code: FromPath[str],
     ) -> Response[Any]:
-        certificate = await _certificate(db_session, code)
-        token = rendering.credential_token(certificate, _settings(request))
+        certificate = await rendering.found(db_session, code)
+        token = rendering.credential_token(certificate, rendering.settings_of(request))
         return _attachment(token, rendering.VC_JWT, f"credential-{certificate.code}.jwt")
 
     @get("/{code:str}/recognition.json")
@@ -154,11 +141,11 @@ class CertificatePages(Controller):
         db_session: NamedDependency[AsyncSession],
         code: FromPath[str],
     ) -> Response[Any]:
-        certificate = await _certificate(db_session, code)
+        certificate = await rendering.found(db_session, code)
         shape = recognition(
             issuing.content_of(certificate),
             await standing(db_session, certificate),
-            public_url=_settings(request).public_url,
+            public_url=rendering.settings_of(request).public_url,
         )
         body = json.dumps(shape, ensure_ascii=False, indent=2)
         return _attachment(body, "application/json", f"recognition-{certificate.code}.json")
@@ -172,7 +159,7 @@ class CertificatePages(Controller):
         code: FromPath[str],
     ) -> Response[Any]:
         """The coordinator revokes the certificate with a reason; shown at once everywhere."""
-        certificate = await _certificate(db_session, code)
+        certificate = await rendering.found(db_session, code)
         reader = FormReader(await request.form())
         values = {"reason": reader.raw("reason"), "note": reader.raw("note")}
         try:
@@ -234,7 +221,7 @@ class IssuePages(Controller):
                 viewer,
                 placement_id=placement_id,
                 language=reader.raw("language"),
-                issuer=issuing.issuer_of(_settings(request)),
+                issuer=issuing.issuer_of(rendering.settings_of(request)),
             )
         except LookupError:
             raise NotFoundException(detail=gettext("No such placement.")) from None

@@ -9,9 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 import anyio.to_thread
-from litestar.exceptions import HTTPException
+from litestar import Request
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from certificates import issuing
 from certificates.content import Content
 from certificates.export import verify_url
 from certificates.models import Certificate
@@ -19,6 +22,19 @@ from kit.i18n import gettext
 from kit.settings import Settings
 
 VC_JWT = "application/vc+jwt"
+
+
+def settings_of(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def found(db_session: AsyncSession, code: str) -> Certificate:
+    """The certificate ``code`` names, or 404 (an unknown and a malformed code alike)."""
+    certificate = await issuing.by_code(db_session, code)
+    if certificate is None:
+        raise NotFoundException(detail=gettext("No certificate has this code."))
+    return certificate
 
 
 def body_context(content: Content, *, public_url: str) -> dict[str, Any]:

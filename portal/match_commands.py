@@ -11,46 +11,16 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from kit.cli import Failure, OneLineCommand
 
 if TYPE_CHECKING:
     # The engine (numpy, scipy, scikit-learn) is imported by the commands that run it, so that
     # `isok --help` and every other command start fast (docs/performance.md).
     from matching import CompetenceMatcher
-
-
-class InputFailure(click.ClickException):
-    """Bad input: printed as one line ``error: <reason>``, exit status 1."""
-
-    exit_code = 1
-
-    def show(self, file: IO[Any] | None = None) -> None:
-        click.echo(f"error: {self.format_message()}", file=file or sys.stderr)
-
-
-class UsageFailure(InputFailure):
-    """A mistyped command line: one line, exit status 2 (click's usage status)."""
-
-    exit_code = 2
-
-
-class OneLineCommand(click.Command):
-    """A command whose usage errors are one line, like its input errors."""
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        try:
-            return super().make_context(info_name, args, parent=parent, **extra)
-        except click.UsageError as error:
-            path = " ".join(p for p in (parent.command_path if parent else "", info_name) if p)
-            raise UsageFailure(f"{error.format_message()} (see '{path} --help')") from None
 
 
 @click.group(name="match")
@@ -138,11 +108,11 @@ def _fit(input_path: str) -> CompetenceMatcher:
             with open(input_path, "rb") as file:
                 text = file.read()
     except OSError as error:
-        raise InputFailure(f"cannot read {input_path!r}: {error.strerror or error}") from None
+        raise Failure(f"cannot read {input_path!r}: {error.strerror or error}") from None
     try:
         return CompetenceMatcher().fit(load_document(text))
     except InputError as error:
-        raise InputFailure(str(error)) from None
+        raise Failure(str(error)) from None
 
 
 @contextmanager

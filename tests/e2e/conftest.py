@@ -80,6 +80,7 @@ def live_server() -> Iterator[str]:
             "ISOK_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/e2e.sqlite3",
             "ISOK_SECRET_KEY": TEST_SECRET_KEY,
             "ISOK_UPLOAD_DIR": str(tmp / "uploads"),  # never into the project's var/
+            "ISOK_SIGNING_KEY": str(tmp / "signing-key"),  # likewise
             "ISOK_ENV": "development",  # cookies without Secure over plain http
             "PYTHONUNBUFFERED": "1",
         }
@@ -90,6 +91,7 @@ def live_server() -> Iterator[str]:
     try:
         _run_isok(["db", "upgrade"], env, tmp)
         _run_isok(["demo", "seed"], env, tmp)
+        _run_isok(["keys", "generate"], env, tmp)
 
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
