@@ -22,78 +22,32 @@ signing. The story shares the session's server, so it is one test, in order.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.e2e.browser import (
+    anonymous_phone,
+    assert_accessible,
+    flash,
+    signed_in,
+)
 
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "isok-demo"
 COUNSELLOR = "counsellor@demo.test"
 TEACHER = "teacher@demo.test"
 PLACEMENT = 1
 ASSESSMENT_PATH = f"/placements/{PLACEMENT}/assessment"
 DECISION_PATH = f"{ASSESSMENT_PATH}/decision"
-PHONE = ViewportSize(width=375, height=812)
 
-HOME_URL = re.compile(r"/home$")
 LINK_PATH = re.compile(r"^/assess/[A-Za-z0-9_-]{22,}$")  # 128 bits or more, URL-safe
 TUTOR_REFERENCE = re.compile(r"^T1-[0-9A-F]{8}$")
 LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
 DRAFT_NOTE = "Checks every delivery against the waybill (e2e)."
 MISSING_REASON = "Mikko Ohjaaja, the counsellor, is on leave until February (e2e)."
 RATIONALE = "The tutor saw the daily work, the teacher two visits; we agreed on 3 (e2e)."
-
-
-def _context(browser: Browser, live_server: str, *, phone: bool = False) -> BrowserContext:
-    context = browser.new_context(
-        base_url=live_server, locale="en-GB", viewport=PHONE if phone else None
-    )
-    context.set_default_timeout(10_000)
-    return context
-
-
-@contextmanager
-def signed_in(browser: Browser, live_server: str, email: str) -> Iterator[Page]:
-    """A page in its own browser context, signed in as ``email``."""
-    context = _context(browser, live_server)
-    page = context.new_page()
-    try:
-        page.goto("/login")
-        page.get_by_label("E-mail address").fill(email)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).to_have_url(HOME_URL)
-        yield page
-    finally:
-        context.close()
-
-
-@contextmanager
-def anonymous_phone(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A page on a 375 x 812 screen in a fresh context: no cookies, nobody signed in."""
-    context = _context(browser, live_server, phone=True)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-def assert_accessible(page: Page, what: str) -> None:
-    """axe-core finds no violations on the page as it is now."""
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    assert violations == [], f"axe-core on {what}:\n{results.generate_report()}"
-
-
-def flash(page: Page, text: str) -> Locator:
-    """The success message (role status) that says ``text``."""
-    return page.get_by_role("status").filter(has_text=text)
 
 
 def focused(locator: Locator) -> bool:

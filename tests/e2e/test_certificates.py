@@ -22,27 +22,27 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, ViewportSize, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from kit.clock import today
+from tests.e2e.browser import (
+    anonymous_phone,
+    assert_accessible,
+    flash,
+    signed_in,
+)
 
 pytestmark = pytest.mark.e2e
 
-DEMO_PASSWORD = "isok-demo"
 COUNSELLOR = "counsellor@demo.test"
 COORDINATOR = "coordinator@demo.test"
 PLACEMENT = 3
 DECISION_PATH = f"/placements/{PLACEMENT}/assessment/decision"
-PHONE = ViewportSize(width=375, height=812)
 
-HOME_URL = re.compile(r"/home$")
 # 20 characters of Crockford base 32 (no I, L, O, U) in five groups of four.
 CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}$")
 CERTIFICATE_URL = re.compile(r"/certificates/([0-9A-Z-]+)$")
@@ -51,53 +51,6 @@ GRADE = re.compile(r"^[1-5] (satisfactory|good|excellent)$")
 REASON = "Issued in error"
 NOTE = "Wrong end date on the placement; see the coordinator's e-mail of today (e2e)."
 PDF_TIMEOUT = 60_000  # WeasyPrint renders on request
-
-
-def _context(browser: Browser, live_server: str, *, phone: bool = False) -> BrowserContext:
-    context = browser.new_context(
-        base_url=live_server, locale="en-GB", viewport=PHONE if phone else None
-    )
-    context.set_default_timeout(10_000)
-    return context
-
-
-@contextmanager
-def signed_in(browser: Browser, live_server: str, email: str) -> Iterator[Page]:
-    """A page in its own browser context, signed in as ``email``."""
-    context = _context(browser, live_server)
-    page = context.new_page()
-    try:
-        page.goto("/login")
-        page.get_by_label("E-mail address").fill(email)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).to_have_url(HOME_URL)
-        yield page
-    finally:
-        context.close()
-
-
-@contextmanager
-def anonymous_phone(browser: Browser, live_server: str) -> Iterator[Page]:
-    """A page on a 375 x 812 screen in a fresh context: no cookies, nobody signed in."""
-    context = _context(browser, live_server, phone=True)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-def assert_accessible(page: Page, what: str) -> None:
-    """axe-core finds no violations on the page as it is now."""
-    results = Axe().run(page)
-    violations = results.response["violations"]
-    assert violations == [], f"axe-core on {what}:\n{results.generate_report()}"
-
-
-def flash(page: Page, text: str) -> Locator:
-    """The success message (role status) that says ``text``."""
-    return page.get_by_role("status").filter(has_text=text)
 
 
 def verdict(page: Page) -> Locator:
