@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessments.standing import owed_ratings
+from certificates.waiting import to_certify
 from competences.models import Framework
 from employers.models import Organisation, PartnershipStatus
 from kit.roles import Viewer
@@ -49,6 +50,7 @@ class PageController(Controller):
                 "partner_counts": {kind: number for kind, number in partners},
                 "targets": request.app.state.settings.programme,
                 "owed": await owed_ratings(db_session, viewer),
+                "to_certify": await to_certify(db_session, viewer),
             },
         )
 

@@ -460,3 +460,23 @@ async def test_nobody_moves_a_candidate_into_or_out_of_certified_by_hand(
     async with sessions() as session:
         assert (await session.get(Candidate, other)).stage == Stage.ASSESSMENT  # type: ignore[union-attr]
         assert (await session.get(Candidate, certified)).stage == Stage.CERTIFIED  # type: ignore[union-attr]
+
+
+async def test_the_home_page_lists_signed_assessments_waiting_for_a_certificate(
+    client: AsyncTestClient, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    link = f'href="/placements/{PLACEMENT}/assessment/decision"'
+    await sign_in(client, DEMO_USERS["counsellor"])
+    home = await client.get("/home")
+    assert "Certificates to issue" not in home.text  # the demo's signed one is certified
+    async with sessions() as session, session.begin():
+        await sign_decision(session)
+    home = await client.get("/home")
+    assert "Certificates to issue" in home.text
+    assert link in home.text
+    await sign_in(client, DEMO_USERS["teacher"])
+    assert link not in (await client.get("/home")).text  # teachers do not issue
+    await sign_in(client, DEMO_USERS["coordinator"])
+    assert link in (await client.get("/home")).text
+    await issue_through_page(client, PLACEMENT, "en")
+    assert link not in (await client.get("/home")).text
