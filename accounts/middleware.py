@@ -16,6 +16,8 @@ class LoginSessionMiddleware:
     """Put the user of the session cookie (or None) in ``scope["user"]``.
 
     The session lives in the database, so any worker on any machine can serve any request.
+    It is looked up in the request's database session, which the handler then uses, so a
+    signed-in page costs one connection from the pool, not two.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -29,8 +31,14 @@ class LoginSessionMiddleware:
         user = None
         token = session_token(scope, state.settings.security.session_cookie)
         if token and not scope["path"].startswith("/static/"):
-            async with state.session_factory() as session:
-                user = await user_for_token(session, token=token)
+            # The request's own database session (the one its handler gets, committed or
+            # rolled back and closed when the answer starts): one connection per request.
+            session = state.request_session(state, scope)
+            user = await user_for_token(session, token=token)
+            # Detached, as a user from a session of its own was: a write that fails later in
+            # the request rolls the session back and expires what it holds, and the error
+            # page still shows who is signed in.
+            session.expunge_all()
         scope["user"] = user
         scope["auth"] = token if user is not None else None
         headers = dict(scope.get("headers", []))

@@ -10,7 +10,7 @@ import datetime
 import re
 import secrets
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.lookalike import skeleton
@@ -177,11 +177,14 @@ async def end_all_sessions(
     await session.execute(statement)
 
 
+# Built once: SQLAlchemy then computes its cache key once, not on every request (the
+# session's user and organisation are joined in, which makes that key costly).
+_SESSION_BY_HASH = select(LoginSession).where(LoginSession.token_hash == bindparam("token_hash"))
+
+
 async def user_for_token(session: AsyncSession, *, token: str) -> User | None:
     """The user of a live session token, or None when unknown, expired or deactivated."""
-    result = await session.execute(
-        select(LoginSession).where(LoginSession.token_hash == token_hash(token))
-    )
+    result = await session.execute(_SESSION_BY_HASH, {"token_hash": token_hash(token)})
     login = result.scalar_one_or_none()
     if login is None:
         return None

@@ -44,15 +44,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def demo_server(env: dict[str, str], prepare: Callable[[], None] | None = None) -> Iterator[str]:
-    """Migrate and seed the database in ``env``, run ``prepare``, serve; yield the base URL."""
+def demo_server(
+    env: dict[str, str], prepare: Callable[[], None] | None = None, workers: int = 1
+) -> Iterator[str]:
+    """Migrate and seed the database in ``env``, run ``prepare``, serve with ``workers``
+    workers; yield the base URL."""
     subprocess.run([ISOK, "db", "upgrade"], env=env, check=True, capture_output=True)
     subprocess.run([ISOK, "demo", "seed"], env=env, check=True, capture_output=True)
     if prepare is not None:
         prepare()
     port = free_port()
     server = subprocess.Popen(
-        [ISOK, "serve", "--port", str(port)],
+        [ISOK, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

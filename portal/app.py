@@ -57,7 +57,7 @@ from placements.review.suggestion_pages import CandidateSuggestionPages, Suggest
 from portal.database import create_engine, create_session_factory, create_sqlalchemy_config
 from portal.errors import EXCEPTION_HANDLERS, redact_link_tokens_in_logs
 from portal.openapi import SchemaIndexPlugin
-from portal.pages import HealthController, PageController
+from portal.pages import HealthController, PageController, SharedCheck
 from portal.partners import PartnerPages
 from portal.path_ids import bound_path_ids
 from portal.policy import enforce_policy
@@ -157,6 +157,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "engine": engine,
                 "session_factory": create_session_factory(engine),
+                # The sign-in middleware looks the session up in the request's own database
+                # session, which the handler then uses (accounts/middleware.py).
+                "request_session": sqlalchemy_config.provide_session,
+                "health_check": SharedCheck(),
             }
         ),
         on_shutdown=[dispose_engine],

@@ -19,10 +19,12 @@ from litestar.handlers.base import BaseRouteHandler
 from kit.forms import parse_id
 
 
-def bound_path_ids(
+async def bound_path_ids(
     connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
 ) -> None:
-    """Answer 404 when an integer path parameter is not an id (see the module docstring)."""
+    """Answer 404 when an integer path parameter is not an id (see the module docstring).
+
+    A coroutine so that Litestar does not run it in a worker thread (see enforce_policy)."""
     params: dict[str, Any] = connection.scope.get("path_params") or {}
     numbers = {name for name, value in params.items() if type(value) is int}
     if not numbers:

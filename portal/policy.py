@@ -386,10 +386,13 @@ def access_for(method: str, path_template: str) -> Access | None:
     return ROUTE_POLICY.get(route_key(method, path_template))
 
 
-def enforce_policy(
+async def enforce_policy(
     connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
 ) -> None:
     """Guard on every route: allow what the table allows, deny everything else.
+
+    A coroutine although it awaits nothing: Litestar runs a plain function guard in a worker
+    thread, a hop every request would pay (docs/performance.md, "Under load").
 
     An anonymous visitor who is denied gets 401 (the error handler turns that into a
     redirect to the login page for HTML); a signed-in user who is denied gets 403.

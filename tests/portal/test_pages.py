@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from litestar import get
 from litestar.testing import AsyncTestClient
+from sqlalchemy import event
 
-from kit.settings import Settings
+from kit.settings import DatabaseSettings, Settings
 from portal.app import create_app
+from portal.database import create_engine
+from portal.pages import SharedCheck
 from tests.conftest import DEMO_USERS, csrf_token, make_settings, sign_in
 
 EXPECTED_HEADERS = {
@@ -174,3 +179,27 @@ async def test_openapi_document_lists_the_api(client: AsyncTestClient) -> None:
     assert "/login" not in document["paths"]
     # Only the JSON API (and the health check) is described; HTML pages are not.
     assert {path for path in document["paths"] if not path.startswith("/api/")} == {"/healthz"}
+
+
+async def test_health_checks_at_the_same_moment_share_one_round_trip(settings: Settings) -> None:
+    engine = create_engine(settings.database)
+    pings: list[str] = []
+    event.listen(
+        engine.sync_engine, "before_cursor_execute", lambda *args: pings.append(str(args[2]))
+    )
+    check = SharedCheck()
+    try:
+        answers = await asyncio.gather(*(check.database_reachable(engine) for _ in range(8)))
+        assert answers == [True] * 8
+        assert pings.count("SELECT 1") == 1
+        # Nothing is kept: the next check asks the database again.
+        assert await check.database_reachable(engine)
+        assert pings.count("SELECT 1") == 2
+    finally:
+        await engine.dispose()
+    unreachable = create_engine(DatabaseSettings(url="postgresql+asyncpg://nobody@127.0.0.1:1/x"))
+    try:
+        answers = await asyncio.gather(*(check.database_reachable(unreachable) for _ in range(3)))
+        assert answers == [False] * 3
+    finally:
+        await unreachable.dispose()
