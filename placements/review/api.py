@@ -53,6 +53,9 @@ class CompetenceLineOut(msgspec.Struct):
     verified_level: int | None
     credit: float
     words: str
+    #: How a text mapped by similarity was read, for the counsellor to confirm; empty when
+    #: every text was an id or an exact label.
+    mapping_note: str = ""
 
 
 class FilterLineOut(msgspec.Struct):
@@ -168,6 +171,7 @@ def _explanation_out(explanation: PlainExplanation) -> ExplanationOut:
                 verified_level=line.verified_level,
                 credit=line.credit,
                 words=line.words,
+                mapping_note=line.mapping_note,
             )
             for line in items
         ]

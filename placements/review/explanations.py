@@ -35,6 +35,10 @@ class CompetenceLine:
     verified_level: int | None
     credit: float
     words: str
+    #: How a text was read when it was mapped by similarity, for the counsellor to confirm
+    #: ("The candidate wrote “instal heat pummp”: read “instal” as “install”, …"); empty when
+    #: every text was an id or an exact label.
+    mapping_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,14 @@ class Explainer:
         words = words % values
         if 0 < result.credit < 1:
             words += " " + gettext("Counts %(credit)s%% of this competence.") % values
+        notes = [
+            self._mapping_note(mapping, str(values["label"]), by_position=side == "position")
+            for side, mapping in (
+                ("position", result.position_mapping),
+                ("candidate", result.candidate_mapping),
+            )
+            if mapping is not None and mapping.needs_check
+        ]
         return CompetenceLine(
             code=result.competence_id,
             label=str(values["label"]),
@@ -138,7 +150,37 @@ class Explainer:
             verified_level=result.verified_level,
             credit=result.credit,
             words=words,
+            mapping_note=" ".join(notes),
         )
+
+    def _mapping_note(self, mapping: matching.Resolution, label: str, *, by_position: bool) -> str:
+        """How a text mapped by similarity was read, in a sentence to confirm."""
+        values = {
+            "text": mapping.reference,
+            "label": label,
+            "similarity": round(mapping.similarity),
+        }
+        if mapping.corrections:
+            values["read"] = ", ".join(
+                gettext("“%(typed)s” as “%(read)s”") % {"typed": typed, "read": read}
+                for typed, read in mapping.corrections
+            )
+            note = (
+                gettext("The position says “%(text)s”: read %(read)s, that is %(label)s.")
+                if by_position
+                else gettext("The candidate wrote “%(text)s”: read %(read)s, that is %(label)s.")
+            )
+        else:
+            note = (
+                gettext(
+                    "The position says “%(text)s”, taken as %(label)s (%(similarity)s%% similar)."
+                )
+                if by_position
+                else gettext(
+                    "The candidate wrote “%(text)s”, taken as %(label)s (%(similarity)s%% similar)."
+                )
+            )
+        return note % values
 
     def _filter(self, result: matching.FilterResult) -> FilterLine:
         if result.filter == "language":
@@ -190,6 +232,7 @@ def explanation_from_snapshot(data: Mapping[str, Any] | None) -> PlainExplanatio
                     verified_level=item.get("verified_level"),
                     credit=float(item.get("credit", 0.0)),
                     words=str(item.get("words", "")),
+                    mapping_note=str(item.get("mapping_note", "")),
                 )
                 for item in data.get(key) or ()
             )

@@ -53,7 +53,9 @@ def test_a_subset_of_words_is_not_a_match(vocabulary: Vocabulary) -> None:
 
 
 def test_between_thresholds_only_suggests(vocabulary: Vocabulary) -> None:
-    resolution = vocabulary.resolve("welbing")  # about 86: below the upper threshold
+    # Two letters wrong in one short word: too far to read as "welding" (one edit at most for
+    # a word of seven letters), about 71 against it, so only suggested.
+    resolution = vocabulary.resolve("welbinq")
     assert resolution.method == "unmapped"
     assert [s.id for s in resolution.suggestions] == ["c-weld"]
     assert 70 <= resolution.suggestions[0].similarity < 90
