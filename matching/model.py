@@ -15,7 +15,9 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
+
+import msgspec
 
 __all__ = [
     "CEFR_LEVELS",
@@ -105,7 +107,8 @@ class Requirement:
     level: int = MIN_LEVEL
 
     def __post_init__(self) -> None:
-        _check_level(self.level)
+        if type(self.level) is not int or not MIN_LEVEL <= self.level <= MAX_LEVEL:
+            _check_level(self.level)  # raises; the test above is inlined for speed
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +131,8 @@ class Claim:
     verified: bool = False
 
     def __post_init__(self) -> None:
-        _check_level(self.level)
+        if type(self.level) is not int or not MIN_LEVEL <= self.level <= MAX_LEVEL:
+            _check_level(self.level)  # raises; the test above is inlined for speed
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +212,72 @@ class MatchingInput:
 
 
 # --- reading the JSON document ---------------------------------------------------------------
+#
+# Two readers with one set of rules. The fast one decodes the document with msgspec into the
+# structs below (types, unknown fields and ranges checked in C) and checks what remains (blank
+# texts, CEFR levels, repeated ids) in a few passes; it only ever says yes or "not valid". When
+# it says "not valid", the careful reader (`_parse_carefully`, plain Python) reads the document
+# again and names the place of the first problem, so every message comes from one place.
+# `tests/matching/test_matching_document_reader.py` holds the two to the same answers.
+
+_Text = Annotated[str, msgspec.Meta(min_length=1)]
+_Level = Annotated[int, msgspec.Meta(ge=MIN_LEVEL, le=MAX_LEVEL)]
+
+
+class _CompetenceIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    id: _Text
+    label: _Text
+    alt_labels: tuple[_Text, ...] = ()
+
+
+class _RequirementIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    competence: _Text
+    level: _Level = MIN_LEVEL
+
+
+class _ClaimIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    competence: _Text
+    level: _Level = MIN_LEVEL
+    verified: bool = False
+
+
+class _PositionIn(msgspec.Struct, forbid_unknown_fields=True):
+    id: _Text
+    title: str = ""
+    required: tuple[_RequirementIn, ...] = ()
+    optional: tuple[_RequirementIn, ...] = ()
+    languages: dict[str, str] = {}
+    region: _Text | None = None
+    places: Annotated[int, msgspec.Meta(ge=0)] = 1
+
+
+class _CandidateIn(msgspec.Struct, forbid_unknown_fields=True):
+    id: _Text
+    competences: tuple[_ClaimIn, ...] = ()
+    languages: dict[str, str] = {}
+    regions: tuple[_Text, ...] = ()
+
+
+class _DocumentIn(msgspec.Struct, forbid_unknown_fields=True):
+    positions: tuple[_PositionIn, ...]
+    candidates: tuple[_CandidateIn, ...]
+    # UNSET (absent) means no vocabulary; null is not allowed, as in the careful reader.
+    competences: tuple[_CompetenceIn, ...] | msgspec.UnsetType = msgspec.UNSET
+
+
+class _Problem(msgspec.Struct, gc=False):
+    """A checked document, shaped as `MatchingInput` (no vocabulary: None) for conversion."""
+
+    positions: tuple[_PositionIn, ...]
+    candidates: tuple[_CandidateIn, ...]
+    competences: tuple[_CompetenceIn, ...] | None
+
+
+_DECODER = msgspec.json.Decoder(_DocumentIn)
+
+
+class _NotValid(Exception):
+    """The fast reader found a problem; the careful reader will name it."""
 
 
 def load_document(text: str | bytes) -> MatchingInput:
@@ -218,6 +288,12 @@ def load_document(text: str | bytes) -> MatchingInput:
     InputError
         With a one-line message naming the place of the first problem.
     """
+    # The fast reader first (UnicodeError: a str holding a lone surrogate, which msgspec cannot
+    # read and `json` can); on any doubt the careful one, which names the problem.
+    try:
+        return _built(_DECODER.decode(text))
+    except (msgspec.MsgspecError, UnicodeError, _NotValid):
+        pass
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
@@ -228,7 +304,7 @@ def load_document(text: str | bytes) -> MatchingInput:
         raise InputError("not valid JSON: nested too deeply") from None
     except UnicodeDecodeError as error:
         raise InputError(f"not valid UTF-8 text: {error.reason}") from None
-    return parse_document(document)
+    return _parse_carefully(document)
 
 
 def _reject_constant(name: str) -> Any:
@@ -245,6 +321,69 @@ def parse_document(document: object) -> MatchingInput:
     InputError
         With a one-line message naming the place of the first problem.
     """
+    try:
+        return _built(msgspec.convert(document, _DocumentIn, strict=True))
+    except (msgspec.MsgspecError, _NotValid):
+        return _parse_carefully(document)
+
+
+def _built(document: _DocumentIn) -> MatchingInput:
+    """The `MatchingInput` of a decoded document, after the checks msgspec cannot make.
+
+    Raises `_NotValid` at the first problem; the careful reader then names it.
+    """
+    positions, candidates = document.positions, document.candidates
+    competences = document.competences
+    texts: list[str] = [p.id for p in positions]
+    texts += [p.region for p in positions if p.region is not None]
+    for position in positions:
+        texts += [r.competence for r in position.required]
+        texts += [r.competence for r in position.optional]
+        position.languages = _normal_languages(position.languages)
+    texts += [c.id for c in candidates]
+    for candidate in candidates:
+        texts += [c.competence for c in candidate.competences]
+        texts += candidate.regions
+        candidate.languages = _normal_languages(candidate.languages)
+    if isinstance(competences, msgspec.UnsetType):
+        vocabulary = None
+    else:
+        texts += [c.id for c in competences]
+        texts += [c.label for c in competences]
+        for competence in competences:
+            texts += competence.alt_labels
+        vocabulary = competences
+    # A text of spaces only (msgspec already refused empty ones), or a repeated id.
+    if not all(map(str.strip, texts)):
+        raise _NotValid
+    for items in (positions, candidates, vocabulary or ()):
+        if len({item.id for item in items}) != len(items):
+            raise _NotValid
+    # The public types check levels and languages again in `__post_init__`; that is cheap.
+    return msgspec.convert(
+        _Problem(positions, candidates, vocabulary), MatchingInput, from_attributes=True
+    )
+
+
+def _normal_languages(languages: dict[str, str]) -> dict[str, str]:
+    """The languages with codes in lower case and CEFR levels in capitals, as the careful
+    reader keeps them; raises `_NotValid` for a bad level, a blank or a repeated code."""
+    for code, level in languages.items():
+        if level not in _CEFR_RANK or code != code.strip().lower() or not code:
+            break
+    else:
+        return languages  # already in normal form: the usual case
+    normal: dict[str, str] = {}
+    for code, level in languages.items():
+        key, cefr = code.strip().lower(), level.strip().upper()
+        if not key or cefr not in _CEFR_RANK or key in normal:
+            raise _NotValid
+        normal[key] = cefr
+    return normal
+
+
+def _parse_carefully(document: object) -> MatchingInput:
+    """`parse_document` in plain Python, naming the place of the first problem."""
     top = _object(document, "input", required={"positions", "candidates"}, optional={"competences"})
     competences: tuple[Competence, ...] | None = None
     if "competences" in top:

@@ -18,8 +18,9 @@ How a score is made (see docs/matching.md for the reasons):
 Because every term is linear in the per-step credits, the score of all pairs is one sparse
 product: candidates × (competence, level step) by (competence, level step) × positions.
 Hard filters (language levels, region) are boolean arrays over blocks of the same product.
-No Python loop runs over candidate × position pairs; explanations loop over the returned
-pairs only.
+No Python loop runs over candidate × position pairs. Explanations are made only for the pairs
+returned, over arrays of their competences (`CompetenceMatcher.explain_pairs`); Python only
+builds the result objects, or `matching.output` the JSON text.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfTransformer
 
 from matching.explanation import (
     CompetenceResult,
@@ -52,12 +52,16 @@ from matching.model import (
 )
 from matching.vocabulary import FUZZY_LOWER, FUZZY_UPPER, Resolution, Vocabulary, normalise
 
-__all__ = ["SCALE", "CompetenceMatcher", "Progress", "Weights"]
+__all__ = ["SCALE", "CompetenceMatcher", "ExplainedPairs", "Progress", "Weights"]
 
 #: Scores are whole numbers of millionths; ranking and the printed score use the same value.
 SCALE = 1_000_000
 #: Default number of score cells (rows × columns) computed at once: 2**24 float64 = 128 MiB.
 BLOCK_CELLS = 1 << 24
+#: Cells of a block turned into ranking keys at once: 2**18 float64 = 2 MiB, about a cache.
+TOP_K_CELLS = 1 << 18
+#: Pairs explained at once (`CompetenceMatcher.explain_pairs`): a few tens of MiB of arrays.
+PAIRS_AT_ONCE = 1 << 15
 
 RequirementKind = Literal["required", "optional"]
 
@@ -97,6 +101,72 @@ class Weights:
             raise ValueError("weights must be non-negative and add up to 1")
         if not 0.0 <= self.self_declared <= 1.0:
             raise ValueError("self_declared must be between 0 and 1")
+
+
+@dataclass(frozen=True, slots=True)
+class ExplainedPairs:
+    """Explanations of many pairs in flat lists (`CompetenceMatcher.explain_pairs`).
+
+    Row ``r`` is one competence a position lists, for one pair. The rows of pair ``i`` are
+    ``bounds[4 i]`` to ``bounds[4 i + 4]``, in the groups of `Explanation`: ``bounds[4 i + 1]``
+    ends the matched ones, ``bounds[4 i + 2]`` the partial ones, ``bounds[4 i + 3]`` the
+    missing required ones; then the missing optional ones. Each group keeps the position's
+    order.
+
+    Attributes
+    ----------
+    bounds : list of int, length 4 × n_pairs + 1
+    entries : list of int
+        Per row, which competence of which position it is (the same number is the same
+        competence of the same position, in every pair).
+    holdings : list of int
+        Per row, which competence of which candidate meets it; -1 when the candidate lacks it.
+    level, verified_level : list of int
+        Per row, the candidate's highest level and highest verified level (0: none); only
+        meaningful where the candidate holds the competence, as are the next two.
+    credit : list of float
+    reasons : list of tuple of str
+    listed : dict of int to CompetenceResult
+        By entry, the competence as the position lists it, held by no one: the whole result
+        of a row whose candidate lacks it (one object per entry, kept by the matcher).
+    candidate_mappings : dict of int to Resolution
+        By holding, how the candidate's text was understood.
+    filters : list of tuple of FilterResult
+        Per pair.
+    parts : list of ScoreParts
+        Per pair; they add up to the pair's score exactly.
+    """
+
+    bounds: list[int]
+    entries: list[int]
+    holdings: list[int]
+    level: list[int]
+    verified_level: list[int]
+    credit: list[float]
+    reasons: list[tuple[str, ...]]
+    listed: dict[int, CompetenceResult]
+    candidate_mappings: dict[int, Resolution]
+    filters: list[tuple[FilterResult, ...]]
+    parts: list[ScoreParts]
+
+    def result(self, row: int) -> CompetenceResult:
+        """The `CompetenceResult` of one row."""
+        listed = self.listed[self.entries[row]]
+        holding = self.holdings[row]
+        if holding < 0:
+            return listed
+        return CompetenceResult(
+            listed.competence_id,
+            listed.label,
+            listed.requirement,
+            listed.min_level,
+            self.level[row],
+            self.verified_level[row] or None,
+            self.credit[row],
+            self.reasons[row],
+            listed.position_mapping,
+            self.candidate_mappings[holding],
+        )
 
 
 def id_order(identifier: str) -> tuple[int, int, str]:
@@ -279,13 +349,13 @@ class CompetenceMatcher:
         steps = MAX_LEVEL
         rows = np.repeat(np.arange(n_candidates), np.diff(self._holding_indptr))
 
-        incidence = sparse.csr_matrix(
-            (np.ones(len(rows)), (rows, self._holding_columns)), shape=(n_candidates, n_columns)
-        )
-        if n_candidates and n_columns:
-            self.idf_: FloatArray = TfidfTransformer(norm=None, smooth_idf=True).fit(incidence).idf_
-        else:
-            self.idf_ = np.ones(n_columns)
+        # scikit-learn's smoothed idf (TfidfTransformer(smooth_idf=True)), the same operations
+        # in the same order; a candidate holds each column at most once.
+        holders = np.bincount(self._holding_columns, minlength=n_columns).astype(np.float64)
+        self.idf_: FloatArray = np.full(n_columns, n_candidates + 1, dtype=np.float64)
+        self.idf_ /= holders + 1.0
+        np.log(self.idf_, out=self.idf_)
+        self.idf_ += 1.0
 
         # Candidate ladder: column (competence × 5 + step − 1) holds the credit of that step.
         data, row_parts, col_parts = [], [], []
@@ -324,6 +394,18 @@ class CompetenceMatcher:
         self._n_required = n_required
         self._n_optional = n_optional
         self._idf_sum = idf_sum
+        # The same entries, kept for explanations: those of position i are
+        # entry_indptr[i]:entry_indptr[i + 1]; a holding is found by its key
+        # (candidate row × columns + column, increasing since each row's columns are sorted).
+        self._entry_indptr = np.concatenate(
+            [[0], np.cumsum(np.bincount(rows_p, minlength=n_positions))]
+        ).astype(np.int64)
+        self._entry_columns = cols_p
+        self._entry_minimum = minimum_p
+        self._entry_required = required_p
+        self._entry_mappings = [e[3] for entries in self._position_entries for e in entries]
+        self._holding_keys = rows * n_columns + self._holding_columns
+        self._listed_results: dict[int, CompetenceResult] = {}
         # A term with nothing to average (no optional competences, say) drops out and the
         # others are scaled up, so that meeting everything the position lists scores 1.
         terms = np.column_stack(
@@ -395,6 +477,12 @@ class CompetenceMatcher:
             for region in candidate.regions:
                 self._candidate_regions[row, region_index[normalise(region)]] = True
         self._candidate_has_region: BoolArray = np.asarray(self._candidate_regions.any(axis=1))
+        # Made as explanations need them (`_filter_results`).
+        self._region_of: list[int] = self._position_region.tolist()
+        self._languages_required: dict[int, list[tuple[int, int]]] = {}
+        self._regions_held: dict[int, tuple[int, ...]] = {}
+        self._language_results: dict[tuple[int, int, int], FilterResult] = {}
+        self._region_results: dict[tuple[int, tuple[int, ...]], FilterResult] = {}
 
     # --- scores and filters over blocks -------------------------------------------------------
 
@@ -522,17 +610,33 @@ class CompetenceMatcher:
     ) -> list[Ranking]:
         """`rank_candidates` (``by="position"``) and `rank_positions` (``by="candidate"``)."""
         row_ids = self.position_ids_ if by == "position" else self.candidate_ids_
+        position_ids, candidate_ids = self.position_ids_, self.candidate_ids_
         n_other = self._n_other(by)
         rankings: list[Ranking] = []
         for block, (chosen, keys) in self._blocks(self._rows(by, ids), by, top, progress):
-            for row, others, row_keys in zip(block, chosen, keys, strict=True):
-                matches = []
-                for other, key in zip(others, row_keys, strict=True):
-                    position, candidate = (row, other) if by == "position" else (other, row)
-                    matches.append(
-                        self._match(int(position), int(candidate), key, n_other, explain)
-                    )
-                rankings.append(Ranking(by, row_ids[row], tuple(matches)))
+            k = chosen.shape[1]
+            scores, eligible = _decode(keys.ravel(), n_other)
+            rows = np.repeat(block, k)
+            others = chosen.ravel()
+            positions, candidates = (rows, others) if by == "position" else (others, rows)
+            explanations: list[Explanation] | list[None] = (
+                self._explanations(positions, candidates, scores)
+                if explain
+                else [None] * len(scores)
+            )
+            matches = [
+                Match(position_ids[p], candidate_ids[c], score / SCALE, passed, explanation)
+                for p, c, score, passed, explanation in zip(
+                    positions.tolist(),
+                    candidates.tolist(),
+                    scores.tolist(),
+                    eligible.tolist(),
+                    explanations,
+                    strict=True,
+                )
+            ]
+            for i, row in enumerate(block.tolist()):
+                rankings.append(Ranking(by, row_ids[row], tuple(matches[i * k : (i + 1) * k])))
         return rankings
 
     def _n_other(self, by: str) -> int:
@@ -574,19 +678,6 @@ class CompetenceMatcher:
 
     # --- explanations -------------------------------------------------------------------------
 
-    def _match(
-        self, position: int, candidate: int, key: float, n_keys: int, explain: bool
-    ) -> Match:
-        score, eligible = _decode_one(key, n_keys)
-        explanation = self._explain(position, candidate, score) if explain else None
-        return Match(
-            self.position_ids_[position],
-            self.candidate_ids_[candidate],
-            score / SCALE,
-            eligible,
-            explanation,
-        )
-
     def explain(self, position_id: str, candidate_id: str) -> Match:
         """Score and explanation of one pair, ranked or not."""
         position = self._position_index[position_id]
@@ -596,106 +687,181 @@ class CompetenceMatcher:
         score = int(np.rint(raw.toarray()[0, 0] * SCALE))
         eligible = self._eligible(rows, np.array([candidate]))
         passed = True if eligible is None else bool(eligible[0, 0])
-        return Match(
-            position_id,
-            candidate_id,
-            score / SCALE,
-            passed,
-            self._explain(position, candidate, score),
+        (explanation,) = self._explanations(rows, np.array([candidate]), np.array([score]))
+        return Match(position_id, candidate_id, score / SCALE, passed, explanation)
+
+    def explain_pairs(
+        self, positions: IntArray, candidates: IntArray, scores: IntArray
+    ) -> ExplainedPairs:
+        """Explanations of the pairs ``(positions[i], candidates[i])`` scoring ``scores[i]``.
+
+        The credits, groups and parts of every competence of every pair are computed at once
+        over arrays; what is returned is flat lists, ready to be turned into `Explanation`
+        objects or straight into JSON (`matching.output`) in one pass.
+
+        Memory grows with the pairs times the competences their positions list (about 200
+        bytes each); callers explain `PAIRS_AT_ONCE` pairs at a time.
+
+        Parameters
+        ----------
+        positions, candidates : ndarray of shape (n_pairs,)
+            Row numbers (in `position_ids_` and `candidate_ids_`).
+        scores : ndarray of shape (n_pairs,), int64
+            The pairs' scores in millionths; the parts are split to add up to them exactly.
+        """
+        n_pairs = len(positions)
+        # One row per (pair, competence the position lists), in the position's order.
+        starts = self._entry_indptr[positions]
+        counts = self._entry_indptr[positions + 1] - starts
+        pair = np.repeat(np.arange(n_pairs), counts)
+        offset = np.arange(len(pair)) - np.repeat(np.cumsum(counts) - counts, counts)
+        entry = starts[pair] + offset
+        column = self._entry_columns[entry]
+        minimum = self._entry_minimum[entry]
+        required = self._entry_required[entry]
+
+        # The candidate's holding of that competence, if any.
+        key = candidates[pair] * len(self._columns) + column
+        if len(self._holding_keys):
+            holding = np.minimum(
+                np.searchsorted(self._holding_keys, key), len(self._holding_keys) - 1
+            )
+            held = self._holding_keys[holding] == key
+            level = np.where(held, self._holding_levels[holding], 0)
+            verified = np.where(held, self._holding_verified[holding], 0)
+        else:  # no candidate holds anything
+            holding = level = verified = np.zeros(len(key), dtype=np.int64)
+            held = np.zeros(len(key), dtype=bool)
+        full = np.minimum(verified, minimum)
+        capped = np.minimum(level, minimum)
+        credit = (full + self.weights.self_declared * (capped - full)) / minimum
+        below = held & (level < minimum)
+        declared = held & (verified < capped)
+
+        # Sums over each pair's competences, added one competence after the other in the
+        # position's order: a pair's parts do not depend on what is explained with it.
+        width = int(counts.max()) if n_pairs else 0
+        terms = np.zeros((3, width, n_pairs))
+        terms[0, offset, pair] = np.where(required, credit, 0.0)
+        terms[1, offset, pair] = np.where(required, 0.0, credit)
+        terms[2, offset, pair] = self.idf_[column] * credit
+        sums = np.zeros((3, n_pairs))
+        for step in range(width):
+            sums += terms[:, step]
+        n_required = self._n_required[positions]
+        n_optional = self._n_optional[positions]
+        weights = self._term_weights[positions]
+        raw = np.column_stack(
+            [
+                weights[:, 0] * _mean(sums[0], n_required, n_required > 0),
+                weights[:, 1] * _mean(sums[1], n_optional, n_optional > 0),
+                weights[:, 2]
+                * _mean(sums[2], self._idf_sum[positions], n_required + n_optional > 0),
+            ]
+        )
+        parts = _split_all(scores, raw) / SCALE
+
+        # Rows grouped per pair: matched, partial, missing required, missing optional.
+        group = np.where(held, below | declared, np.where(required, 2, 3))
+        slot = pair * 4 + group
+        order = np.argsort(slot, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(slot, minlength=4 * n_pairs))])
+        made = self._listed_results
+        return ExplainedPairs(
+            bounds=bounds.tolist(),
+            entries=entry[order].tolist(),
+            holdings=np.where(held, holding, -1)[order].tolist(),
+            level=level[order].tolist(),
+            verified_level=verified[order].tolist(),
+            credit=credit[order].tolist(),
+            reasons=[_REASONS[r] for r in (below[order] * 2 + declared[order]).tolist()],
+            listed={e: made[e] if e in made else self._listed(e) for e in set(entry.tolist())},
+            candidate_mappings={h: self._holding_mappings[h] for h in set(holding[held].tolist())},
+            filters=[
+                self._filter_results(p, c)
+                for p, c in zip(positions.tolist(), candidates.tolist(), strict=True)
+            ],
+            parts=[ScoreParts(*p) for p in parts.tolist()],
         )
 
-    def _explain(self, position: int, candidate: int, score: int) -> Explanation:
-        w = self.weights
-        start, end = self._holding_indptr[candidate], self._holding_indptr[candidate + 1]
-        held = {int(self._holding_columns[i]): i for i in range(int(start), int(end))}
-        groups: dict[str, list[CompetenceResult]] = {
-            "matched": [],
-            "partial": [],
-            "missing_required": [],
-            "missing_optional": [],
-        }
-        credit_sum = {"required": 0.0, "optional": 0.0}
-        rarity_sum = 0.0
-        for column, kind, minimum, mapping in self._position_entries[position]:
-            i = held.get(column)
-            level: int | None = None
-            verified: int | None = None
-            credit = 0.0
-            reasons: tuple[str, ...] = ()
-            candidate_mapping: Resolution | None = None
-            if i is None:
-                group = "missing_required" if kind == "required" else "missing_optional"
-            else:
-                level = int(self._holding_levels[i])
-                verified_level = int(self._holding_verified[i])
-                verified = verified_level or None
-                full = min(verified_level, minimum)
-                credit = (full + w.self_declared * (min(level, minimum) - full)) / minimum
-                if level < minimum:
-                    reasons += ("below_min_level",)
-                if verified_level < min(level, minimum):
-                    reasons += ("self_declared",)
-                group = "partial" if reasons else "matched"
-                candidate_mapping = self._holding_mappings[i]
-            credit_sum[kind] += credit
-            rarity_sum += float(self.idf_[column]) * credit
-            groups[group].append(
-                CompetenceResult(
-                    self._competence_ids[column],
-                    self._labels[column],
-                    kind,
-                    minimum,
-                    level,
-                    verified,
-                    credit,
-                    reasons,
-                    mapping,
-                    candidate_mapping,
+    def _explanations(
+        self, positions: IntArray, candidates: IntArray, scores: IntArray
+    ) -> list[Explanation]:
+        """`explain_pairs` as `Explanation` objects, one per pair (`PAIRS_AT_ONCE` at once)."""
+        explanations = []
+        for at in range(0, len(positions), PAIRS_AT_ONCE):
+            chunk = slice(at, at + PAIRS_AT_ONCE)
+            pairs = self.explain_pairs(positions[chunk], candidates[chunk], scores[chunk])
+            bounds, result = pairs.bounds, pairs.result
+            for i, (filters, parts) in enumerate(zip(pairs.filters, pairs.parts, strict=True)):
+                start, matched, partial, missing, end = bounds[4 * i : 4 * i + 5]
+                explanations.append(
+                    Explanation(
+                        matched=tuple(result(r) for r in range(start, matched)),
+                        partial=tuple(result(r) for r in range(matched, partial)),
+                        missing_required=tuple(result(r) for r in range(partial, missing)),
+                        missing_optional=tuple(result(r) for r in range(missing, end)),
+                        filters=filters,
+                        parts=parts,
+                    )
                 )
+        return explanations
+
+    def _listed(self, entry: int) -> CompetenceResult:
+        """Competence `entry` as its position lists it, held by no one (made once)."""
+        result = self._listed_results.get(entry)
+        if result is None:
+            column = int(self._entry_columns[entry])
+            result = self._listed_results[entry] = CompetenceResult(
+                self._competence_ids[column],
+                self._labels[column],
+                "required" if self._entry_required[entry] else "optional",
+                int(self._entry_minimum[entry]),
+                None,
+                None,
+                0.0,
+                (),
+                self._entry_mappings[entry],
+                None,
             )
-        n_required = int(self._n_required[position])
-        n_optional = int(self._n_optional[position])
-        t = self._term_weights[position]
-        raw = (
-            t[0] * (credit_sum["required"] / n_required if n_required else 0.0),
-            t[1] * (credit_sum["optional"] / n_optional if n_optional else 0.0),
-            t[2] * (rarity_sum / self._idf_sum[position] if n_required + n_optional else 0.0),
-        )
-        required, optional, rarity = _split(score, raw)
-        return Explanation(
-            matched=tuple(groups["matched"]),
-            partial=tuple(groups["partial"]),
-            missing_required=tuple(groups["missing_required"]),
-            missing_optional=tuple(groups["missing_optional"]),
-            filters=self._filter_results(position, candidate),
-            parts=ScoreParts(required / SCALE, optional / SCALE, rarity / SCALE),
-        )
+        return result
 
     def _filter_results(self, position: int, candidate: int) -> tuple[FilterResult, ...]:
+        """Every filter checked for a pair. Equal results are one shared object."""
+        languages = self._languages_required.get(position)
+        if languages is None:
+            row = self._required_language[position]
+            languages = [(int(i), int(row[i])) for i in np.flatnonzero(row)]
+            self._languages_required[position] = languages
         results = []
-        for language in np.flatnonzero(self._required_language[position]):
-            required = int(self._required_language[position, language])
+        for language, required in languages:
             held = int(self._held_language[candidate, language])
-            results.append(
-                FilterResult(
+            key = (language, required, held)
+            result = self._language_results.get(key)
+            if result is None:
+                result = self._language_results[key] = FilterResult(
                     "language",
                     held >= required,
                     CEFR_LEVELS[required - 1],
                     CEFR_LEVELS[held - 1] if held else None,
                     self._languages[language],
                 )
-            )
-        region = int(self._position_region[position])
+            results.append(result)
+        region = self._region_of[position]
         if region >= 0:
-            regions = np.flatnonzero(self._candidate_regions[candidate])
-            results.append(
-                FilterResult(
+            regions = self._regions_held.get(candidate)
+            if regions is None:
+                regions = tuple(np.flatnonzero(self._candidate_regions[candidate]).tolist())
+                self._regions_held[candidate] = regions
+            result = self._region_results.get((region, regions))
+            if result is None:
+                result = self._region_results[region, regions] = FilterResult(
                     "region",
-                    len(regions) == 0 or bool(self._candidate_regions[candidate, region]),
+                    not regions or region in regions,
                     self._region_names[region],
                     tuple(self._region_names[r] for r in regions),
                 )
-            )
+            results.append(result)
         return tuple(results)
 
 
@@ -704,6 +870,7 @@ def _top_k(scores: FloatArray, eligible: BoolArray | None, k: int) -> tuple[IntA
 
     The scores are turned in place into one exact integer key per cell (held in float64,
     exact below 2**53): ``(eligible × (SCALE + 1) + millionths) × n + (n − 1 − column)``.
+    A few rows at a time (`TOP_K_CELLS`), so that the passes over them stay in the cache.
 
     Returns
     -------
@@ -714,25 +881,34 @@ def _top_k(scores: FloatArray, eligible: BoolArray | None, k: int) -> tuple[IntA
     n_rows, n = scores.shape
     if k == 0 or n == 0:
         return np.zeros((n_rows, 0), dtype=np.int64), np.zeros((n_rows, 0))
-    keys = scores
-    np.multiply(keys, SCALE, out=keys)
-    np.rint(keys, out=keys)
-    if eligible is not None:
-        np.add(keys, SCALE + 1, out=keys, where=eligible)
-    else:
-        keys += SCALE + 1
-    keys *= n
-    keys += np.arange(n - 1, -1, -1, dtype=np.float64)
-    if k < n:
-        chosen = np.argpartition(keys, n - k, axis=1)[:, n - k :]
-    else:
-        chosen = np.broadcast_to(np.arange(n), (n_rows, n))
-    chosen_keys = np.take_along_axis(keys, chosen, axis=1)
-    order = np.argsort(-chosen_keys, axis=1)
-    return (
-        np.take_along_axis(chosen, order, axis=1).astype(np.int64),
-        np.take_along_axis(chosen_keys, order, axis=1),
-    )
+    chosen = np.empty((n_rows, k), dtype=np.int64)
+    chosen_keys = np.empty((n_rows, k))
+    reverse = np.arange(n - 1, -1, -1, dtype=np.float64)
+    step = max(1, TOP_K_CELLS // n)
+    bonus = np.empty((min(step, n_rows), n))
+    for start in range(0, n_rows, step):
+        rows = slice(start, start + step)
+        keys = scores[rows]
+        np.multiply(keys, SCALE, out=keys)
+        np.rint(keys, out=keys)
+        if eligible is not None:
+            # Adding 0 or SCALE + 1 everywhere is exact and faster than a masked add.
+            added = bonus[: len(keys)]
+            np.multiply(eligible[rows], float(SCALE + 1), out=added)
+            keys += added
+        else:
+            keys += SCALE + 1
+        keys *= n
+        keys += reverse
+        if k < n:
+            best = np.argpartition(keys, n - k, axis=1)[:, n - k :]
+        else:
+            best = np.broadcast_to(np.arange(n), keys.shape)
+        best_keys = np.take_along_axis(keys, best, axis=1)
+        order = np.argsort(-best_keys, axis=1)
+        chosen[rows] = np.take_along_axis(best, order, axis=1)
+        chosen_keys[rows] = np.take_along_axis(best_keys, order, axis=1)
+    return chosen, chosen_keys
 
 
 def _decode(keys: FloatArray, n: int) -> tuple[IntArray, BoolArray]:
@@ -742,10 +918,39 @@ def _decode(keys: FloatArray, n: int) -> tuple[IntArray, BoolArray]:
     return combined - eligible * (SCALE + 1), eligible
 
 
-def _decode_one(key: float, n: int) -> tuple[int, bool]:
-    combined = int(key) // n
-    eligible = combined > SCALE
-    return combined - (SCALE + 1 if eligible else 0), eligible
+def _mean(total: FloatArray, count: FloatArray | IntArray, where: BoolArray) -> FloatArray:
+    """``total / count`` where `where`, else 0."""
+    mean: FloatArray = np.divide(total, count, out=np.zeros(len(total)), where=where)
+    return mean
+
+
+_REASONS: tuple[tuple[str, ...], ...] = (
+    (),
+    ("self_declared",),
+    ("below_min_level",),
+    ("below_min_level", "self_declared"),
+)
+"""Reasons for a credit below 1, indexed by ``2 × below the minimum + only self-declared``."""
+
+
+def _split_all(totals: IntArray, raw: FloatArray) -> IntArray:
+    """`_split` for each row: ``totals`` of shape (n,), ``raw`` of shape (n, 3).
+
+    Usually each part is rounded down and 0-3 units are missing; they go to the parts with the
+    largest remainders here. Any other row (floating-point noise) goes through `_split`.
+    """
+    scaled = np.maximum(raw, 0.0) * SCALE
+    floors = np.floor(scaled)
+    parts: IntArray = floors.astype(np.int64)
+    difference = totals - parts.sum(axis=1)
+    order = np.argsort(floors - scaled, axis=1, kind="stable")  # largest remainder first
+    simple = (difference >= 0) & (difference <= 3)
+    extra = np.zeros_like(parts)
+    np.put_along_axis(extra, order, np.arange(3) < np.where(simple, difference, 0)[:, None], 1)
+    parts += extra
+    for i in np.flatnonzero(~simple):
+        parts[i] = _split(int(totals[i]), (float(raw[i, 0]), float(raw[i, 1]), float(raw[i, 2])))
+    return parts
 
 
 def _split(total: int, raw: tuple[float, float, float]) -> tuple[int, int, int]:

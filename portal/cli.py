@@ -83,7 +83,7 @@ def main() -> None:
 def create_served_app() -> Litestar:
     """The app as each worker of `isok serve` builds it, with the matching engine loaded.
 
-    The engine (numpy, scipy, scikit-learn) is loaded here, before the worker takes requests,
+    The engine (numpy, scipy) is loaded here, before the worker takes requests,
     rather than by the first suggestion page, which would otherwise hold up every request of
     that worker meanwhile. uvicorn's health check is answered from another thread all along.
 
@@ -99,7 +99,9 @@ def create_served_app() -> Litestar:
         from portal.app import create_app
 
         app = create_app()
-        importlib.import_module("matching")
+        # `import matching` alone loads nothing heavy (its names load on first use).
+        for module in ("matching.scoring", "matching.assignment"):
+            importlib.import_module(module)
     except Exception:
         logging.getLogger("uvicorn.error").exception("The portal cannot start.")
         sys.exit(STARTUP_FAILURE)

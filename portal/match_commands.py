@@ -3,13 +3,18 @@
 JSON goes to standard output; progress goes to standard error, and only when it is a
 terminal. Bad input ends with exit status 1 and one line ``error: <reason>`` on standard
 error; a mistyped command line ends with status 2 and one such line.
+
+Each command imports only the part of the engine it runs (`rank` never loads the assignment's
+solver) and turns off Python's cycle collector while it runs: a ranking makes millions of small
+objects that form no cycles, and the collector would walk them again and again for nothing
+(docs/performance.md, "The command line, whole process").
 """
 
 from __future__ import annotations
 
-import json
+import gc
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +23,9 @@ import click
 from kit.cli import Failure, OneLineCommand
 
 if TYPE_CHECKING:
-    # The engine (numpy, scipy, scikit-learn) is imported by the commands that run it, so that
+    # The engine (numpy, scipy) is imported by the commands that run it, so that
     # `isok --help` and every other command start fast (docs/performance.md).
-    from matching import CompetenceMatcher
+    from matching.scoring import CompetenceMatcher
 
 
 @click.group(name="match")
@@ -66,15 +71,19 @@ def rank(input_path: str, top: int, by: str) -> None:
     add up to its score. References that could not be mapped to the vocabulary are listed
     under "unmapped" with suggestions.
     """
-    from matching.output import rank_document
+    from matching.output import rank_json
 
-    matcher = _fit(input_path)
-    with _progress("ranking") as progress:
-        if by == "position":
-            rankings = matcher.rank_candidates(top=top or None, progress=progress)
-        else:
-            rankings = matcher.rank_positions(top=top or None, progress=progress)
-    _print(rank_document(rankings, matcher.unmapped_))
+    with _without_cycle_collection():
+        matcher = _fit(input_path)
+        with _progress("ranking") as progress:
+            _write(
+                rank_json(
+                    matcher,
+                    by="position" if by == "position" else "candidate",
+                    top=top or None,
+                    progress=progress,
+                )
+            )
 
 
 @match.command(name="assign", cls=OneLineCommand)
@@ -85,21 +94,23 @@ def assign_command(input_path: str) -> None:
     Maximises the total score over eligible pairs that score above 0; each position takes
     at most its "places" (default 1) and each candidate at most one place.
     """
-    from matching import assign
+    from matching.assignment import assign
     from matching.output import assignment_document
 
-    matcher = _fit(input_path)
-    if matcher.unmapped_:
-        click.echo(
-            f"warning: {len(matcher.unmapped_)} competence references could not be mapped; "
-            "'isok match rank' lists them",
-            err=True,
-        )
-    _print(assignment_document(assign(matcher)))
+    with _without_cycle_collection():
+        matcher = _fit(input_path)
+        if matcher.unmapped_:
+            click.echo(
+                f"warning: {len(matcher.unmapped_)} competence references could not be mapped; "
+                "'isok match rank' lists them",
+                err=True,
+            )
+        _print(assignment_document(assign(matcher)))
 
 
 def _fit(input_path: str) -> CompetenceMatcher:
-    from matching import CompetenceMatcher, InputError, load_document
+    from matching.model import InputError, load_document
+    from matching.scoring import CompetenceMatcher
 
     try:
         if input_path == "-":
@@ -113,6 +124,18 @@ def _fit(input_path: str) -> CompetenceMatcher:
         return CompetenceMatcher().fit(load_document(text))
     except InputError as error:
         raise Failure(str(error)) from None
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off for the block (reference counting still frees memory)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @contextmanager
@@ -137,4 +160,16 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None] | None]:
 
 
 def _print(document: dict[str, Any]) -> None:
-    click.echo(json.dumps(document, ensure_ascii=False))
+    from matching.output import encode
+
+    _write([encode(document)])
+
+
+def _write(pieces: Iterable[bytes]) -> None:
+    """JSON text and a new line to standard output, as bytes (it is UTF-8 already)."""
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    for piece in pieces:
+        out.write(piece)
+    out.write(b"\n")
+    out.flush()

@@ -1,6 +1,9 @@
 """`isok match rank` and `isok match assign` through click's runner."""
 
+import gc
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -208,3 +211,56 @@ def test_help(args: list[str]) -> None:
     result = CliRunner().invoke(match, args)
     assert result.exit_code == 0
     assert "Usage:" in result.stdout
+
+
+@pytest.mark.parametrize(("by", "top"), [("position", "0"), ("candidate", "0"), ("candidate", "1")])
+def test_rank_prints_the_document_of_the_rankings(tmp_path: Path, by: str, top: str) -> None:
+    # The command writes its JSON straight from the engine's arrays (matching.output.rank_json):
+    # the same keys in the same order as the document built from Ranking objects.
+    from matching import CompetenceMatcher, load_document
+    from matching.output import rank_document
+
+    result = run(tmp_path, "rank", "--input", "FILE", "--by", by, "--top", top)
+    assert result.exit_code == 0, result.stderr
+    matcher = CompetenceMatcher().fit(load_document(json.dumps(DOCUMENT)))
+    ranked = matcher.rank_candidates if by == "position" else matcher.rank_positions
+    expected = rank_document(ranked(top=int(top) or None), matcher.unmapped_)
+    assert json.dumps(json.loads(result.stdout)) == json.dumps(expected)
+    assert result.stdout.endswith("}\n")
+
+
+@pytest.mark.parametrize("command", ["rank", "assign"])
+def test_the_cycle_collector_is_back_on_after_a_command(tmp_path: Path, command: str) -> None:
+    # Off while the command runs (docs/performance.md), on again after it, even after an error.
+    assert gc.isenabled()
+    assert run(tmp_path, command, "--input", "FILE").exit_code == 0
+    assert gc.isenabled()
+    assert run(tmp_path, command, "--input", "FILE", text="{").exit_code == 1
+    assert gc.isenabled()
+
+
+MODULES_AFTER = """
+import json, sys
+from portal.cli import main
+main(["match", sys.argv[1], "--input", sys.argv[2]], standalone_mode=False)
+print(json.dumps(sorted(m for m in ("sklearn", "scipy.optimize", "scipy.sparse")
+                        if m in sys.modules)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "loaded"),
+    [("rank", ["scipy.sparse"]), ("assign", ["scipy.optimize", "scipy.sparse"])],
+)
+def test_a_command_loads_only_what_it_runs(tmp_path: Path, command: str, loaded: list[str]) -> None:
+    # Ranking needs the sparse product, not the assignment's solver; nothing needs scikit-learn.
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(DOCUMENT), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-c", MODULES_AFTER, command, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(result.stderr.splitlines()[-1]) == loaded
