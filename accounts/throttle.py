@@ -38,6 +38,12 @@ class Throttle:
     retry_after_seconds: int = 0
 
 
+def client_key(namespace: str, host: str | None) -> str:
+    """The throttle's address column for a client in ``namespace`` (``"link:"``,
+    ``"verify:"``): tries of one kind never share a count with sign-in tries or each other."""
+    return (namespace + (host or "unknown"))[:64]
+
+
 def delay_after(tries: int, *, free: int, settings: SecuritySettings) -> int:
     """Seconds the next try must wait after ``tries`` counted tries (0 within the allowance)."""
     if tries < free:

@@ -52,11 +52,6 @@ ADDRESS_PREFIX = "link:"
 LINK_HEADERS = {"Cache-Control": "no-store"}
 
 
-def _client_key(request: Request[Any, Any, Any]) -> str:
-    address = request.client.host if request.client else "unknown"
-    return (ADDRESS_PREFIX + address)[:64]
-
-
 def _page(template: str, status: int = HTTP_200_OK, **context: Any) -> Template:
     return Template(
         template_name=f"assessments/{template}",
@@ -71,7 +66,7 @@ async def _open(
 ) -> LinkAccess | Response[Any]:
     """What the token opens, or the page that refuses it (429, 404 or 410)."""
     settings = request.app.state.settings.security
-    client = _client_key(request)
+    client = throttle.client_key(ADDRESS_PREFIX, request.client.host if request.client else None)
     verdict = await throttle.count_try(
         db_session, email=THROTTLE_KEY, client_address=client, settings=settings
     )

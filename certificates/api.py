@@ -20,7 +20,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from certificates import issuing, listing, rendering
-from certificates.export import Status, recognition, standing, verify_url
+from certificates.export import recognition, standing, verify_url
+from certificates.models import Status
 from kit.forms import parse_integer
 from kit.i18n import gettext
 from kit.invalid import Invalid

@@ -21,21 +21,15 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_404_NOT_FOUND, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from certificates import credential, keys, status
+from certificates import credential, keys, rendering, status
 from kit.clock import now
 from kit.i18n import gettext
-from kit.settings import Settings
 
 VC_JWT = "application/vc+jwt"
 DID_JSON = "application/did+json"
 # Keys change rarely (a rotation), and a verifier that misses a new key retries later.
 KEYS_CACHE = "public, max-age=300"
 PUBLIC_DATA = {"Access-Control-Allow-Origin": "*"}
-
-
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def _error(status_code: int, message: str) -> Response[Any]:
@@ -66,7 +60,7 @@ class CredentialPublication(Controller):
     @get("/.well-known/jwks.json")
     async def jwks(self, request: Request[Any, Any, Any]) -> Response[Any]:
         """The issuer's public keys as a JWKS, retired keys included."""
-        settings = _settings(request)
+        settings = rendering.settings_of(request)
         try:
             signing = keys.load(settings.certificates.signing_key, settings.public_url)
         except keys.KeyProblem as problem:
@@ -80,7 +74,7 @@ class CredentialPublication(Controller):
     @get(["/.well-known/did.json", "/did.json"])
     async def did_document(self, request: Request[Any, Any, Any]) -> Response[Any]:
         """The issuer's did:web document: each key as a JsonWebKey2020 verification method."""
-        settings = _settings(request)
+        settings = rendering.settings_of(request)
         try:
             signing = keys.load(settings.certificates.signing_key, settings.public_url)
         except keys.KeyProblem as problem:
@@ -101,7 +95,7 @@ class CredentialPublication(Controller):
         """Status list ``number``, signed, as it stands at this moment."""
         if not 1 <= number <= status.MAX_LISTS:
             return _error(HTTP_404_NOT_FOUND, gettext("There is no status list with this number."))
-        settings = _settings(request)
+        settings = rendering.settings_of(request)
         try:
             signing = keys.load(settings.certificates.signing_key, settings.public_url)
         except keys.KeyProblem as problem:

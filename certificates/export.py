@@ -8,7 +8,6 @@ certificate. ``GET /api/certificates/{code}`` answers with it.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,16 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from certificates.content import Content
-from certificates.models import Certificate, RevocationReason
+from certificates.models import Certificate, RevocationReason, Status
 from kit.clock import PROGRAMME_TIMEZONE
 
 EXPORT_FORMAT = "isok-recognition/1"
-
-
-class Status(enum.StrEnum):
-    VALID = "valid"
-    REVOKED = "revoked"
-    SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
@@ -39,14 +32,16 @@ class Standing:
 
 
 async def standing(session: AsyncSession, certificate: Certificate) -> Standing:
-    """Revoked wins over superseded: a revoked certificate is not to be trusted at all."""
-    if certificate.revoked_at is not None:
+    """The status with what a reader is told about it (``Certificate.status``)."""
+    status = certificate.status
+    if status == Status.REVOKED:
+        assert certificate.revoked_at is not None
         return Standing(
-            Status.REVOKED,
+            status,
             revoked_on=certificate.revoked_at.astimezone(PROGRAMME_TIMEZONE).date().isoformat(),
             reason=RevocationReason(certificate.revocation_reason),
         )
-    if certificate.superseded_by_id is not None:
+    if status == Status.SUPERSEDED:
         newer = await session.scalar(
             select(Certificate.code).where(Certificate.id == certificate.superseded_by_id)
         )

@@ -28,7 +28,7 @@ from assessments.decisions import signed_decision_content
 from candidates.models import Candidate, Stage
 from certificates import codes
 from certificates.content import LANGUAGES, Content, Issuer, build
-from certificates.models import Certificate, RevocationReason
+from certificates.models import Certificate, RevocationReason, Status
 from kit import audit
 from kit.clock import PROGRAMME_TIMEZONE, now
 from kit.i18n import gettext
@@ -68,9 +68,7 @@ def may_issue(viewer: Viewer, placement: Placement, candidate: Candidate) -> boo
 async def live_for_placement(session: AsyncSession, placement_id: int) -> Certificate | None:
     certificate: Certificate | None = await session.scalar(
         select(Certificate).where(
-            Certificate.placement_id == placement_id,
-            Certificate.revoked_at.is_(None),
-            Certificate.superseded_at.is_(None),
+            Certificate.placement_id == placement_id, Certificate.in_status(Status.VALID)
         )
     )
     return certificate
@@ -271,9 +269,7 @@ async def follow_certificates(session: AsyncSession, candidate_id: int) -> None:
     """Leave "certified" when the candidate holds no live certificate any more."""
     live = await session.scalar(
         select(func.count()).where(
-            Certificate.candidate_id == candidate_id,
-            Certificate.revoked_at.is_(None),
-            Certificate.superseded_at.is_(None),
+            Certificate.candidate_id == candidate_id, Certificate.in_status(Status.VALID)
         )
     )
     candidate = await session.get(Candidate, candidate_id)
@@ -286,12 +282,14 @@ async def follow_certificates(session: AsyncSession, candidate_id: int) -> None:
     await session.flush()
 
 
-async def of_candidate(session: AsyncSession, candidate_id: int) -> Sequence[Certificate]:
-    """Every certificate of the candidate, newest first (revoked and superseded ones too)."""
-    return (
-        await session.scalars(
-            select(Certificate)
-            .where(Certificate.candidate_id == candidate_id)
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-        )
-    ).all()
+async def certificates_of(
+    session: AsyncSession, *, candidate_id: int | None = None, placement_id: int | None = None
+) -> Sequence[Certificate]:
+    """Every certificate of the candidate or of the placement, newest first (revoked and
+    superseded ones too)."""
+    statement = select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    if candidate_id is not None:
+        statement = statement.where(Certificate.candidate_id == candidate_id)
+    if placement_id is not None:
+        statement = statement.where(Certificate.placement_id == placement_id)
+    return (await session.scalars(statement)).all()

@@ -8,8 +8,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates.models import Candidate
-from certificates.export import Status
-from certificates.models import Certificate
+from certificates.models import Certificate, Status
 
 PAGE_SIZE = 50
 SEARCH_MAX = 200
@@ -22,11 +21,7 @@ class Row:
 
     @property
     def status(self) -> Status:
-        if self.certificate.revoked_at is not None:
-            return Status.REVOKED
-        if self.certificate.superseded_at is not None:
-            return Status.SUPERSEDED
-        return Status.VALID
+        return self.certificate.status
 
 
 @dataclass(frozen=True)
@@ -35,14 +30,6 @@ class Listing:
     total: int
     page: int
     pages: int
-
-
-def _status_filter(status: Status) -> ColumnElement[bool]:
-    if status == Status.REVOKED:
-        return Certificate.revoked_at.is_not(None)
-    if status == Status.SUPERSEDED:
-        return Certificate.revoked_at.is_(None) & Certificate.superseded_at.is_not(None)
-    return Certificate.revoked_at.is_(None) & Certificate.superseded_at.is_(None)
 
 
 def _escaped(text: str) -> str:
@@ -70,7 +57,7 @@ async def certificates(
             )
         )
     if status is not None:
-        conditions.append(_status_filter(status))
+        conditions.append(Certificate.in_status(status))
     base = select(Certificate, Candidate.name).join(
         Candidate, Candidate.id == Certificate.candidate_id
     )

@@ -16,10 +16,18 @@ from typing import Any
 
 from advanced_alchemy.base import IdentityAuditBase
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ColumnElement, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kit.i18n import N_
+
+
+class Status(enum.StrEnum):
+    """Where a certificate stands: valid (live), revoked, or superseded by a newer one."""
+
+    VALID = "valid"
+    REVOKED = "revoked"
+    SUPERSEDED = "superseded"
 
 
 class RevocationReason(enum.StrEnum):
@@ -103,5 +111,23 @@ class Certificate(IdentityAuditBase):
     )
 
     @property
+    def status(self) -> Status:
+        """Revoked wins over superseded: a revoked certificate is not to be trusted at all."""
+        if self.revoked_at is not None:
+            return Status.REVOKED
+        if self.superseded_at is not None:
+            return Status.SUPERSEDED
+        return Status.VALID
+
+    @property
     def is_live(self) -> bool:
-        return self.revoked_at is None and self.superseded_at is None
+        return self.status == Status.VALID
+
+    @classmethod
+    def in_status(cls, status: Status) -> ColumnElement[bool]:
+        """The SQL condition for :attr:`status` (``Status.VALID``: the live ones)."""
+        if status == Status.REVOKED:
+            return cls.revoked_at.is_not(None)
+        if status == Status.SUPERSEDED:
+            return cls.revoked_at.is_(None) & cls.superseded_at.is_not(None)
+        return cls.revoked_at.is_(None) & cls.superseded_at.is_(None)

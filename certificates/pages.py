@@ -19,8 +19,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CO
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from certificates import issuing, listing, rendering
-from certificates.export import Status, recognition, standing
-from certificates.models import Certificate, RevocationReason
+from certificates.export import recognition, standing
+from certificates.models import Certificate, RevocationReason, Status
 from kit.flash import redirect_with
 from kit.forms import FormReader, parse_integer
 from kit.i18n import gettext
@@ -64,7 +64,6 @@ async def _page(
             **rendering.body_context(content, public_url=settings.public_url),
             "may_revoke": viewer.is_coordinator and certificate.revoked_at is None,
             "reason_options": _reason_options(),
-            "reason_label": lambda value: gettext(RevocationReason(value).label),
             "values": values or {"reason": "", "note": ""},
             "errors": errors or {},
         },

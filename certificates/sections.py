@@ -50,11 +50,7 @@ async def placement_certificate(
         return None
     candidate = await session.get(Candidate, placement.candidate_id)
     assert candidate is not None
-    certificates = [
-        certificate
-        for certificate in await issuing.of_candidate(session, candidate.id)
-        if certificate.placement_id == placement_id
-    ]
+    certificates = list(await issuing.certificates_of(session, placement_id=placement_id))
     decision = await live_decision(session, placement_id)
     if decision is None and not certificates:
         return None
@@ -83,7 +79,7 @@ async def candidate_certificates(
     """Every certificate of the candidate, with its links."""
     if not viewer.is_staff:
         return None
-    certificates = list(await issuing.of_candidate(session, candidate_id))
+    certificates = list(await issuing.certificates_of(session, candidate_id=candidate_id))
     if not certificates:
         return None
     return Section(

@@ -26,9 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts import throttle
 from certificates import codes, issuing, rendering
 from certificates.export import standing
-from certificates.models import RevocationReason
 from kit.i18n import gettext
-from kit.settings import Settings
 
 # The throttle's rows for verification: a key no e-mail address can be, and the client's
 # address in a namespace of its own (tutor links and sign-in keep their own counts).
@@ -37,11 +35,6 @@ ADDRESS_PREFIX = "verify:"
 # Personal data: kept out of search engines (and, as every page, out of caches, so that a
 # revocation shows at once: portal/security.py).
 HEADERS = {"X-Robots-Tag": "noindex, nofollow"}
-
-
-def _client_key(request: Request[Any, Any, Any]) -> str:
-    address = request.client.host if request.client else "unknown"
-    return (ADDRESS_PREFIX + address)[:64]
 
 
 def _echo(code: str) -> str:
@@ -87,8 +80,10 @@ class VerifyPages(Controller):
         db_session: NamedDependency[AsyncSession],
         code: FromPath[str],
     ) -> Response[Any]:
-        settings: Settings = request.app.state.settings
-        client = _client_key(request)
+        settings = rendering.settings_of(request)
+        client = throttle.client_key(
+            ADDRESS_PREFIX, request.client.host if request.client else None
+        )
         verdict = await throttle.count_try(
             db_session, email=THROTTLE_KEY, client_address=client, settings=settings.security
         )
@@ -106,13 +101,13 @@ class VerifyPages(Controller):
             return _page("verify_unknown.html", HTTP_404_NOT_FOUND, code=_echo(code))
         await throttle.forget_success(db_session, email=THROTTLE_KEY, client_address=client)
         await db_session.commit()
-        content = issuing.content_of(certificate)
         if certificate.code != code:
             # The code as typed (lower case, O for 0): the page lives at its proper address.
             return Redirect(path=f"/verify/{certificate.code}", status_code=301)
         return _page(
             "verify_result.html",
             standing=await standing(db_session, certificate),
-            reason_label=lambda value: gettext(RevocationReason(value).label),
-            **rendering.body_context(content, public_url=settings.public_url),
+            **rendering.body_context(
+                issuing.content_of(certificate), public_url=settings.public_url
+            ),
         )

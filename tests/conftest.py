@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from accounts import services as accounts
 from kit.settings import (
@@ -304,6 +305,14 @@ def empty_database_url(backend: Backend, tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return make_settings(database_url, uploads=tmp_path / "uploads")
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the test's own database, outside any request (for arranging and checking)."""
+    engine = create_engine(settings.database)
+    yield create_session_factory(engine)
+    await engine.dispose()
 
 
 def _settings_for_shared_app(backend: str) -> Settings:

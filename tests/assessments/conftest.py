@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event
@@ -12,9 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from assessments.access import Assessor
 from assessments.models import AssessorRole
 from kit.roles import Role, Viewer
-from kit.settings import Settings
 from placements.models import Placement
-from portal.database import create_engine, create_session_factory
 
 # The demo's active placement: tutored by tutor@demo.test, with the demo teacher and counsellor.
 PLACEMENT_ID = 1
@@ -27,13 +23,6 @@ SEATS = {
     AssessorRole.TEACHER: Assessor(AssessorRole.TEACHER, 3, "Demo Teacher"),
     AssessorRole.COUNSELLOR: Assessor(AssessorRole.COUNSELLOR, 2, "Demo Counsellor"),
 }
-
-
-@pytest.fixture
-async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(settings.database)
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 async def placement(session: AsyncSession, placement_id: int = PLACEMENT_ID) -> Placement:

@@ -7,8 +7,6 @@ as its teacher, with one outcome "not demonstrated", so a test can issue from sc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,22 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from assessments import decisions, plan
 from certificates.models import Certificate
 from kit.roles import Role, Viewer
-from kit.settings import Settings
 from placements.models import Placement
-from portal.database import create_engine, create_session_factory
 
 CERTIFIED_PLACEMENT = 3
 PLACEMENT = 1
 TEACHER = Viewer(user_id=3, role=Role.TEACHER, name="Demo Teacher")
 COUNSELLOR = Viewer(user_id=2, role=Role.COUNSELLOR, name="Demo Counsellor")
 COORDINATOR = Viewer(user_id=1, role=Role.COORDINATOR, name="Demo Coordinator")
-
-
-@pytest.fixture
-async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(settings.database)
-    yield create_session_factory(engine)
-    await engine.dispose()
 
 
 async def sign_decision(
