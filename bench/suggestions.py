@@ -158,6 +158,31 @@ async def grow(url: str, target: int) -> tuple[int, int, int, int]:
         await engine.dispose()
 
 
+async def touch(url: str, candidate_id: int) -> None:
+    """Raise one claim of the candidate by a level (or lower it from 5), as an edit would."""
+    from sqlalchemy import case, update
+
+    from candidates.models import Claim
+    from kit.settings import DatabaseSettings
+    from portal.database import create_engine, create_session_factory
+
+    engine = create_engine(DatabaseSettings(url=url))
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            claim = (
+                await session.execute(
+                    select(Claim.id).where(Claim.candidate_id == candidate_id).limit(1)
+                )
+            ).scalar()
+            if claim is not None:
+                level = case((Claim.self_level == 5, 4), else_=Claim.self_level + 1)
+                await session.execute(
+                    update(Claim).where(Claim.id == claim).values(self_level=level)
+                )
+    finally:
+        await engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--candidates", type=int, default=10_000)
@@ -196,8 +221,20 @@ def main() -> None:
             width = max(len(path) for path in pages) + 2
             print_header(floor, width)
             with signed_in(base, COORDINATOR) as client:
+                start = time.perf_counter()
+                client.get(pages[0]).raise_for_status()
+                print_row(
+                    "first request (reads everyone)", [time.perf_counter() - start], floor, width
+                )
                 for path in pages:
                     print_row(path, timings(client, path, args.rounds), floor, width)
+                changed = []
+                for round_ in range(args.rounds):
+                    asyncio.run(touch(url, newest - round_))
+                    start = time.perf_counter()
+                    client.get(pages[0]).raise_for_status()
+                    changed.append(time.perf_counter() - start)
+                print_row("after one portfolio changed", sorted(changed), floor, width)
     finally:
         if args.keep:
             print(f"kept {folder}")

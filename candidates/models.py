@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import enum
 
-from advanced_alchemy.base import IdentityAuditBase
+from advanced_alchemy.base import IdentityAuditBase, IdentityBase
 from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import (
     BigInteger,
@@ -321,3 +321,28 @@ class VerifiedCompetence(IdentityAuditBase):
 
     interview: Mapped[Interview] = relationship(back_populates="results")
     competence: Mapped[Competence] = relationship(lazy="raise")
+
+
+class MatchingCounter(IdentityBase):
+    """The version of what matching reads about candidates: one row, id 1.
+
+    Database triggers raise it in the transaction of every change (``candidates.changes``).
+    The row lock a raise takes is held until the transaction ends, so versions are handed
+    out in the order transactions commit: a reader who sees version ``v`` sees every change
+    up to ``v``.
+    """
+
+    __tablename__ = "matching_counter"
+
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # PostgreSQL: the transaction that raised the version last, so each raises it once.
+    transaction_id: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MatchingChange(IdentityBase):
+    """The newest version at which a candidate's matching data changed (0: everyone's)."""
+
+    __tablename__ = "matching_change"
+
+    candidate_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    version: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -38,11 +38,8 @@ from placements.models import (
 )
 from placements.positions.services import open_for_candidates
 from placements.review.explanations import Explainer, snapshot
-from placements.review.suggestions import (
-    EXCLUDED_STAGES,
-    load_matching_vocabulary,
-    position_for_matching,
-)
+from placements.review.index import EXCLUDED_STAGES, load_matching_vocabulary
+from placements.review.suggestions import position_for_matching
 
 if TYPE_CHECKING:
     # The engine (numpy, scipy, scikit-learn) is imported where it is used, not with the app,

@@ -25,10 +25,11 @@ builds the result objects, or `matching.output` the JSON text.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +47,10 @@ from matching.explanation import (
 from matching.model import (
     CEFR_LEVELS,
     MAX_LEVEL,
+    Candidate,
+    InputError,
     MatchingInput,
+    Position,
     Requirement,
     cefr_rank,
 )
@@ -236,6 +240,41 @@ class CompetenceMatcher:
         A reference that cannot be mapped is kept as written (it matches the same text on the
         other side) and listed in `unmapped_`.
         """
+        self._fit_candidates(problem)
+        self._fit_positions(problem.positions)
+        return self
+
+    def with_positions(self, positions: Sequence[Position]) -> CompetenceMatcher:
+        """The same candidates, fitted once, against other positions.
+
+        Returns a new matcher equal in every result (rankings, scores, explanations,
+        `unmapped_`) to ``fit`` on ``MatchingInput(positions, the same candidates, the same
+        competences)``, without reading the candidates again: their mapped competences, the
+        candidate matrix and the rarity weights are shared with this matcher (never changed by
+        either), and only the positions are mapped and weighed. This is what a portal keeps
+        in memory between requests (a live index): the candidates are fitted when they change,
+        each page brings its own positions.
+
+        Raises
+        ------
+        InputError
+            If two positions share an id.
+        """
+        ids = [position.id for position in positions]
+        if len(set(ids)) != len(ids):
+            duplicate = next(i for i in ids if ids.count(i) > 1)
+            raise InputError(f"positions: id {duplicate!r} is used twice")
+        twin = copy.copy(self)
+        twin._fit_positions(tuple(positions))
+        return twin
+
+    def _fit_candidates(self, problem: MatchingInput) -> None:
+        """The candidates' side: vocabulary, holdings, candidate matrix, rarity, filters.
+
+        References are mapped candidates first, then positions (`_fit_positions`), so the
+        columns of the competence space are numbered the same whether the positions come with
+        the candidates (`fit`) or later (`with_positions`).
+        """
         self.vocabulary_ = Vocabulary(
             problem.competences, upper=self.fuzzy_upper, lower=self.fuzzy_lower
         )
@@ -247,35 +286,6 @@ class CompetenceMatcher:
                 self._column(competence.id, competence.id, competence.label)
         self._resolved: dict[str, Resolution] = {}
         self._unmapped: dict[tuple[int, str, str], UnmappedReference] = {}
-
-        positions = problem.positions
-        position_order = sorted(range(len(positions)), key=lambda i: id_order(positions[i].id))
-        self.position_ids_ = tuple(positions[i].id for i in position_order)
-        self._position_index = {pid: row for row, pid in enumerate(self.position_ids_)}
-        self.places_ = np.array([positions[i].places for i in position_order], dtype=np.int64)
-        # Per position: (column, requirement, minimum level, resolution), required first.
-        self._position_entries: list[tuple[tuple[int, RequirementKind, int, Resolution], ...]] = []
-        for original in position_order:
-            position = positions[original]
-            entries: dict[int, tuple[RequirementKind, int, Resolution]] = {}
-            lists: tuple[tuple[RequirementKind, tuple[Requirement, ...]], ...] = (
-                ("required", position.required),
-                ("optional", position.optional),
-            )
-            for kind, requirements in lists:
-                for requirement in requirements:
-                    column, resolution = self._resolve(
-                        requirement.competence, "position", position.id
-                    )
-                    previous = entries.get(column)
-                    if previous is None:
-                        entries[column] = (kind, requirement.level, resolution)
-                    elif previous[0] == kind and requirement.level > previous[1]:
-                        entries[column] = (previous[0], requirement.level, previous[2])
-            ordered = sorted(entries.items(), key=lambda e: (e[1][0] != "required", e[0]))
-            self._position_entries.append(
-                tuple((column, kind, level, res) for column, (kind, level, res) in ordered)
-            )
 
         candidates = problem.candidates
         candidate_order = sorted(range(len(candidates)), key=lambda i: id_order(candidates[i].id))
@@ -312,12 +322,51 @@ class CompetenceMatcher:
         self._holding_columns = np.asarray(columns, dtype=np.int64)
         self._holding_levels = np.asarray(levels, dtype=np.int64)
         self._holding_verified = np.asarray(verified_levels, dtype=np.int64)
+        # What the positions start from (`_fit_positions` copies, never changes, these).
+        self._candidate_columns = dict(self._columns)
+        self._candidate_labels = tuple(self._labels)
+        self._candidate_competence_ids = tuple(self._competence_ids)
+        self._candidate_unmapped = dict(self._unmapped)
+        self._build_candidate_matrices()
+        self._build_candidate_filters([candidates[i] for i in candidate_order])
 
+    def _fit_positions(self, positions: Sequence[Position]) -> None:
+        """The positions' side, over the candidates' side as `_fit_candidates` left it."""
+        self._columns = dict(self._candidate_columns)
+        self._labels = list(self._candidate_labels)
+        self._competence_ids = list(self._candidate_competence_ids)
+        self._unmapped = dict(self._candidate_unmapped)
+        position_order = sorted(range(len(positions)), key=lambda i: id_order(positions[i].id))
+        self.position_ids_ = tuple(positions[i].id for i in position_order)
+        self._position_index = {pid: row for row, pid in enumerate(self.position_ids_)}
+        self.places_ = np.array([positions[i].places for i in position_order], dtype=np.int64)
+        # Per position: (column, requirement, minimum level, resolution), required first.
+        self._position_entries: list[tuple[tuple[int, RequirementKind, int, Resolution], ...]] = []
+        for original in position_order:
+            position = positions[original]
+            entries: dict[int, tuple[RequirementKind, int, Resolution]] = {}
+            lists: tuple[tuple[RequirementKind, tuple[Requirement, ...]], ...] = (
+                ("required", position.required),
+                ("optional", position.optional),
+            )
+            for kind, requirements in lists:
+                for requirement in requirements:
+                    column, resolution = self._resolve(
+                        requirement.competence, "position", position.id
+                    )
+                    previous = entries.get(column)
+                    if previous is None:
+                        entries[column] = (kind, requirement.level, resolution)
+                    elif previous[0] == kind and requirement.level > previous[1]:
+                        entries[column] = (previous[0], requirement.level, previous[2])
+            ordered = sorted(entries.items(), key=lambda e: (e[1][0] != "required", e[0]))
+            self._position_entries.append(
+                tuple((column, kind, level, res) for column, (kind, level, res) in ordered)
+            )
         self.competence_keys_ = tuple(self._columns)
         self.unmapped_ = tuple(self._unmapped[key] for key in sorted(self._unmapped))
-        self._build_matrices()
-        self._build_filters(problem, position_order, candidate_order)
-        return self
+        self._build_position_matrices()
+        self._build_position_filters([positions[i] for i in position_order])
 
     def _resolve(
         self, reference: str, owner: Literal["position", "candidate"], owner_id: str
@@ -342,20 +391,17 @@ class CompetenceMatcher:
             self._competence_ids.append(competence_id)
         return column
 
-    def _build_matrices(self) -> None:
+    def _build_candidate_matrices(self) -> None:
         n_candidates = len(self.candidate_ids_)
-        n_positions = len(self.position_ids_)
-        n_columns = len(self._columns)
+        n_columns = self._n_candidate_columns = len(self._columns)
         steps = MAX_LEVEL
         rows = np.repeat(np.arange(n_candidates), np.diff(self._holding_indptr))
 
         # scikit-learn's smoothed idf (TfidfTransformer(smooth_idf=True)), the same operations
-        # in the same order; a candidate holds each column at most once.
+        # in the same order; a candidate holds each column at most once. Columns that only
+        # positions bring (`_build_position_matrices`) are held by nobody.
         holders = np.bincount(self._holding_columns, minlength=n_columns).astype(np.float64)
-        self.idf_: FloatArray = np.full(n_columns, n_candidates + 1, dtype=np.float64)
-        self.idf_ /= holders + 1.0
-        np.log(self.idf_, out=self.idf_)
-        self.idf_ += 1.0
+        self._candidate_idf = _smoothed_idf(n_candidates, holders)
 
         # Candidate ladder: column (competence × 5 + step − 1) holds the credit of that step.
         data, row_parts, col_parts = [], [], []
@@ -365,11 +411,40 @@ class CompetenceMatcher:
             data.append(credit[holds])
             row_parts.append(rows[holds])
             col_parts.append(self._holding_columns[holds] * steps + step - 1)
-        self._X = sparse.csr_matrix(
+        x = sparse.csr_matrix(
             (np.concatenate(data), (np.concatenate(row_parts), np.concatenate(col_parts))),
             shape=(n_candidates, n_columns * steps),
         )
-        self._X.sum_duplicates()
+        x.sum_duplicates()
+        self._candidate_X = x
+        self._candidate_XT = x.T.tocsr()
+        # A holding is found by its key (candidate row × columns + column), increasing since
+        # each row's columns are sorted.
+        self._holding_keys = rows * n_columns + self._holding_columns
+
+    def _build_position_matrices(self) -> None:
+        n_candidates = len(self.candidate_ids_)
+        n_positions = len(self.position_ids_)
+        n_columns = len(self._columns)
+        steps = MAX_LEVEL
+        added = n_columns - self._n_candidate_columns
+        if added:
+            # References only positions make: nobody holds them. The candidate matrices only
+            # grow empty columns (rows of the transpose); their arrays are shared, not copied.
+            self.idf_: FloatArray = np.concatenate(
+                [self._candidate_idf, _smoothed_idf(n_candidates, np.zeros(added))]
+            )
+            x, xt = self._candidate_X, self._candidate_XT
+            self._X = sparse.csr_matrix(
+                (x.data, x.indices, x.indptr), shape=(n_candidates, n_columns * steps), copy=False
+            )
+            indptr = np.concatenate([xt.indptr, np.full(added * steps, xt.indptr[-1])])
+            self._XT = sparse.csr_matrix(
+                (xt.data, xt.indices, indptr), shape=(n_columns * steps, n_candidates), copy=False
+            )
+        else:
+            self.idf_ = self._candidate_idf
+            self._X, self._XT = self._candidate_X, self._candidate_XT
 
         # Position side: the weight of each listed competence, spread over its minimum level.
         w = self.weights
@@ -395,8 +470,7 @@ class CompetenceMatcher:
         self._n_optional = n_optional
         self._idf_sum = idf_sum
         # The same entries, kept for explanations: those of position i are
-        # entry_indptr[i]:entry_indptr[i + 1]; a holding is found by its key
-        # (candidate row × columns + column, increasing since each row's columns are sorted).
+        # entry_indptr[i]:entry_indptr[i + 1].
         self._entry_indptr = np.concatenate(
             [[0], np.cumsum(np.bincount(rows_p, minlength=n_positions))]
         ).astype(np.int64)
@@ -404,7 +478,6 @@ class CompetenceMatcher:
         self._entry_minimum = minimum_p
         self._entry_required = required_p
         self._entry_mappings = [e[3] for entries in self._position_entries for e in entries]
-        self._holding_keys = rows * n_columns + self._holding_columns
         self._listed_results: dict[int, CompetenceResult] = {}
         # A term with nothing to average (no optional competences, say) drops out and the
         # others are scaled up, so that meeting everything the position lists scores 1.
@@ -435,17 +508,40 @@ class CompetenceMatcher:
             (np.concatenate(data), (np.concatenate(row_parts), np.concatenate(col_parts))),
             shape=(n_positions, n_columns * steps),
         )
-        self._XT = self._X.T.tocsr()
         self._YT = self._Y.T.tocsr()
 
-    def _build_filters(
-        self, problem: MatchingInput, position_order: list[int], candidate_order: list[int]
-    ) -> None:
-        positions = [problem.positions[i] for i in position_order]
-        candidates = [problem.candidates[i] for i in candidate_order]
+    def _build_candidate_filters(self, candidates: Sequence[Candidate]) -> None:
+        """The candidates' languages and regions, in `candidate_ids_` order."""
+        codes = sorted({code for c in candidates for code in c.languages})
+        self._candidate_languages = tuple(codes)
+        language_index = {code: i for i, code in enumerate(codes)}
+        self._candidate_held_language = np.zeros((len(candidates), len(codes)), dtype=np.int8)
+        for row, candidate in enumerate(candidates):
+            for code, level in candidate.languages.items():
+                self._candidate_held_language[row, language_index[code]] = cefr_rank(level)
+
+        # A region is named as the first candidate (in id order) wrote it, unless a position
+        # names it (`_build_position_filters`).
+        self._candidate_region_names: dict[str, str] = {}
+        for candidate in candidates:
+            for region in candidate.regions:
+                self._candidate_region_names.setdefault(normalise(region), region)
+        keys = sorted(self._candidate_region_names)
+        self._candidate_region_keys = tuple(keys)
+        region_index = {key: i for i, key in enumerate(keys)}
+        self._candidate_region_matrix = np.zeros((len(candidates), len(keys)), dtype=bool)
+        for row, candidate in enumerate(candidates):
+            for region in candidate.regions:
+                self._candidate_region_matrix[row, region_index[normalise(region)]] = True
+        self._candidate_has_region: BoolArray = np.asarray(
+            self._candidate_region_matrix.any(axis=1)
+        )
+
+    def _build_position_filters(self, positions: Sequence[Position]) -> None:
+        """The positions' language levels and regions, over the candidates' (shared unless a
+        position brings a language or region no candidate has)."""
         codes = sorted(
-            {code for p in positions for code in p.languages}
-            | {code for c in candidates for code in c.languages}
+            {code for p in positions for code in p.languages}.union(self._candidate_languages)
         )
         self._languages = tuple(codes)
         language_index = {code: i for i, code in enumerate(codes)}
@@ -453,18 +549,16 @@ class CompetenceMatcher:
         for row, position in enumerate(positions):
             for code, level in position.languages.items():
                 self._required_language[row, language_index[code]] = cefr_rank(level)
-        self._held_language = np.zeros((len(candidates), len(codes)), dtype=np.int8)
-        for row, candidate in enumerate(candidates):
-            for code, level in candidate.languages.items():
-                self._held_language[row, language_index[code]] = cefr_rank(level)
+        self._held_language = _widen(
+            self._candidate_held_language, self._candidate_languages, language_index
+        )
 
         region_names: dict[str, str] = {}
         for position in positions:
             if position.region is not None:
                 region_names.setdefault(normalise(position.region), position.region)
-        for candidate in candidates:
-            for region in candidate.regions:
-                region_names.setdefault(normalise(region), region)
+        for key, name in self._candidate_region_names.items():
+            region_names.setdefault(key, name)
         keys = sorted(region_names)
         self._region_names = tuple(region_names[k] for k in keys)
         region_index = {key: i for i, key in enumerate(keys)}
@@ -472,11 +566,9 @@ class CompetenceMatcher:
             [-1 if p.region is None else region_index[normalise(p.region)] for p in positions],
             dtype=np.int64,
         )
-        self._candidate_regions = np.zeros((len(candidates), len(keys)), dtype=bool)
-        for row, candidate in enumerate(candidates):
-            for region in candidate.regions:
-                self._candidate_regions[row, region_index[normalise(region)]] = True
-        self._candidate_has_region: BoolArray = np.asarray(self._candidate_regions.any(axis=1))
+        self._candidate_regions = _widen(
+            self._candidate_region_matrix, self._candidate_region_keys, region_index
+        )
         # Made as explanations need them (`_filter_results`).
         self._region_of: list[int] = self._position_region.tolist()
         self._languages_required: dict[int, list[tuple[int, int]]] = {}
@@ -721,12 +813,13 @@ class CompetenceMatcher:
         required = self._entry_required[entry]
 
         # The candidate's holding of that competence, if any.
-        key = candidates[pair] * len(self._columns) + column
+        # (A column only positions bring is held by nobody.)
+        key = candidates[pair] * self._n_candidate_columns + column
         if len(self._holding_keys):
             holding = np.minimum(
                 np.searchsorted(self._holding_keys, key), len(self._holding_keys) - 1
             )
-            held = self._holding_keys[holding] == key
+            held = (self._holding_keys[holding] == key) & (column < self._n_candidate_columns)
             level = np.where(held, self._holding_levels[holding], 0)
             verified = np.where(held, self._holding_verified[holding], 0)
         else:  # no candidate holds anything
@@ -978,3 +1071,28 @@ def _split(total: int, raw: tuple[float, float, float]) -> tuple[int, int, int]:
         if not moved:
             break
     return parts[0], parts[1], parts[2]
+
+
+def _smoothed_idf(n_candidates: int, holders: FloatArray) -> FloatArray:
+    """``ln((1 + n) / (1 + df)) + 1`` per column, element by element (the same operations
+    whichever columns are computed together, so a column's value never depends on the rest)."""
+    idf: FloatArray = np.full(len(holders), n_candidates + 1, dtype=np.float64)
+    idf /= holders + 1.0
+    np.log(idf, out=idf)
+    idf += 1.0
+    return idf
+
+
+_Cell = TypeVar("_Cell", np.int8, np.bool_)
+
+
+def _widen(
+    matrix: npt.NDArray[_Cell], keys: Sequence[str], index: dict[str, int]
+) -> npt.NDArray[_Cell]:
+    """``matrix`` (one column per key of ``keys``) with one column per key of ``index``,
+    the new ones empty; the same array when nothing is added."""
+    if len(index) == len(keys):
+        return matrix
+    wide = np.zeros((matrix.shape[0], len(index)), dtype=matrix.dtype)
+    wide[:, [index[key] for key in keys]] = matrix
+    return wide

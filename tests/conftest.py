@@ -215,6 +215,7 @@ BOTH_DATABASES_MODULES = frozenset(
         "tests/placements/test_decisions.py",
         "tests/placements/test_demo_match_review.py",
         "tests/placements/test_idempotent_forms.py",
+        "tests/placements/test_live_index.py",
         "tests/placements/test_oversight.py",
         "tests/placements/test_partners_only.py",
         "tests/placements/test_placements_api.py",

@@ -56,7 +56,7 @@ from placements.review.decisions import (
     append_decision,
     latest_decision,
 )
-from placements.review.suggestions import already_placed
+from placements.review.index import already_placed
 
 KEY_COMPETENCES = 3
 

@@ -36,12 +36,8 @@ from placements.models import (
 )
 from placements.positions.services import open_for_candidates
 from placements.review.decisions import current_decisions
-from placements.review.suggestions import (
-    fit_matcher,
-    load_matching_vocabulary,
-    position_for_matching,
-    suggestable_candidates,
-)
+from placements.review.index import index_for, still_suggestable
+from placements.review.suggestions import position_for_matching
 
 
 @dataclass(frozen=True)
@@ -92,7 +88,6 @@ async def taken_places(session: AsyncSession) -> dict[int, int]:
 
 async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> AssignmentProposal:
     """The engine's assignment of the rankable candidates to the open positions' free places."""
-    vocabulary, _labels = await load_matching_vocabulary(session)
     loaded = await session.execute(
         select(Position, Organisation.name)
         .join(Organisation, Organisation.id == Position.organisation_id)
@@ -114,19 +109,26 @@ async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> Assig
 
     import matching  # numpy, scipy, scikit-learn: loaded on first use (docs/performance.md)
 
-    candidates, _excluded = await suggestable_candidates(session)
     result: matching.AssignmentResult | None = None
-    if taking_part and candidates:
-        problem = matching.MatchingInput(
-            positions=tuple(
-                dataclasses.replace(position_for_matching(position), places=free[position.id])
-                for position, _name in taking_part
-            ),
-            candidates=candidates,
-            competences=vocabulary,
-        )
-        # Fitting and the assignment itself are CPU work: off the event loop.
-        result = await anyio.to_thread.run_sync(matching.assign, await fit_matcher(problem))
+    index = index_for(session)
+    engine_positions = tuple(
+        dataclasses.replace(position_for_matching(position), places=free[position.id])
+        for position, _name in taking_part
+    )
+    for _attempt in range(2):
+        matcher, _labels = await index.matcher(session, engine_positions)
+        n_candidates = len(matcher.candidate_ids_)
+        if not (taking_part and n_candidates):
+            break
+        # The assignment itself is CPU work: off the event loop.
+        result = await anyio.to_thread.run_sync(matching.assign, matcher)
+        # Consent and placement read now for everyone proposed: never from memory.
+        proposed = {int(item.candidate_id) for item in result.assignments}
+        gone = proposed - await still_suggestable(session, proposed)
+        if not gone:
+            break
+        await index.forget(session, gone)
+        result = None
 
     assigned = [
         (int(item.position_id), int(item.candidate_id), item.score)
@@ -185,8 +187,8 @@ async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> Assig
         positions=len(taking_part),
         full_positions=len(open_positions) - len(taking_part),
         free_places=sum(free[position.id] for position, _name in taking_part),
-        candidates=len(candidates),
-        unassigned_candidates=len(candidates) - len(assigned),
+        candidates=n_candidates,
+        unassigned_candidates=n_candidates - len(assigned),
         unfilled=tuple(unfilled),
     )
 

@@ -1,9 +1,9 @@
 """Open positions that fit one candidate: the engine's ranking the other way round (issue 6).
 
 The same engine, the same input and the same plain words as the suggestions for a position
-(:mod:`placements.review.suggestions`): the engine is fitted on every open position and every
-candidate it may rank (rarity is measured over the candidates, so a pair scores the same on
-both pages), then ranks the positions for this candidate in one vectorised call, and says
+(:mod:`placements.review.suggestions`): every open position is fitted over the candidates of
+the live index (rarity is measured over the candidates, so a pair scores the same on both
+pages), then the engine ranks the positions for this candidate in one vectorised call, and says
 where the candidate ranks among everyone suggested for each position shown, in a second one.
 
 It is advice, as everywhere. A candidate who is placed, or whose consent to share their
@@ -26,15 +26,8 @@ from placements.models import PositionStatus
 from placements.positions.queries import PositionFilters, list_positions
 from placements.review.decisions import DecisionView, current_decision_views
 from placements.review.explanations import Explainer, PlainExplanation
-from placements.review.suggestions import (
-    already_placed,
-    fit_matcher,
-    load_matching_vocabulary,
-    not_ranked,
-    position_for_matching,
-    rank_everything,
-    suggestable_candidates,
-)
+from placements.review.index import already_placed, index_for
+from placements.review.suggestions import not_ranked, position_for_matching, rank_everything
 
 
 @dataclass(frozen=True)
@@ -82,7 +75,9 @@ async def suggestions_for_candidate(
     ``top`` positions whose filters the candidate passes are listed; with
     ``include_ineligible`` also up to ``top`` whose language or region filter they fail.
     """
-    consented = has_consent(ConsentPurpose.VALIDATION.value) & shares_with_employers()
+    consented = has_consent(
+        ConsentPurpose.VALIDATION.value, among=[candidate_id]
+    ) & shares_with_employers(among=[candidate_id])
     found = (
         await session.execute(
             select(
@@ -123,25 +118,20 @@ async def suggestions_for_candidate(
         filters=PositionFilters(status=PositionStatus.OPEN.value),
         with_requirements=True,
     )
-    vocabulary, labels = await load_matching_vocabulary(session)
-    candidates, _excluded = await suggestable_candidates(session)
     cid = str(candidate_id)
-    if cid not in {candidate.id for candidate in candidates}:  # consent withdrawn meanwhile
+    matcher, labels = await index_for(session).matcher(
+        session, tuple(position_for_matching(row.position) for row in positions)
+    )
+    if cid not in matcher.candidate_ids_:  # not in the index (yet): changed just now
         return unranked(not_ranked(False, str(stage)))
     if not positions:
-        return dataclasses.replace(unranked(""), candidates_ranked=len(candidates))
-    import matching  # numpy, scipy, scikit-learn: loaded on first use (docs/performance.md)
-
-    problem = matching.MatchingInput(
-        positions=tuple(position_for_matching(row.position) for row in positions),
-        candidates=candidates,
-        competences=vocabulary,
-    )
-    matcher = await fit_matcher(problem)
+        return dataclasses.replace(unranked(""), candidates_ranked=len(matcher.candidate_ids_))
     # One vectorised ranking of every open position for this candidate.
     ranking = rank_everything(matcher, by="candidate", row=cid)
-    ranks, eligible_ids, ineligible_ids = ranking.ranks, ranking.eligible, ranking.ineligible
-    shown = eligible_ids[:top] + (ineligible_ids[:top] if include_ineligible else [])
+    ranks = ranking.best(top)
+    if include_ineligible:
+        ranks.update(ranking.best(top, eligible=False))
+    shown = list(ranks)
 
     # Where the candidate ranks for each position shown: a second vectorised call.
     candidate_row = matcher.candidate_ids_.index(cid)
@@ -191,6 +181,6 @@ async def suggestions_for_candidate(
         include_ineligible=include_ineligible,
         rows=tuple(rows),
         ranked=ranking.ranked,
-        eligible=len(eligible_ids),
-        candidates_ranked=len(candidates),
+        eligible=ranking.eligible_count,
+        candidates_ranked=len(matcher.candidate_ids_),
     )

@@ -46,7 +46,8 @@ from placements.models import (
 from placements.positions.queries import get_position
 from placements.positions.services import partnership_label, partnership_status, status_label
 from placements.review.explanations import PlainExplanation, explanation_from_snapshot, snapshot
-from placements.review.suggestions import EXCLUDED_STAGES, advice_for_pair, has_live_placement
+from placements.review.index import EXCLUDED_STAGES, has_live_placement
+from placements.review.suggestions import advice_for_pair
 
 NOTE_MAX = 2000
 OTHER_REASON = "other"

@@ -9,46 +9,44 @@ engine's input.
 
 The engine sees competences, language levels and regions only: names are read afterwards, for
 the rows shown, and only a viewer who may see a candidate's record gets the name (others see
-the candidate's number). A page costs a constant number of queries, whatever the number of
-candidates: the vocabulary, the position with its requirements, the excluded stages, the
-candidates (:func:`candidates.matching_input.candidates_for_matching`), the names of the rows
-shown and, when searching, the candidates found. The engine is fitted once and ranks once.
+the candidate's number). The candidates come from the worker's live index
+(:mod:`placements.review.index`), so a page reads no portfolio unless one changed: it costs
+the position with its requirements, the index's version, consent and placement of the rows
+it names (read fresh), their names and, when searching, the candidates found.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import anyio.to_thread
-from sqlalchemy import ColumnElement, case, exists, or_, select
+from sqlalchemy import ColumnElement, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates import access
-from candidates.matching_input import candidates_for_matching
-from candidates.models import Candidate, Stage
+from candidates.models import Candidate
 from candidates.services import stage_label
-from competences.models import Competence, Labels
 from employers.models import Organisation, PartnershipStatus
 from kit.forms import parse_id
 from kit.i18n import gettext
 from kit.roles import Viewer
-from placements.models import LIVE_PLACEMENT_STATUSES, Placement, Position, PositionStatus
+from placements.models import Position, PositionStatus
 from placements.positions.queries import get_position
 from placements.positions.services import partnership_label
-from placements.review.explanations import (
-    Explainer,
-    PlainExplanation,
-)
+from placements.review.explanations import Explainer, PlainExplanation
+from placements.review.index import already_placed, index_for, still_suggestable
 
 if TYPE_CHECKING:
-    # The engine (numpy, scipy, scikit-learn) is imported where it is used, not with the app,
+    # The engine (numpy, scipy) is imported where it is used, not with the app,
     # so that a worker starts fast (docs/performance.md).
+    import numpy as np
+    import numpy.typing as npt
+
     import matching
 
-# Placed or beyond: these candidates have (or had) a training place and are not suggested.
-EXCLUDED_STAGES = frozenset({Stage.PLACEMENT.value, Stage.ASSESSMENT.value, Stage.CERTIFIED.value})
 TOP_CHOICES = (10, 20, 50)
 MAX_SEARCH_HITS = 5
 
@@ -114,56 +112,46 @@ class PositionSuggestions:
         return partnership_label(self.organisation_status)
 
 
-# --- Building the engine's input -----------------------------------------------------
-
-
-async def load_matching_vocabulary(
-    session: AsyncSession,
-) -> tuple[tuple[matching.Competence, ...], dict[str, Labels]]:
-    """Every competence as the engine's vocabulary, and the labels per code (one query)."""
-    import matching
-
-    rows = (
-        await session.execute(
-            select(Competence.code, Competence.labels, Competence.alt_labels).order_by(
-                Competence.code
-            )
-        )
-    ).all()
-    vocabulary = []
-    labels: dict[str, Labels] = {}
-    for code, names, alternatives in rows:
-        label = (names or {}).get("en") or next(iter((names or {}).values()), code)
-        alt = dict.fromkeys(text for texts in (alternatives or {}).values() for text in texts)
-        vocabulary.append(matching.Competence(id=code, label=label, alt_labels=tuple(alt)))
-        labels[code] = names or {}
-    return tuple(vocabulary), labels
-
-
-async def fit_matcher(problem: matching.MatchingInput) -> matching.CompetenceMatcher:
-    """The engine fitted on ``problem``, in a worker thread: mapping free text fuzzily and
-    scoring every pair is CPU work that would hold the event loop, and with it every other
-    request of the worker, for as long as it takes."""
-    import matching
-
-    return await anyio.to_thread.run_sync(matching.CompetenceMatcher().fit, problem)
+# --- The engine's view ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class FullRanking:
-    """Everything ranked for one position (or one candidate), best first.
+    """Everything ranked for one position (or one candidate), best first, as arrays: only
+    what a page shows becomes Python objects.
 
-    ``ranks`` maps each id ranked to its rank (from 1); ``eligible`` and ``ineligible`` hold
-    the ids in rank order, those that pass the hard filters and those that fail one.
+    ``ids`` are the matcher's ids of what is ranked, ``order`` their row numbers best first,
+    ``passed`` whether each (in that order) passes the hard filters.
     """
 
-    ranks: dict[str, int]
-    eligible: list[str]
-    ineligible: list[str]
+    ids: tuple[str, ...]
+    order: npt.NDArray[np.int64]
+    passed: npt.NDArray[np.bool_]
 
     @property
     def ranked(self) -> int:
-        return len(self.ranks)
+        return len(self.order)
+
+    @property
+    def eligible_count(self) -> int:
+        return int(self.passed.sum())
+
+    def best(self, count: int, *, eligible: bool = True) -> dict[str, int]:
+        """The first ``count`` ids that pass the filters (or, ``eligible=False``, fail one),
+        with their ranks, best first."""
+        import numpy
+
+        where = numpy.flatnonzero(self.passed if eligible else ~self.passed)[:count]
+        rows = self.order[where].tolist()
+        return {self.ids[row]: rank + 1 for row, rank in zip(rows, where.tolist(), strict=True)}
+
+    def rank_of(self, item: str) -> int | None:
+        """Rank (from 1) of ``item``; None when it is not ranked."""
+        try:
+            row = self.ids.index(item)
+        except ValueError:
+            return None
+        return int((self.order == row).nonzero()[0][0]) + 1
 
 
 def rank_everything(
@@ -171,18 +159,14 @@ def rank_everything(
 ) -> FullRanking:
     """One vectorised ranking of every candidate for the position ``row`` (``by="position"``)
     or of every position for the candidate ``row`` (``by="candidate"``)."""
+    import numpy
+
     ids = matcher.candidate_ids_ if by == "position" else matcher.position_ids_
-    order: list[int] = []
-    flags: list[bool] = []
+    order = numpy.zeros(0, dtype=numpy.int64)
+    passed = numpy.zeros(0, dtype=bool)
     for _rows, chosen, _scores, eligible in matcher.top_indices(by, top=None, rows=[row]):
-        order = [int(index) for index in chosen[0]]
-        flags = [bool(flag) for flag in eligible[0]]
-    in_order = [ids[index] for index in order]
-    return FullRanking(
-        ranks={item: rank for rank, item in enumerate(in_order, start=1)},
-        eligible=[item for item, ok in zip(in_order, flags, strict=True) if ok],
-        ineligible=[item for item, ok in zip(in_order, flags, strict=True) if not ok],
-    )
+        order, passed = chosen[0], eligible[0]
+    return FullRanking(ids=ids, order=order, passed=passed)
 
 
 def position_for_matching(position: Position) -> matching.Position:
@@ -208,19 +192,6 @@ def position_for_matching(position: Position) -> matching.Position:
     )
 
 
-def has_live_placement() -> ColumnElement[bool]:
-    """A WHERE clause on :class:`Candidate`: an agreed or active placement holds them."""
-    return exists().where(
-        Placement.candidate_id == Candidate.id,
-        Placement.status.in_(LIVE_PLACEMENT_STATUSES),
-    )
-
-
-def already_placed() -> ColumnElement[bool]:
-    """A WHERE clause on :class:`Candidate`: placed or beyond, so not suggested."""
-    return or_(Candidate.stage.in_(sorted(EXCLUDED_STAGES)), has_live_placement())
-
-
 async def excluded_candidates(session: AsyncSession) -> dict[int, str]:
     """Candidates placed or beyond (by stage, or holding a live placement), by id, with their
     stage (one query)."""
@@ -228,33 +199,14 @@ async def excluded_candidates(session: AsyncSession) -> dict[int, str]:
     return {candidate_id: stage for candidate_id, stage in rows.all()}
 
 
-async def suggestable_candidates(
-    session: AsyncSession,
-) -> tuple[tuple[matching.Candidate, ...], dict[int, str]]:
-    """Every candidate the engine may suggest (consent in force, not placed), and those left
-    out for being placed, with their stage. Every page that ranks starts here."""
-    excluded = await excluded_candidates(session)
-    candidates = tuple(
-        candidate
-        for candidate in await candidates_for_matching(session, for_employers=True)
-        if int(candidate.id) not in excluded
+async def _placed_among(session: AsyncSession, ids: Collection[int]) -> set[int]:
+    """Those of ``ids`` placed or beyond (one query)."""
+    if not ids:
+        return set()
+    rows = await session.execute(
+        select(Candidate.id).where(Candidate.id.in_(sorted(ids)), already_placed())
     )
-    return candidates, excluded
-
-
-async def matching_input_for_position(
-    session: AsyncSession, *, position: Position, vocabulary: tuple[matching.Competence, ...]
-) -> tuple[matching.MatchingInput, dict[int, str]]:
-    """The engine's input for one position, and the candidates left out for their stage."""
-    import matching
-
-    candidates, excluded = await suggestable_candidates(session)
-    problem = matching.MatchingInput(
-        positions=(position_for_matching(position),),
-        candidates=candidates,
-        competences=vocabulary,
-    )
-    return problem, excluded
+    return {int(candidate_id) for candidate_id in rows.scalars()}
 
 
 # --- The suggestions -----------------------------------------------------------------
@@ -302,29 +254,47 @@ async def suggestions_for_position(
             search=None,
             hits=(),
         )
-    vocabulary, labels = await load_matching_vocabulary(session)
-    problem, excluded = await matching_input_for_position(
-        session, position=position, vocabulary=vocabulary
-    )
     pid = str(position.id)
-    matcher = await fit_matcher(problem)
-    # One vectorised ranking of every candidate: the list and any searched rank come from it.
-    ranking = rank_everything(matcher, by="position", row=pid)
-    ranks, eligible_ids, ineligible_ids = ranking.ranks, ranking.eligible, ranking.ineligible
-    shown = eligible_ids[:top] + (ineligible_ids[:top] if include_ineligible else [])
+    engine_position = position_for_matching(position)
+    index = index_for(session)
+    found = await _search(session, search, viewer) if search else []
+    for _attempt in range(2):
+        matcher, labels = await index.matcher(session, (engine_position,))
+        # One vectorised ranking of every candidate: the list and any searched rank come
+        # from it.
+        ranking = await anyio.to_thread.run_sync(
+            functools.partial(rank_everything, matcher, by="position", row=pid)
+        )
+        ranks: dict[str, int | None] = {**ranking.best(top)}
+        if include_ineligible:
+            ranks.update(ranking.best(top, eligible=False))
+        shown = list(ranks)
+        ranks.update((str(c), ranking.rank_of(str(c))) for c, _, _ in found if str(c) not in ranks)
+        # Consent and placement read now for everyone the page names: never from memory.
+        named = {int(cid) for cid, rank in ranks.items() if rank is not None}
+        gone = named - await still_suggestable(session, named)
+        if not gone:
+            break
+        await index.forget(session, gone)
+    else:  # pragma: no cover - only if the index kept someone a fresh read just refused
+        shown = [cid for cid in shown if int(cid) not in gone]
+        ranks.update((str(cid), None) for cid in gone)
 
-    candidate_viewer = viewer
-    found = await _search(session, search, candidate_viewer) if search else []
     wanted = {int(cid) for cid in shown} | {candidate_id for candidate_id, _, _ in found}
-    people = await _people(session, wanted, candidate_viewer)
+    people = await _people(session, wanted, viewer)
+    placed = await _placed_among(
+        session, {candidate_id for candidate_id, _, _ in found if ranks[str(candidate_id)] is None}
+    )
     explainer = Explainer(labels)
 
     def row_for(cid: str) -> SuggestionRow:
         match = matcher.explain(pid, cid)
         assert match.explanation is not None
         name, stage = people.get(int(cid), (None, ""))
+        rank = ranks[cid]
+        assert rank is not None
         return SuggestionRow(
-            rank=ranks[cid],
+            rank=rank,
             candidate_id=int(cid),
             name=name,
             stage=stage,
@@ -338,10 +308,10 @@ async def suggestions_for_position(
     hits = []
     for candidate_id, name, stage in found:
         cid = str(candidate_id)
-        if cid in ranks:
+        if ranks[cid] is not None:
             hits.append(SearchHit(candidate_id, name, stage, by_id.get(cid) or row_for(cid), ""))
         else:
-            reason = not_ranked(candidate_id in excluded, stage)
+            reason = not_ranked(candidate_id in placed, stage)
             hits.append(SearchHit(candidate_id, name, stage, None, reason))
     listed = {str(row.candidate_id) for row in rows} | {str(hit.candidate_id) for hit in hits}
     unmapped = tuple(
@@ -364,7 +334,7 @@ async def suggestions_for_position(
         include_ineligible=include_ineligible,
         rows=rows,
         ranked=ranking.ranked,
-        eligible=len(eligible_ids),
+        eligible=ranking.eligible_count,
         unmapped=unmapped,
         search=search,
         hits=tuple(hits),
@@ -429,21 +399,19 @@ async def advice_for_pair(
     """The engine's advice on one pair now: rank among every candidate ranked for the
     position, score, eligibility and explanation, as the suggestions page shows them.
 
-    None when the candidate is not ranked (placed, or no consent in force). One fit, one
-    vectorised ranking; the queries are those of the page without the names.
+    None when the candidate is not ranked (placed, or no consent in force, read now). The
+    live index's candidates, one vectorised ranking.
     """
-    vocabulary, labels = await load_matching_vocabulary(session)
-    problem, _excluded = await matching_input_for_position(
-        session, position=position, vocabulary=vocabulary
-    )
     pid, cid = str(position.id), str(candidate_id)
-    matcher = await fit_matcher(problem)
+    if not await still_suggestable(session, {candidate_id}):
+        return None
+    matcher, labels = await index_for(session).matcher(session, (position_for_matching(position),))
     if cid not in matcher.candidate_ids_:
         return None
     wanted = matcher.candidate_ids_.index(cid)
     rank = 0
     for _rows, chosen, _scores, _eligible in matcher.top_indices("position", top=None, rows=[pid]):
-        rank = next(i for i, index in enumerate(chosen[0], start=1) if int(index) == wanted)
+        rank = int((chosen[0] == wanted).nonzero()[0][0]) + 1
     match = matcher.explain(pid, cid)
     assert match.explanation is not None
     return SuggestionRow(

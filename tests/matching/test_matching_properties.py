@@ -201,3 +201,70 @@ def test_assignment_respects_places_and_filters(problem: MatchingInput) -> None:
     assert result.unfilled_places == {
         p: places[p] - taken.get(p, 0) for p in places if places[p] > taken.get(p, 0)
     }
+
+
+# --- a live index: candidates fitted once, positions brought later ----------------------------
+
+#: Texts outside the vocabulary (matched as written), some misspelt, some only one side has.
+FREE_TEXTS = ("sauna building", "Sauna  Building", "competence 3x", "reindeer herding", "c9")
+
+
+@st.composite
+def messy_problems(draw: st.DrawFn) -> MatchingInput:
+    """Problems whose positions may name texts, languages and regions no candidate has."""
+    problem = draw(problems())
+    extra = st.sampled_from(FREE_TEXTS)
+    people = tuple(
+        dataclasses.replace(
+            person,
+            competences=person.competences
+            + tuple(Claim(text, draw(levels)) for text in draw(st.lists(extra, max_size=2))),
+        )
+        for person in problem.candidates
+    )
+    places = tuple(
+        dataclasses.replace(
+            position,
+            optional=position.optional
+            + tuple(Requirement(text, draw(levels)) for text in draw(st.lists(extra, max_size=2))),
+            languages={
+                **position.languages,
+                **draw(
+                    st.dictionaries(
+                        st.sampled_from(["de", "se"]), st.sampled_from(["A1", "B2"]), max_size=1
+                    )
+                ),
+            },
+            region=draw(st.sampled_from([position.region, "Lapland", "north savo"])),
+        )
+        for position in problem.positions
+    )
+    return dataclasses.replace(problem, positions=places, candidates=people)
+
+
+def everything(matcher: CompetenceMatcher) -> tuple[object, ...]:
+    return (
+        matcher.rank_candidates(top=None),
+        matcher.rank_positions(top=None),
+        matcher.unmapped_,
+        matcher.competence_keys_,
+        matcher.idf_.tolist(),
+        matcher.places_.tolist(),
+    )
+
+
+@PROPERTY_SETTINGS
+@given(messy_problems(), messy_problems())
+def test_other_positions_over_fitted_candidates_give_what_a_fresh_fit_gives(
+    first: MatchingInput, second: MatchingInput
+) -> None:
+    """``with_positions`` equals fitting the new positions with the same candidates, in every
+    ranking, score, explanation and unmapped text, and leaves the first matcher as it was."""
+    fitted = CompetenceMatcher().fit(first)
+    before = everything(fitted)
+    moved = fitted.with_positions(second.positions)
+    fresh = CompetenceMatcher().fit(dataclasses.replace(second, candidates=first.candidates))
+    assert everything(moved) == everything(fresh)
+    assert everything(fitted) == before
+    # and back again, from the moved one
+    assert everything(moved.with_positions(first.positions)) == before

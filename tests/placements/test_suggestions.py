@@ -18,10 +18,9 @@ from candidates.consent import record_consent
 from candidates.models import Candidate
 from kit.roles import Viewer
 from placements.positions.queries import get_position
+from placements.review.index import index_for
 from placements.review.suggestions import (
     PositionSuggestions,
-    load_matching_vocabulary,
-    matching_input_for_position,
     suggestions_for_position,
 )
 from tests.conftest import DEMO_USERS, sign_in
@@ -213,19 +212,17 @@ async def test_engine_input_has_no_names(db: Database) -> None:
     async with db.session() as session:
         position = await get_position(session, position_id=POSITION, viewer=who)
         assert position is not None
-        vocabulary, _labels = await load_matching_vocabulary(session)
-        problem, _excluded = await matching_input_for_position(
-            session, position=position, vocabulary=vocabulary
-        )
+        snapshot = await index_for(session).snapshot(session)
         names = set((await session.execute(select(Candidate.name))).scalars())
-    assert len(problem.candidates) > 100
+    candidates = list(snapshot.candidates.values())
+    assert len(candidates) > 100
     assert {f.name for f in fields(matching.Candidate)} == {
         "id",
         "competences",
         "languages",
         "regions",
     }
-    for candidate in problem.candidates:
+    for candidate in candidates:
         assert candidate.id.isdigit()
         texts = [candidate.id, *candidate.regions, *candidate.languages]
         texts += [claim.competence for claim in candidate.competences]

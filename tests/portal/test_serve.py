@@ -228,3 +228,79 @@ def test_a_worker_that_cannot_start_stops_the_server(tmp_path: Path) -> None:
     assert "The portal cannot start." in output
     assert "ImportError: the engine is broken (test)" in output
     assert "died" not in output, output
+
+
+async def _meet_the_requirements(database_url: str, candidate_id: int, position_id: int) -> None:
+    """Another process edits a portfolio: claims of every competence the position requires."""
+    from sqlalchemy import select
+
+    from candidates.models import Claim
+    from kit.settings import DatabaseSettings
+    from placements.models import PositionCompetence
+    from portal.database import create_engine, create_session_factory
+
+    engine = create_engine(DatabaseSettings(url=database_url))
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            required = await session.execute(
+                select(PositionCompetence.competence_id).where(
+                    PositionCompetence.position_id == position_id, PositionCompetence.required
+                )
+            )
+            for competence_id in required.scalars():
+                session.add(
+                    Claim(candidate_id=candidate_id, competence_id=competence_id, self_level=5)
+                )
+    finally:
+        await engine.dispose()
+
+
+def test_every_worker_follows_a_withdrawal_and_a_portfolio_change(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Each worker keeps its own live matching index (issue 14, item 3). A withdrawal made
+    through the portal leaves the candidate out of the very next page and API call on every
+    worker; a portfolio another process changes shows in the next ranking everywhere."""
+    import asyncio
+
+    position = 1
+    ranking = f"/api/positions/{position}/suggestions?top=50&ineligible=true"
+    with serve(database_url, tmp_path, workers=2) as served:
+        cookies = sign_in(served.base)
+
+        def fresh() -> httpx.Client:
+            # A new connection each time: connections are spread over the workers.
+            return httpx.Client(base_url=served.base, cookies=cookies, timeout=60)
+
+        def ranked() -> dict[int, dict[str, object]]:
+            with fresh() as client:
+                response = client.get(ranking)
+                assert response.status_code == 200
+                return {row["candidate"]: row for row in response.json()["suggestions"]}
+
+        before = [ranked() for _ in range(8)]  # both workers fill their index
+        assert all(list(rows) == list(before[0]) for rows in before)
+        top, last = next(iter(before[0])), list(before[0])[-1]
+
+        with fresh() as client:
+            withdrawn = client.post(
+                f"/candidates/{top}/consent",
+                data={
+                    "purpose": "share_with_employers",
+                    "decision": "withdrawn",
+                    "_csrf_token": cookies["csrftoken"],
+                },
+            )
+            assert withdrawn.status_code == 303
+        for _ in range(8):
+            assert top not in ranked()
+            with fresh() as client:
+                page = client.get(f"/positions/{position}/suggestions?top=50&ineligible=1")
+                assert page.status_code == 200
+                assert f'id="candidate-{top}"' not in page.text
+
+        asyncio.run(_meet_the_requirements(database_url, last, position))
+        for _ in range(8):
+            row = ranked()[last]
+            assert row["score"] > before[0][last]["score"]  # type: ignore[operator]
+    assert len(worker_pids(served.log.read_text())) == 2
