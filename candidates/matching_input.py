@@ -57,13 +57,15 @@ async def candidates_for_matching(
     """
     import matching
 
+    # A few candidates: only their consent records are read.
+    among = None if candidate_ids is None else sorted(candidate_ids)
     query = select(Candidate.id, Candidate.regions).where(
-        has_consent(ConsentPurpose.VALIDATION.value)
+        has_consent(ConsentPurpose.VALIDATION.value, among=among)
     )
     if for_employers:
-        query = query.where(shares_with_employers())
-    if candidate_ids is not None:
-        query = query.where(Candidate.id.in_(list(candidate_ids)))
+        query = query.where(shares_with_employers(among=among))
+    if among is not None:
+        query = query.where(Candidate.id.in_(among))
     # Plain Core execution on the session's connection (same transaction): these are tuples,
     # not entities, and the ORM's result machinery would only add per-row cost.
     connection = await session.connection()

@@ -25,11 +25,12 @@ builds the result objects, or `matching.output` the JSON text.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -241,7 +242,8 @@ class CompetenceMatcher:
         other side) and listed in `unmapped_`.
         """
         self._fit_candidates(problem)
-        self._fit_positions(problem.positions)
+        self._positions = tuple(problem.positions)
+        self._fit_positions(self._positions)
         return self
 
     def with_positions(self, positions: Sequence[Position]) -> CompetenceMatcher:
@@ -265,70 +267,246 @@ class CompetenceMatcher:
             duplicate = next(i for i in ids if ids.count(i) > 1)
             raise InputError(f"positions: id {duplicate!r} is used twice")
         twin = copy.copy(self)
-        twin._fit_positions(tuple(positions))
+        twin._positions = tuple(positions)
+        twin._fit_positions(twin._positions)
+        return twin
+
+    def with_candidates(
+        self, candidates: Sequence[Candidate] = (), *, removed: Collection[str] = ()
+    ) -> CompetenceMatcher:
+        """These candidates added (or, for an id already fitted, changed), ``removed`` left
+        out, everyone else as fitted.
+
+        Returns a new matcher equal in every result to ``fit`` on the same positions and
+        competences with the candidates as they are now. Only the given candidates are
+        mapped; the others' holdings are carried over with array operations, so a change costs
+        time in proportion to what changed plus one pass of array copies, not a new fit. This
+        matcher is left as it was. An id in ``removed`` that was never fitted is ignored.
+
+        Raises
+        ------
+        InputError
+            If two of ``candidates`` share an id.
+        """
+        ids = [candidate.id for candidate in candidates]
+        if len(set(ids)) != len(ids):
+            duplicate = next(i for i in ids if ids.count(i) > 1)
+            raise InputError(f"candidates: id {duplicate!r} is used twice")
+        twin = copy.copy(self)
+        twin._update_candidates(candidates, set(removed))
+        twin._fit_positions(twin._positions)
         return twin
 
     def _fit_candidates(self, problem: MatchingInput) -> None:
         """The candidates' side: vocabulary, holdings, candidate matrix, rarity, filters.
 
-        References are mapped candidates first, then positions (`_fit_positions`), so the
-        columns of the competence space are numbered the same whether the positions come with
-        the candidates (`fit`) or later (`with_positions`).
+        The columns of the competence space are numbered in one canonical order: the
+        vocabulary's competences by id, then every other key held by a candidate, sorted;
+        positions add theirs after (`_fit_positions`). So a fit, a matcher brought up to date
+        (`with_candidates`) and one given other positions (`with_positions`) number the same
+        competences the same, and compute the same scores to the last bit.
         """
         self.vocabulary_ = Vocabulary(
             problem.competences, upper=self.fuzzy_upper, lower=self.fuzzy_lower
         )
-        self._columns: dict[str, int] = {}
-        self._labels: list[str] = []
-        self._competence_ids: list[str | None] = []
-        if problem.competences is not None:
-            for competence in sorted(problem.competences, key=lambda c: c.id):
-                self._column(competence.id, competence.id, competence.label)
         self._resolved: dict[str, Resolution] = {}
-        self._unmapped: dict[tuple[int, str, str], UnmappedReference] = {}
+        vocabulary = sorted(problem.competences or (), key=lambda c: c.id)
+        self._vocabulary_keys = tuple(c.id for c in vocabulary)
+        self._vocabulary_labels = tuple(c.label for c in vocabulary)
+        # Label and vocabulary id of every other key a candidate ever held (shared by twins:
+        # both follow from the key).
+        self._extra_keys: dict[str, tuple[str, str | None]] = {}
+        self._region_keys: dict[str, str] = {}  # region as written → its key (shared cache)
+        # Nobody yet; `_update_candidates` adds everyone.
+        self.candidate_ids_: tuple[str, ...] = ()
+        self._candidate_id_array = _objects([])
+        self._candidate_index: dict[str, int] = {}
+        self._column_keys: tuple[str, ...] = self._vocabulary_keys
+        self._holding_indptr = np.zeros(1, dtype=np.int64)
+        self._holding_columns = np.zeros(0, dtype=np.int64)
+        self._holding_levels = np.zeros(0, dtype=np.int64)
+        self._holding_verified = np.zeros(0, dtype=np.int64)
+        self._holding_mappings = _objects([])
+        self._candidate_unmapped: dict[tuple[int, str, str], UnmappedReference] = {}
+        self._candidate_languages: tuple[str, ...] = ()
+        self._candidate_held_language = np.zeros((0, 0), dtype=np.int8)
+        self._candidate_region_keys: tuple[str, ...] = ()
+        self._candidate_region_matrix = np.zeros((0, 0), dtype=bool)
+        self._candidate_regions_given = _objects([])
+        self._update_candidates(problem.candidates, set())
 
-        candidates = problem.candidates
-        candidate_order = sorted(range(len(candidates)), key=lambda i: id_order(candidates[i].id))
-        self.candidate_ids_ = tuple(candidates[i].id for i in candidate_order)
-        self._candidate_index = {cid: row for row, cid in enumerate(self.candidate_ids_)}
-        indptr = [0]
-        columns: list[int] = []
+    def _update_candidates(self, candidates: Sequence[Candidate], removed: set[str]) -> None:
+        """Replace the candidate side: the fitted candidates but ``removed`` and those of
+        ``candidates``, plus ``candidates``, in id order (see `with_candidates`)."""
+        old_ids, index = self.candidate_ids_, self._candidate_index
+        n_old = len(old_ids)
+        leaving = removed | {candidate.id for candidate in candidates}
+        keep = np.ones(n_old, dtype=bool)
+        keep[[index[i] for i in leaving if i in index]] = False
+        kept_rows = np.flatnonzero(keep)
+        arriving = sorted(candidates, key=lambda c: id_order(c.id))
+        # Where each arriving candidate goes among those kept (its place among all the old
+        # ones, less the old ones leaving before it); rows n_old, n_old + 1, ... are the
+        # arriving ones in the combined numbering used below.
+        places = [bisect.bisect_left(old_ids, id_order(c.id), key=id_order) for c in arriving]
+        at = np.asarray(places, dtype=np.int64) - np.searchsorted(np.flatnonzero(~keep), places)
+        source = np.insert(kept_rows, at, n_old + np.arange(len(arriving), dtype=np.int64))
+        ids = np.insert(self._candidate_id_array[kept_rows], at, _objects([c.id for c in arriving]))
+
+        # The arriving candidates' holdings, by key.
+        unmapped = {k: v for k, v in self._candidate_unmapped.items() if k[1] not in leaving}
+        extra = self._extra_keys
+        resolved, resolve = self._resolved, self.vocabulary_.resolve
+        counts: list[int] = []
+        keys: list[str] = []
         levels: list[int] = []
         verified_levels: list[int] = []
-        self._holding_mappings: list[Resolution] = []
-        for original in candidate_order:
-            candidate = candidates[original]
-            held: dict[int, tuple[int, int, Resolution]] = {}
+        mappings: list[Resolution] = []
+        for candidate in arriving:
+            held: dict[str, list[Any]] = {}
             for claim in candidate.competences:
-                column, resolution = self._resolve(claim.competence, "candidate", candidate.id)
-                verified = claim.level if claim.verified else 0
-                holding = held.get(column)
-                if holding is None:
-                    held[column] = (claim.level, verified, resolution)
-                else:
-                    held[column] = (
-                        max(holding[0], claim.level),
-                        max(holding[1], verified),
-                        holding[2],
+                reference = claim.competence
+                resolution = resolved.get(reference)
+                if resolution is None:
+                    resolution = resolved[reference] = resolve(reference)
+                if not resolution.mapped:
+                    unmapped.setdefault(
+                        (1, candidate.id, reference),
+                        UnmappedReference(
+                            "candidate", candidate.id, reference, resolution.suggestions
+                        ),
                     )
-            for column in sorted(held):
-                level, verified, resolution = held[column]
-                columns.append(column)
+                verified = claim.level if claim.verified else 0
+                holding = held.get(resolution.key)
+                if holding is None:
+                    held[resolution.key] = [claim.level, verified, resolution]
+                else:
+                    holding[0] = max(holding[0], claim.level)
+                    holding[1] = max(holding[1], verified)
+            for key, (level, verified, resolution) in held.items():
+                if key not in extra and resolution.competence_id != key:
+                    extra[key] = (resolution.label, resolution.competence_id)
+                keys.append(key)
                 levels.append(level)
                 verified_levels.append(verified)
-                self._holding_mappings.append(resolution)
-            indptr.append(len(columns))
-        self._holding_indptr = np.asarray(indptr, dtype=np.int64)
-        self._holding_columns = np.asarray(columns, dtype=np.int64)
-        self._holding_levels = np.asarray(levels, dtype=np.int64)
-        self._holding_verified = np.asarray(verified_levels, dtype=np.int64)
-        # What the positions start from (`_fit_positions` copies, never changes, these).
-        self._candidate_columns = dict(self._columns)
-        self._candidate_labels = tuple(self._labels)
-        self._candidate_competence_ids = tuple(self._competence_ids)
-        self._candidate_unmapped = dict(self._unmapped)
+                mappings.append(resolution)
+            counts.append(len(held))
+
+        # The columns: the vocabulary, then every other key still held, sorted.
+        n_vocabulary = len(self._vocabulary_keys)
+        old_keys = self._column_keys
+        kept_holdings = np.repeat(keep, np.diff(self._holding_indptr))
+        still = np.bincount(self._holding_columns[kept_holdings], minlength=len(old_keys))
+        others = {old_keys[c] for c in np.flatnonzero(still).tolist() if c >= n_vocabulary}
+        vocabulary_index = {key: i for i, key in enumerate(self._vocabulary_keys)}
+        others.update(key for key in keys if key not in vocabulary_index)
+        column_keys = self._vocabulary_keys + tuple(sorted(others))
+        columns = {key: i for i, key in enumerate(column_keys)}
+        renumbered = np.array([columns.get(key, -1) for key in old_keys], dtype=np.int64)
+
+        # Arriving holdings in column order within each candidate.
+        new_columns = np.array([columns[key] for key in keys], dtype=np.int64)
+        new_rows = np.repeat(np.arange(len(arriving)), counts)
+        order = np.lexsort((new_columns, new_rows))
+        new_indptr = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+
+        # Everyone's holdings, gathered row by row in the new order.
+        end = self._holding_indptr[-1]
+        combined_indptr = np.concatenate([self._holding_indptr, end + new_indptr[1:]])
+        starts = combined_indptr[source]
+        sizes = combined_indptr[source + 1] - starts
+        offsets = np.cumsum(sizes) - sizes
+        take = np.repeat(starts - offsets, sizes) + np.arange(int(sizes.sum()), dtype=np.int64)
+        self._holding_indptr = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        self._holding_columns = np.concatenate(
+            [renumbered[self._holding_columns], new_columns[order]]
+        )[take]
+        self._holding_levels = np.concatenate(
+            [self._holding_levels, np.asarray(levels, dtype=np.int64)[order]]
+        )[take]
+        self._holding_verified = np.concatenate(
+            [self._holding_verified, np.asarray(verified_levels, dtype=np.int64)[order]]
+        )[take]
+        self._holding_mappings = np.concatenate(
+            [self._holding_mappings, _objects(mappings)[order]]
+        )[take]
+
+        self._candidate_id_array = ids
+        self.candidate_ids_ = tuple(ids.tolist())
+        self._candidate_index = dict(zip(self.candidate_ids_, range(len(ids)), strict=True))
+        self._column_keys = column_keys
+        self._candidate_columns = columns
+        self._candidate_labels = self._vocabulary_labels + tuple(
+            extra[key][0] for key in column_keys[n_vocabulary:]
+        )
+        self._candidate_competence_ids = self._vocabulary_keys + tuple(
+            extra[key][1] for key in column_keys[n_vocabulary:]
+        )
+        self._candidate_unmapped = unmapped
+        self._update_candidate_filters(arriving, keep, source)
         self._build_candidate_matrices()
-        self._build_candidate_filters([candidates[i] for i in candidate_order])
+
+    def _update_candidate_filters(
+        self, arriving: Sequence[Candidate], keep: BoolArray, source: IntArray
+    ) -> None:
+        """Languages and regions of the candidates in their new order (`_update_candidates`):
+        ``source`` numbers the old rows first, then ``arriving``."""
+        n_old = len(keep)
+        levels = _CEFR_RANKS
+        old_codes, old_held = self._candidate_languages, self._candidate_held_language
+        codes = sorted(
+            {old_codes[i] for i in np.flatnonzero(old_held[keep].any(axis=0)).tolist()}
+            | {code for candidate in arriving for code in candidate.languages}
+        )
+        code_index = {code: i for i, code in enumerate(codes)}
+        held = np.zeros((n_old + len(arriving), len(codes)), dtype=np.int8)
+        for column, code in enumerate(old_codes):
+            if code in code_index:
+                held[:n_old, code_index[code]] = old_held[:, column]
+        for row, candidate in enumerate(arriving, start=n_old):
+            for code, level in candidate.languages.items():
+                held[row, code_index[code]] = levels.get(level) or cefr_rank(level)
+        self._candidate_languages = tuple(codes)
+        self._candidate_held_language = held[source]
+
+        # A region is named as the first candidate (in id order) wrote it, unless a position
+        # names it (`_build_position_filters`).
+        region_key = self._region_keys
+        for candidate in arriving:
+            for region in candidate.regions:
+                if region not in region_key:
+                    region_key[region] = normalise(region)
+        old_keys, old_regions = self._candidate_region_keys, self._candidate_region_matrix
+        keys = sorted(
+            {old_keys[i] for i in np.flatnonzero(old_regions[keep].any(axis=0)).tolist()}
+            | {region_key[region] for candidate in arriving for region in candidate.regions}
+        )
+        key_index = {key: i for i, key in enumerate(keys)}
+        regions = np.zeros((n_old + len(arriving), len(keys)), dtype=bool)
+        for column, key in enumerate(old_keys):
+            if key in key_index:
+                regions[:n_old, key_index[key]] = old_regions[:, column]
+        for row, candidate in enumerate(arriving, start=n_old):
+            for region in candidate.regions:
+                regions[row, key_index[region_key[region]]] = True
+        given = np.concatenate(
+            [self._candidate_regions_given, _objects([tuple(c.regions) for c in arriving])]
+        )[source]
+        self._candidate_region_keys = tuple(keys)
+        self._candidate_region_matrix = regions[source]
+        self._candidate_regions_given = given
+        first = (
+            self._candidate_region_matrix.argmax(axis=0).tolist()
+            if len(self._candidate_region_matrix)
+            else []
+        )
+        self._candidate_region_names: dict[str, str] = {
+            key: next(r for r in given[row] if region_key[r] == key)
+            for key, row in zip(keys, first, strict=True)
+        }
+        self._candidate_has_region: BoolArray = np.asarray(
+            self._candidate_region_matrix.any(axis=1)
+        )
 
     def _fit_positions(self, positions: Sequence[Position]) -> None:
         """The positions' side, over the candidates' side as `_fit_candidates` left it."""
@@ -393,7 +571,7 @@ class CompetenceMatcher:
 
     def _build_candidate_matrices(self) -> None:
         n_candidates = len(self.candidate_ids_)
-        n_columns = self._n_candidate_columns = len(self._columns)
+        n_columns = self._n_candidate_columns = len(self._candidate_columns)
         steps = MAX_LEVEL
         rows = np.repeat(np.arange(n_candidates), np.diff(self._holding_indptr))
 
@@ -509,33 +687,6 @@ class CompetenceMatcher:
             shape=(n_positions, n_columns * steps),
         )
         self._YT = self._Y.T.tocsr()
-
-    def _build_candidate_filters(self, candidates: Sequence[Candidate]) -> None:
-        """The candidates' languages and regions, in `candidate_ids_` order."""
-        codes = sorted({code for c in candidates for code in c.languages})
-        self._candidate_languages = tuple(codes)
-        language_index = {code: i for i, code in enumerate(codes)}
-        self._candidate_held_language = np.zeros((len(candidates), len(codes)), dtype=np.int8)
-        for row, candidate in enumerate(candidates):
-            for code, level in candidate.languages.items():
-                self._candidate_held_language[row, language_index[code]] = cefr_rank(level)
-
-        # A region is named as the first candidate (in id order) wrote it, unless a position
-        # names it (`_build_position_filters`).
-        self._candidate_region_names: dict[str, str] = {}
-        for candidate in candidates:
-            for region in candidate.regions:
-                self._candidate_region_names.setdefault(normalise(region), region)
-        keys = sorted(self._candidate_region_names)
-        self._candidate_region_keys = tuple(keys)
-        region_index = {key: i for i, key in enumerate(keys)}
-        self._candidate_region_matrix = np.zeros((len(candidates), len(keys)), dtype=bool)
-        for row, candidate in enumerate(candidates):
-            for region in candidate.regions:
-                self._candidate_region_matrix[row, region_index[normalise(region)]] = True
-        self._candidate_has_region: BoolArray = np.asarray(
-            self._candidate_region_matrix.any(axis=1)
-        )
 
     def _build_position_filters(self, positions: Sequence[Position]) -> None:
         """The positions' language levels and regions, over the candidates' (shared unless a
@@ -1096,3 +1247,14 @@ def _widen(
     wide = np.zeros((matrix.shape[0], len(index)), dtype=matrix.dtype)
     wide[:, [index[key] for key in keys]] = matrix
     return wide
+
+
+_CEFR_RANKS = {level: rank for rank, level in enumerate(CEFR_LEVELS, start=1)}
+
+
+def _objects(items: Sequence[Any]) -> npt.NDArray[np.object_]:
+    """A one-dimensional array of Python objects (tuples stay whole, not a second axis)."""
+    array = np.empty(len(items), dtype=object)
+    for i, item in enumerate(items):
+        array[i] = item
+    return array

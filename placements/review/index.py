@@ -12,9 +12,10 @@ The index follows the change log the database keeps (``candidates.changes``):
 1. Each use reads the version of the candidates' matching data: one indexed query. When it
    is the index's own, nothing else is read.
 2. Otherwise only the candidates changed since are read again, with the same queries and
-   the same filter (consent in force, not placed) as a full read, and the candidates are
-   fitted again off the event loop. A change to the vocabulary, or more changes than a
-   quarter of the candidates, reads everyone again.
+   the same filter (consent in force, not placed) as a full read, and carried into the
+   fitted candidates off the event loop (:meth:`matching.CompetenceMatcher.with_candidates`:
+   only they are mapped, the rest is array copies). A change to the vocabulary, or more
+   changes than a quarter of the candidates, reads and fits everyone again.
 3. Consent and placement are read again, fresh, for the candidates a page is about to show
    (:func:`still_suggestable`, one query), so a withdrawal is never served from memory even
    if a change ever escaped the log: such a candidate is dropped from the index and the page
@@ -26,6 +27,7 @@ Requests that find the index behind wait for one refresh, not one each.
 from __future__ import annotations
 
 import asyncio
+import functools
 import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -133,16 +135,20 @@ class LiveIndex:
             # an older state: read everything.
             vocabulary, labels = await load_matching_vocabulary(session)
             pool = {c.id: c for c in await suggestable_candidates(session)}
+            problem = matching.MatchingInput(
+                positions=(), candidates=tuple(pool.values()), competences=vocabulary
+            )
+            fitted = await anyio.to_thread.run_sync(matching.CompetenceMatcher().fit, problem)
         else:
+            # Only those who changed: read again, then carried into the fitted candidates.
             vocabulary, labels = current.vocabulary, current.labels
-            pool = dict(current.candidates)
-            for candidate_id in changed:
-                pool.pop(str(candidate_id), None)
-            pool.update((c.id, c) for c in await suggestable_candidates(session, among=changed))
-        problem = matching.MatchingInput(
-            positions=(), candidates=tuple(pool.values()), competences=vocabulary
-        )
-        fitted = await anyio.to_thread.run_sync(matching.CompetenceMatcher().fit, problem)
+            arriving = await suggestable_candidates(session, among=changed)
+            leaving = {str(candidate_id) for candidate_id in changed}
+            pool = {cid: c for cid, c in current.candidates.items() if cid not in leaving}
+            pool.update((c.id, c) for c in arriving)
+            fitted = await anyio.to_thread.run_sync(
+                functools.partial(current.matcher.with_candidates, arriving, removed=leaving)
+            )
         return Snapshot(version, fitted, labels, vocabulary, pool)
 
 

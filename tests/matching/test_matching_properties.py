@@ -4,6 +4,7 @@ import dataclasses
 import math
 import random
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -268,3 +269,43 @@ def test_other_positions_over_fitted_candidates_give_what_a_fresh_fit_gives(
     assert everything(fitted) == before
     # and back again, from the moved one
     assert everything(moved.with_positions(first.positions)) == before
+
+
+@PROPERTY_SETTINGS
+@given(messy_problems(), messy_problems(), st.data())
+def test_candidates_brought_up_to_date_give_what_a_fresh_fit_gives(
+    first: MatchingInput, second: MatchingInput, data: st.DataObject
+) -> None:
+    """``with_candidates`` (some changed, some new, some removed) equals fitting the
+    candidates as they are now, in every ranking, score, explanation and unmapped text, and
+    leaves the first matcher as it was."""
+    fitted = CompetenceMatcher().fit(first)
+    before = everything(fitted)
+    # The second problem's candidates, renamed so that some ids meet the first's again.
+    offset = data.draw(st.integers(0, len(first.candidates)))
+    arriving = [
+        dataclasses.replace(person, id=f"k{i + offset:02d}")
+        for i, person in enumerate(second.candidates)
+    ]
+    current = {person.id: person for person in first.candidates}
+    removed = data.draw(st.sets(st.sampled_from([*sorted(current), "k99", "nobody"])))
+    for person_id in removed:
+        current.pop(person_id, None)
+    current.update((person.id, person) for person in arriving)
+    moved = fitted.with_candidates(arriving, removed=removed)
+    fresh = CompetenceMatcher().fit(dataclasses.replace(first, candidates=tuple(current.values())))
+    assert everything(moved) == everything(fresh)
+    assert moved.candidate_ids_ == fresh.candidate_ids_
+    assert everything(fitted) == before
+    # Back to the start: the first candidates again, the arrivals removed.
+    back = moved.with_candidates(
+        first.candidates, removed={p.id for p in arriving} - {p.id for p in first.candidates}
+    )
+    assert everything(back) == before
+
+
+def test_with_candidates_refuses_an_id_given_twice() -> None:
+    matcher = CompetenceMatcher().fit(MatchingInput(positions=(), candidates=()))
+    twice = (Candidate("k1"), Candidate("k1"))
+    with pytest.raises(ValueError, match="'k1' is used twice"):
+        matcher.with_candidates(twice)
