@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -59,6 +60,17 @@ async def _changeable(db_session: AsyncSession, viewer: Viewer, candidate_id: in
     if not may_change_record(viewer):
         raise NotFoundException(detail=gettext("No such candidate."))
     return candidate
+
+
+class Labels(dict[str, str]):
+    """Each value's label, translated once for a page; a value without one shows as itself
+    (as :func:`candidates.services.stage_label` does)."""
+
+    def __init__(self, label: Callable[[str], str], values: Iterable[str]) -> None:
+        super().__init__((value, label(value)) for value in values)
+
+    def __missing__(self, value: str) -> str:
+        return value
 
 
 # --- The record form -----------------------------------------------------------------
@@ -319,7 +331,7 @@ class CandidatePages(Controller):
             stage=stage if stage in services.STAGES else None,
             client_type=client_type if client_type in services.CLIENT_TYPE_LABELS else None,
         )
-        caseload = await services.list_caseload(
+        caseload = await services.caseload_page(
             db_session, viewer=viewer, filters=filters, page=parse_integer(page) or 1
         )
         return Template(
@@ -334,8 +346,11 @@ class CandidatePages(Controller):
                     "client_type": filters.client_type or "",
                 },
                 "stages": [(s, services.stage_label(s)) for s in services.STAGES],
-                "stage_label": services.stage_label,
-                "client_type_label": services.client_type_label,
+                # Looked up once per page, not called once per row while rendering.
+                "stage_labels": Labels(services.stage_label, services.STAGES),
+                "client_type_labels": Labels(
+                    services.client_type_label, services.CLIENT_TYPE_LABELS
+                ),
                 **_choices(Stage.CERTIFIED.value),
             },
         )

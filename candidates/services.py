@@ -20,9 +20,10 @@ import datetime
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -362,11 +363,27 @@ class CaseloadRow:
 
 
 @dataclass(frozen=True)
-class Caseload:
+class CaseloadLine:
+    """A candidate as the caseload page lists it: a few columns, not the whole record."""
+
+    id: int
+    name: str
+    stage: str
+    client_type: str
+    client_since: datetime.date
+    municipality: str
+    counsellor_name: str | None
+
+
+RowT = TypeVar("RowT", CaseloadRow, CaseloadLine)
+
+
+@dataclass(frozen=True)
+class Caseload(Generic[RowT]):
     """The candidates a viewer may see, filtered, with counts per stage (search and client
     type applied, the stage filter not, so the counts show the whole pathway)."""
 
-    rows: list[CaseloadRow]
+    rows: list[RowT]
     stage_counts: dict[str, int]
     matching: int = 0  # rows that match every filter, on all pages
     page: int = 1
@@ -377,6 +394,17 @@ class Caseload:
         return sum(self.stage_counts.values())
 
 
+# The caseload page's columns; the record's other columns (regions, notes) are not read.
+_LINE_COLUMNS = (
+    Candidate.id,
+    Candidate.name,
+    Candidate.stage,
+    Candidate.client_type,
+    Candidate.client_since,
+    Candidate.municipality,
+)
+
+
 async def list_caseload(
     session: AsyncSession,
     *,
@@ -385,12 +413,65 @@ async def list_caseload(
     with_languages: bool = False,
     page: int | None = None,
     page_size: int = CASELOAD_PAGE_SIZE,
-) -> Caseload:
+) -> Caseload[CaseloadRow]:
     """Candidates ``viewer`` may see, by name, in two queries (three with languages).
 
     With ``page`` (from 1), only that page of ``page_size`` rows; a page past the end gives
     the last page. Without it, every row (the API lists them all).
     """
+    conditions, counts, matching = await _caseload_counts(session, viewer, filters)
+    statement = (
+        select(Candidate, User.name)
+        .outerjoin(User, User.id == Candidate.counsellor_id)
+        .where(*conditions)
+        .order_by(Candidate.name, Candidate.id)
+    )
+    page, pages, statement = _page_of(statement, matching, page, page_size)
+    if with_languages:
+        statement = statement.options(selectinload(Candidate.languages))
+    rows = (await session.execute(statement)).all()
+    return Caseload(
+        rows=[CaseloadRow(candidate=row[0], counsellor_name=row[1]) for row in rows],
+        stage_counts=counts,
+        matching=matching,
+        page=page,
+        pages=pages,
+    )
+
+
+async def caseload_page(
+    session: AsyncSession,
+    *,
+    viewer: Viewer,
+    filters: CaseloadFilters | None = None,
+    page: int = 1,
+    page_size: int = CASELOAD_PAGE_SIZE,
+) -> Caseload[CaseloadLine]:
+    """One page of :func:`list_caseload` as the caseload page shows it, in two queries: the
+    columns it lists, read as plain rows rather than as whole records."""
+    conditions, counts, matching = await _caseload_counts(session, viewer, filters)
+    statement = (
+        select(*_LINE_COLUMNS, User.name)
+        .outerjoin(User, User.id == Candidate.counsellor_id)
+        .where(*conditions)
+        .order_by(Candidate.name, Candidate.id)
+    )
+    page, pages, statement = _page_of(statement, matching, page, page_size)
+    rows = (await session.execute(statement)).all()
+    return Caseload(
+        rows=[CaseloadLine(*row) for row in rows],
+        stage_counts=counts,
+        matching=matching,
+        page=page,
+        pages=pages,
+    )
+
+
+async def _caseload_counts(
+    session: AsyncSession, viewer: Viewer, filters: CaseloadFilters | None
+) -> tuple[list[ColumnElement[bool]], dict[str, int], int]:
+    """The caseload's conditions (every filter), its counts per stage, and how many rows
+    match every filter."""
     filters = filters or CaseloadFilters()
     conditions = [visible_to(viewer)]
     search = filters.search.strip().lower()
@@ -410,27 +491,22 @@ async def list_caseload(
         conditions.append(Candidate.stage == filters.stage)
     # The counts already say how many rows match, so paging costs no extra query.
     matching = counts.get(filters.stage, 0) if filters.stage else sum(counts.values())
-    statement = (
-        select(Candidate, User.name)
-        .outerjoin(User, User.id == Candidate.counsellor_id)
-        .where(*conditions)
-        .order_by(Candidate.name, Candidate.id)
-    )
-    pages = 1
-    if page is not None:
-        pages = max(1, -(-matching // page_size))
-        page = min(max(page, 1), pages)
-        statement = statement.offset((page - 1) * page_size).limit(page_size)
-    if with_languages:
-        statement = statement.options(selectinload(Candidate.languages))
-    rows = (await session.execute(statement)).all()
-    return Caseload(
-        rows=[CaseloadRow(candidate=row[0], counsellor_name=row[1]) for row in rows],
-        stage_counts=counts,
-        matching=matching,
-        page=page or 1,
-        pages=pages,
-    )
+    return conditions, counts, matching
+
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def _page_of(
+    statement: SelectT, matching: int, page: int | None, page_size: int
+) -> tuple[int, int, SelectT]:
+    """The page shown (a page past the end gives the last), the number of pages, and the
+    statement limited to that page; every row on one page when ``page`` is None."""
+    if page is None:
+        return 1, 1, statement
+    pages = max(1, -(-matching // page_size))
+    page = min(max(page, 1), pages)
+    return page, pages, statement.offset((page - 1) * page_size).limit(page_size)
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
         ),
         template_config=TemplateConfig(
-            engine=JinjaTemplateEngine.from_environment(create_environment())
+            engine=JinjaTemplateEngine.from_environment(
+                create_environment(auto_reload=settings.env == "development")
+            )
         ),
         openapi_config=OpenAPIConfig(
             title="ISOK portal API",

@@ -49,16 +49,26 @@ def current_user(request: Request[Any, Any, Any]) -> Any:
     return request.scope.get("user")
 
 
-def navigation(request: Request[Any, Any, Any]) -> list[NavItem]:
-    user = current_user(request)
-    if user is None:
-        return []
-    role = Role(user.role)
-    return [
+def _navigation_of(role: Role) -> tuple[NavItem, ...]:
+    return tuple(
         item
         for item in NAVIGATION
         if (access := access_for("GET", item.path)) is not None and access.allows(role)
-    ]
+    )
+
+
+# The policy table is fixed when the app is built, so each role's menu is worked out once
+# rather than on every page.
+NAVIGATION_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
+    role.value: _navigation_of(role) for role in Role
+}
+
+
+def navigation(request: Request[Any, Any, Any]) -> tuple[NavItem, ...]:
+    user = current_user(request)
+    if user is None:
+        return ()
+    return NAVIGATION_BY_ROLE[Role(user.role).value]
 
 
 def flashes(request: Request[Any, Any, Any]) -> list[Flash]:
@@ -88,8 +98,12 @@ def label(labels: dict[str, str]) -> str:
     return label_in(labels, current_locale.get())
 
 
-def create_environment() -> Environment:
+def create_environment(*, auto_reload: bool = True) -> Environment:
+    """The portal's Jinja environment. ``auto_reload`` checks each template's file for
+    changes every time it is used: for development only (a file system call per template
+    per page)."""
     env = Environment(
+        auto_reload=auto_reload,
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=select_autoescape(default=True),
         undefined=StrictUndefined,

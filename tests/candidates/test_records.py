@@ -434,3 +434,27 @@ async def test_the_caseload_is_paged_fifty_at_a_time_keeping_the_filters(
     typed = await client.get("/candidates", params={"client_type": "short_term"})
     assert "page 1 of" in typed.text  # most of the demo caseload is short-term
     assert "client_type=short_term&amp;page=2" in typed.text
+
+
+async def test_the_caseload_page_reads_the_same_statements_however_many_rows_it_shows(
+    client: AsyncTestClient, make_candidate: MakeCandidate
+) -> None:
+    # The page reads its rows as plain columns in one query (labels are looked up, not
+    # loaded per row): more rows on the page, or a counsellor column, add no statement.
+    from tests.assessments.conftest import statements_read
+
+    await sign_in(client, DEMO_USERS["coordinator"])
+    few = await statements_read(client, "/candidates?q=zzbounded")
+    for number in range(3):
+        await make_candidate(name=f"Zzbounded {number}", stage="portfolio")
+    assert await statements_read(client, "/candidates?q=zzbounded") == few
+    assert await statements_read(client, "/candidates") == few
+    page = await client.get("/candidates", params={"q": "zzbounded"})
+    cells = re.search(r'<a href="/candidates/\d+">Zzbounded 0</a></th>(.*?)</tr>', page.text, re.S)
+    assert cells is not None
+    shown = [
+        " ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells.group(1).split("</td>")
+    ]
+    # Stage and client type by their labels, the date as ISO, the counsellor's name.
+    assert shown[:5] == ["Portfolio", "Long-term client", "2026-01-15", "Kuopio", "Mikko Ohjaaja"]
+    client.cookies.clear()
