@@ -61,7 +61,15 @@ class Snapshot:
     matcher: matching.CompetenceMatcher  # the candidates, no positions
     labels: dict[str, Labels]  # the vocabulary's labels per code, for explanations
     vocabulary: tuple[matching.Competence, ...]
-    candidates: dict[str, matching.Candidate]  # by id, as the engine read them
+    read_again: int | None  # candidates read to make it from the one before; None: all
+
+    def holds(self, candidate_id: int | str) -> bool:
+        """Whether the candidate is among those fitted."""
+        return str(candidate_id) in self.matcher.candidate_ids_
+
+    @property
+    def size(self) -> int:
+        return len(self.matcher.candidate_ids_)
 
 
 class LiveIndex:
@@ -128,28 +136,29 @@ class LiveIndex:
 
         if current is not None and changed is None and version > current.version:
             changed = await changed_since(session, current.version)
-            if EVERYONE in changed or len(changed) * FULL_READ_SHARE > len(current.candidates):
+            if EVERYONE in changed or len(changed) * FULL_READ_SHARE > current.size:
                 changed = None
         if current is None or changed is None or version < current.version:
             # First use, the vocabulary changed, many changes, or a database restored to
             # an older state: read everything.
             vocabulary, labels = await load_matching_vocabulary(session)
-            pool = {c.id: c for c in await suggestable_candidates(session)}
             problem = matching.MatchingInput(
-                positions=(), candidates=tuple(pool.values()), competences=vocabulary
+                positions=(),
+                candidates=await suggestable_candidates(session),
+                competences=vocabulary,
             )
             fitted = await anyio.to_thread.run_sync(matching.CompetenceMatcher().fit, problem)
+            read_again = None
         else:
             # Only those who changed: read again, then carried into the fitted candidates.
             vocabulary, labels = current.vocabulary, current.labels
             arriving = await suggestable_candidates(session, among=changed)
             leaving = {str(candidate_id) for candidate_id in changed}
-            pool = {cid: c for cid, c in current.candidates.items() if cid not in leaving}
-            pool.update((c.id, c) for c in arriving)
+            read_again = len(changed)
             fitted = await anyio.to_thread.run_sync(
                 functools.partial(current.matcher.with_candidates, arriving, removed=leaving)
             )
-        return Snapshot(version, fitted, labels, vocabulary, pool)
+        return Snapshot(version, fitted, labels, vocabulary, read_again)
 
 
 _INDEXES: weakref.WeakKeyDictionary[AsyncEngine, LiveIndex] = weakref.WeakKeyDictionary()
