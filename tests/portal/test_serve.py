@@ -304,3 +304,19 @@ def test_every_worker_follows_a_withdrawal_and_a_portfolio_change(
             row = ranked()[last]
             assert row["score"] > before[0][last]["score"]  # type: ignore[operator]
     assert len(worker_pids(served.log.read_text())) == 2
+
+
+def test_each_worker_fills_its_matching_index_as_it_starts(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The first ranking page need not read every candidate: each worker reads them in the
+    background as it starts, and says so in the log."""
+    with serve(database_url, tmp_path, workers=2) as served:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            ready = re.findall(r"Matching index ready: (\d+) candidates", served.log.read_text())
+            if len(ready) == 2:
+                break
+            time.sleep(0.5)
+        assert len(ready) == 2, served.log.read_text()[-3000:]
+        assert all(int(count) > 100 for count in ready)
