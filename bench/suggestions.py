@@ -33,7 +33,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from serving import baseline, demo_server, environment, print_header, print_row, signed_in, timings
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 COORDINATOR = "coordinator@demo.test"
 COUNSELLOR = "counsellor@demo.test"
@@ -153,7 +153,13 @@ async def grow(url: str, target: int) -> tuple[int, int, int, int]:
                 await session.execute(insert(ConsentRecord), consents)
             total_claims = int((await session.execute(select(func.count(Claim.id)))).scalar_one())
             newest = int((await session.execute(select(func.max(Candidate.id)))).scalar_one())
-            return existing + new, total_claims, int(position), newest
+        if engine.dialect.name == "postgresql":
+            # Fresh planner statistics, as autovacuum would gather them a little later: a
+            # bulk load leaves the planner thinking the tables are nearly empty.
+            async with engine.connect() as connection:
+                await connection.execute(text("ANALYZE"))
+                await connection.commit()
+        return existing + new, total_claims, int(position), newest
     finally:
         await engine.dispose()
 

@@ -222,3 +222,57 @@ async def save_answers(
     profile.level = assessment.level
     await session.flush()
     return profile
+
+
+# --- what matching reads -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkplaceLanguages:
+    """What an organisation's readiness answers say about language at work.
+
+    Matching uses it for the support part of a score and the counsellor's language leeway
+    (docs/matching.md, "Readiness in the ranking"). It describes the workplace, never a person.
+    """
+
+    working: tuple[str, ...]  # language codes used at work
+    support: tuple[str, ...]  # language support offered at work (option values)
+    plain_instructions: bool  # instructions in plain language or with pictures
+    needed_language: str | None  # Finnish or Swedish ("fi", "sv"), as answered
+    needed_level: str | None  # the CEFR level of it really needed
+    needed_for_safety: bool
+
+    @property
+    def offers_support(self) -> bool:
+        """Language support at work, or plain-language and pictorial instructions."""
+        return bool(self.support) or self.plain_instructions
+
+
+def workplace_languages(answers: Mapping[str, Any] | None) -> WorkplaceLanguages | None:
+    """The language side of stored readiness answers; None when there are none.
+
+    Read leniently (answers were checked when saved, but a questionnaire may change): what is
+    not in the expected shape counts as not answered.
+    """
+    if not answers:
+        return None
+    languages = answers.get("languages")
+    languages = languages if isinstance(languages, Mapping) else {}
+    working = languages.get("working")
+    support = answers.get("language_support")
+    language = languages.get("language")
+    level = languages.get("level")
+    return WorkplaceLanguages(
+        working=tuple(
+            dict.fromkeys(c.strip().lower() for c in working if isinstance(c, str) and c.strip())
+            if isinstance(working, list)
+            else ()
+        ),
+        support=(
+            tuple(s for s in support if isinstance(s, str)) if isinstance(support, list) else ()
+        ),
+        plain_instructions=answers.get("plain_instructions") == "yes",
+        needed_language=language if isinstance(language, str) and language else None,
+        needed_level=level if level in CEFR_LEVELS else None,
+        needed_for_safety=languages.get("for_safety") is True,
+    )

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         Match,
         Ranking,
         ScoreParts,
+        SupportFit,
         UnmappedReference,
     )
     from matching.model import (
@@ -49,6 +50,7 @@ _MODULES = {
         "Match",
         "Ranking",
         "ScoreParts",
+        "SupportFit",
         "UnmappedReference",
     ),
     "matching.model": (
@@ -87,6 +89,7 @@ __all__ = [
     "Resolution",
     "ScoreParts",
     "Suggestion",
+    "SupportFit",
     "UnmappedReference",
     "Vocabulary",
     "Weights",

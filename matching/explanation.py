@@ -14,6 +14,7 @@ __all__ = [
     "Match",
     "Ranking",
     "ScoreParts",
+    "SupportFit",
     "UnmappedReference",
 ]
 
@@ -75,6 +76,10 @@ class FilterResult:
         regions (empty: they did not restrict where they work).
     language : str or None
         Language code for the language filter.
+    leeway : bool
+        True when the candidate's level is below the required one and the filter passed only
+        thanks to the position's `language_leeway`: the workplace bridges the gap with
+        language support or another working language the candidate speaks at B1 or above.
     """
 
     filter: Literal["language", "region"]
@@ -82,11 +87,43 @@ class FilterResult:
     required: str
     held: str | tuple[str, ...] | None
     language: str | None = None
+    leeway: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SupportFit:
+    """How a workplace's languages and language support fit a candidate's languages.
+
+    The source of the `support` part of the score, for a position with readiness data. It
+    reads only the candidate's language levels and the workplace's answers.
+
+    Attributes
+    ----------
+    fit : float, 0-1
+        ``s`` without language support, ``(1 + s) / 2`` with it, where ``s`` is the
+        candidate's best level in a working language, counted up to B1: none → 0, A1 → 1/3,
+        A2 → 2/3, B1 or above → 1.
+    working_languages : tuple of str
+        The workplace's working languages (codes, sorted).
+    language : str or None
+        The working language the candidate speaks best (the first by code on a tie); None when
+        they speak none of them.
+    held : str or None
+        The candidate's CEFR level in `language`.
+    language_support : bool
+        The workplace offers language support or plain-language instructions.
+    """
+
+    fit: float
+    working_languages: tuple[str, ...]
+    language: str | None
+    held: str | None
+    language_support: bool
 
 
 @dataclass(frozen=True, slots=True)
 class ScoreParts:
-    """The score split by where it comes from; the three add up to the score exactly.
+    """The score split by where it comes from; the four add up to the score exactly.
 
     Attributes
     ----------
@@ -96,21 +133,32 @@ class ScoreParts:
         Weight of optional competences × their mean credit.
     rarity : float
         Weight of the rarity term × the credit averaged with rare competences counting more.
+    support : float
+        `Weights.support` × the fit between the workplace's languages and language support and
+        the candidate's languages (`support_fit`); 0 for a position without readiness data.
+    support_fit : SupportFit or None
+        How `support` was earned; None for a position without readiness data.
 
     Notes
     -----
     Each part is a whole number of millionths and the score is their sum, so they add up
-    exactly in decimal; in binary floating point the sum agrees to within 1e-12.
+    exactly in decimal; in binary floating point the sum agrees to within 1e-12. For a position
+    with readiness data the competence parts are scaled by ``1 - Weights.support``.
     """
 
     required: float
     optional: float
     rarity: float
+    support: float = 0.0
+    support_fit: SupportFit | None = None
 
     def total(self) -> float:
         """Sum of the parts, computed in millionths."""
         return (
-            round(self.required * 1e6) + round(self.optional * 1e6) + round(self.rarity * 1e6)
+            round(self.required * 1e6)
+            + round(self.optional * 1e6)
+            + round(self.rarity * 1e6)
+            + round(self.support * 1e6)
         ) / 1e6
 
 
@@ -142,6 +190,11 @@ class Explanation:
     def failed_filters(self) -> tuple[FilterResult, ...]:
         """The filters that made the pair ineligible."""
         return tuple(f for f in self.filters if not f.passed)
+
+    @property
+    def support_fit(self) -> SupportFit | None:
+        """How the `support` part was earned (`ScoreParts.support_fit`)."""
+        return self.parts.support_fit
 
 
 @dataclass(frozen=True, slots=True)

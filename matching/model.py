@@ -1,8 +1,9 @@
 """Input types of the matching engine and the reader of its JSON document.
 
 The types hold only what matching needs: competence references with levels, language levels,
-regions and places. They have no field for a name, nationality, gender, age or religion, so the
-engine cannot use them.
+regions and places, and for a position what its workplace says about language at work (working
+languages, language support). They have no field for a name, nationality, gender, age or
+religion, so the engine cannot use them.
 
 The JSON document is described in CONTRACTS.md ("Matching input and output"). `parse_document`
 checks it strictly and names the place of the first problem, for example
@@ -21,6 +22,7 @@ import msgspec
 
 __all__ = [
     "CEFR_LEVELS",
+    "MAX_LANGUAGE_LEEWAY",
     "MAX_LEVEL",
     "MIN_LEVEL",
     "Candidate",
@@ -37,6 +39,8 @@ __all__ = [
 
 MIN_LEVEL = 1
 MAX_LEVEL = 5
+#: The most CEFR levels a counsellor may accept below a position's language requirement.
+MAX_LANGUAGE_LEEWAY = 2
 CEFR_LEVELS: tuple[str, ...] = ("A1", "A2", "B1", "B2", "C1", "C2")
 _CEFR_RANK = {level: rank for rank, level in enumerate(CEFR_LEVELS, start=1)}
 _T = TypeVar("_T")
@@ -153,6 +157,22 @@ class Position:
         Where the position is. A hard filter when the candidate names regions.
     places : int, >= 0
         How many people the position can take; used by assignment.
+    working_languages : tuple of str
+        Language codes used at the workplace, from its multicultural-readiness answers;
+        empty when unknown.
+    language_support : bool
+        The workplace offers language support at work, or instructions in plain language or
+        with pictures.
+    language_leeway : int, 0-2
+        CEFR levels below a language requirement the counsellor accepts for this position. It
+        has effect only where the workplace bridges the gap: it offers language support, or
+        works in another language the candidate speaks at B1 or above (docs/matching.md).
+
+    Notes
+    -----
+    A position with working languages or language support has *readiness data*: its score
+    includes the `support` part (`matching.Weights.support`). Without them it scores as if the
+    three fields did not exist.
     """
 
     id: str
@@ -162,11 +182,33 @@ class Position:
     languages: Mapping[str, str] = field(default_factory=dict)
     region: str | None = None
     places: int = 1
+    working_languages: tuple[str, ...] = ()
+    language_support: bool = False
+    language_leeway: int = 0
 
     def __post_init__(self) -> None:
         _check_languages(self.languages)
         if self.places < 0:
             raise InputError(f"places {self.places} is negative")
+        if (
+            isinstance(self.language_leeway, bool)
+            or not isinstance(self.language_leeway, int)
+            or not 0 <= self.language_leeway <= MAX_LANGUAGE_LEEWAY
+        ):
+            raise InputError(
+                f"language_leeway {self.language_leeway!r} is not a whole number from 0 to"
+                f" {MAX_LANGUAGE_LEEWAY}"
+            )
+        if not isinstance(self.language_support, bool):
+            raise InputError(f"language_support {self.language_support!r} is not true or false")
+        for code in self.working_languages:
+            if not isinstance(code, str) or not code.strip():
+                raise InputError(f"working language {code!r} is not a language code")
+
+    @property
+    def has_readiness(self) -> bool:
+        """True when the workplace's working languages or language support are known."""
+        return bool(self.working_languages) or self.language_support
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +291,9 @@ class _PositionIn(msgspec.Struct, forbid_unknown_fields=True):
     languages: dict[str, str] = {}
     region: _Text | None = None
     places: Annotated[int, msgspec.Meta(ge=0)] = 1
+    working_languages: tuple[str, ...] = ()
+    language_support: bool = False
+    language_leeway: Annotated[int, msgspec.Meta(ge=0, le=MAX_LANGUAGE_LEEWAY)] = 0
 
 
 class _CandidateIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -340,6 +385,8 @@ def _built(document: _DocumentIn) -> MatchingInput:
         texts += [r.competence for r in position.required]
         texts += [r.competence for r in position.optional]
         position.languages = _normal_languages(position.languages)
+        if position.working_languages:
+            position.working_languages = _normal_codes(position.working_languages)
     texts += [c.id for c in candidates]
     for candidate in candidates:
         texts += [c.competence for c in candidate.competences]
@@ -379,6 +426,15 @@ def _normal_languages(languages: dict[str, str]) -> dict[str, str]:
         if not key or cefr not in _CEFR_RANK or key in normal:
             raise _NotValid
         normal[key] = cefr
+    return normal
+
+
+def _normal_codes(codes: tuple[str, ...]) -> tuple[str, ...]:
+    """Language codes in lower case, as the careful reader keeps them; raises `_NotValid` for
+    a blank or a repeated code."""
+    normal = tuple(code.strip().lower() for code in codes)
+    if not all(normal) or len(set(normal)) != len(normal):
+        raise _NotValid
     return normal
 
 
@@ -458,6 +514,16 @@ def _languages(value: object, where: str) -> dict[str, str]:
     return languages
 
 
+def _working_languages(value: object, where: str) -> tuple[str, ...]:
+    codes: list[str] = []
+    for i, code in enumerate(_array(value, where)):
+        key = _text(code, f"{where}[{i}]").strip().lower()
+        if key in codes:
+            raise InputError(f"{where}[{i}]: language {key!r} is given twice")
+        codes.append(key)
+    return tuple(codes)
+
+
 def _competence(value: object, where: str) -> Competence:
     item = _object(value, where, required={"id", "label"}, optional={"alt_labels"})
     return Competence(
@@ -492,7 +558,17 @@ def _position(value: object, where: str) -> Position:
         value,
         where,
         required={"id"},
-        optional={"title", "required", "optional", "languages", "region", "places"},
+        optional={
+            "title",
+            "required",
+            "optional",
+            "languages",
+            "region",
+            "places",
+            "working_languages",
+            "language_support",
+            "language_leeway",
+        },
     )
     title = item.get("title", "")
     if not isinstance(title, str):
@@ -501,6 +577,19 @@ def _position(value: object, where: str) -> Position:
     places = item.get("places", 1)
     if isinstance(places, bool) or not isinstance(places, int) or places < 0:
         raise InputError(f"{where}.places: expected a whole number of 0 or more, got {places!r}")
+    support = item.get("language_support", False)
+    if not isinstance(support, bool):
+        raise InputError(f"{where}.language_support: expected true or false, got {_kind(support)}")
+    leeway = item.get("language_leeway", 0)
+    if (
+        isinstance(leeway, bool)
+        or not isinstance(leeway, int)
+        or not 0 <= leeway <= MAX_LANGUAGE_LEEWAY
+    ):
+        raise InputError(
+            f"{where}.language_leeway: expected a whole number from 0 to {MAX_LANGUAGE_LEEWAY},"
+            f" got {_kind(leeway)}"
+        )
     return Position(
         id=_text(item["id"], f"{where}.id"),
         title=title,
@@ -509,6 +598,11 @@ def _position(value: object, where: str) -> Position:
         languages=_languages(item.get("languages", {}), f"{where}.languages"),
         region=None if region is None else _text(region, f"{where}.region"),
         places=places,
+        working_languages=_working_languages(
+            item.get("working_languages", []), f"{where}.working_languages"
+        ),
+        language_support=support,
+        language_leeway=leeway,
     )
 
 

@@ -24,6 +24,8 @@ from matching.explanation import (
     Explanation,
     FilterResult,
     Ranking,
+    ScoreParts,
+    SupportFit,
     UnmappedReference,
 )
 from matching.vocabulary import Resolution
@@ -91,16 +93,17 @@ def _ranking(ranking: Ranking, shared: _Shared) -> JSON:
 
 
 def _explanation(explanation: Explanation, shared: _Shared) -> JSON:
-    return {
+    document: JSON = {
         "matched": [shared.competence(c) for c in explanation.matched],
         "partial": [shared.competence(c) for c in explanation.partial],
         "missing_required": [shared.competence(c) for c in explanation.missing_required],
         "missing_optional": [shared.competence(c) for c in explanation.missing_optional],
         "filters": [_filter(f) for f in explanation.filters],
-        "parts": _parts(
-            explanation.parts.required, explanation.parts.optional, explanation.parts.rarity
-        ),
+        "parts": _parts(explanation.parts),
     }
+    if explanation.parts.support_fit is not None:
+        document["support_fit"] = _support_fit(explanation.parts.support_fit)
+    return document
 
 
 class _Shared:
@@ -160,8 +163,24 @@ def _missing(listed: CompetenceResult, position_mapping: Any) -> JSON:
     return document
 
 
-def _parts(required: float, optional: float, rarity: float) -> JSON:
-    return {"required": required, "optional": optional, "rarity": rarity}
+def _parts(parts: ScoreParts) -> JSON:
+    return {
+        "required": parts.required,
+        "optional": parts.optional,
+        "rarity": parts.rarity,
+        "support": parts.support,
+    }
+
+
+def _support_fit(fit: SupportFit) -> JSON:
+    """How the support part was earned (only for a position with readiness data)."""
+    return {
+        "fit": round(fit.fit, 6),
+        "working_languages": list(fit.working_languages),
+        "language": fit.language,
+        "held": fit.held,
+        "language_support": fit.language_support,
+    }
 
 
 # --- the same document as text, straight from the engine's arrays ----------------------------
@@ -226,11 +245,11 @@ def rank_json(
 #: keys and their order are those of `_Shared.competence`.
 _HELD = b'%s,"level":%d,"verified_level":%s,"credit":%s%s,"mapping":{"position":%s,"candidate":%s}}'
 _LEVELS = (b"null", b"1", b"2", b"3", b"4", b"5")  # a verified level of 0 is none: null
-#: An explanation: its four lists of items, the filters and the parts (keys and order of
-#: `_explanation`).
+#: An explanation: its four lists of items, the filters, the parts and, for a position with
+#: readiness data, ``,"support_fit":{…}`` (keys and order of `_explanation`).
 _EXPLANATION = (
     b'{"matched":[%s],"partial":[%s],"missing_required":[%s],"missing_optional":[%s],'
-    b'"filters":%s,"parts":%s}'
+    b'"filters":%s,"parts":%s%s}'
 )
 
 
@@ -249,6 +268,7 @@ class _Texts:
         self.credits: dict[float, bytes] = {}
         self.reasons: dict[tuple[str, ...], bytes] = {}
         self.filters: dict[tuple[FilterResult, ...], bytes] = {}
+        self.support_fits: dict[int, bytes] = {}  # id of a SupportFit: ,"support_fit":{…}
 
     def explanations(self, pairs: ExplainedPairs) -> list[msgspec.Raw]:
         """The explanation of each pair, as encoded text.
@@ -302,11 +322,21 @@ class _Texts:
                         b",".join([missing[e] for e in entries[partial:absent]]),
                         b",".join([missing[e] for e in entries[absent:end]]),
                         filters_text,
-                        encode(_parts(parts.required, parts.optional, parts.rarity)),
+                        encode(_parts(parts)),
+                        self._support_fit(parts.support_fit),
                     )
                 )
             )
         return documents
+
+    def _support_fit(self, fit: SupportFit | None) -> bytes:
+        # The engine shares one SupportFit among pairs with the same fit: encode it once.
+        if fit is None:
+            return b""
+        text = self.support_fits.get(id(fit))
+        if text is None:
+            text = self.support_fits[id(fit)] = b',"support_fit":' + encode(_support_fit(fit))
+        return text
 
     def _mapping(self, resolution: Resolution) -> bytes:
         # Many entries and holdings share one Resolution (the same text): encode it once.
@@ -346,6 +376,8 @@ def _filter(result: FilterResult) -> JSON:
     document["required"] = result.required
     document["held"] = list(held) if isinstance(held, tuple) else held
     document["passed"] = result.passed
+    if result.leeway:
+        document["leeway"] = True  # passed below the required level, thanks to the leeway
     return document
 
 

@@ -14,10 +14,15 @@ How a score is made (see docs/matching.md for the reasons):
   ones. A term with nothing to average (e.g. no optional competences) drops out and the
   other weights are scaled up so that they add up to 1; a position that lists no competences
   scores 0 for everyone (there is nothing to compare).
+* A position with readiness data (the workplace's working languages or language support,
+  `Position.has_readiness`) that lists competences scores ``(1 − Weights.support) × the above
+  + Weights.support × fit``, where the fit (0-1) compares the workplace's languages and support
+  with the candidate's languages only. Other positions score as above, exactly.
 
 Because every term is linear in the per-step credits, the score of all pairs is one sparse
 product: candidates × (competence, level step) by (competence, level step) × positions.
-Hard filters (language levels, region) are boolean arrays over blocks of the same product.
+Hard filters (language levels, with the counsellor's leeway where the workplace bridges the
+gap, and region) are boolean arrays over blocks of the same product.
 No Python loop runs over candidate × position pairs. Explanations are made only for the pairs
 returned, over arrays of their competences (`CompetenceMatcher.explain_pairs`); Python only
 builds the result objects, or `matching.output` the JSON text.
@@ -43,6 +48,7 @@ from matching.explanation import (
     Match,
     Ranking,
     ScoreParts,
+    SupportFit,
     UnmappedReference,
 )
 from matching.model import (
@@ -93,12 +99,18 @@ class Weights:
         Weight of the idf-weighted mean credit of all listed competences.
     self_declared : float in [0, 1], default 0.7
         Credit of a level step that is only self-declared (a verified step counts 1).
+    support : float in [0, 1), default 0.05
+        For a position with readiness data (`Position.has_readiness`) that lists competences:
+        weight of the fit between the workplace's languages and language support and the
+        candidate's languages; the three competence weights are scaled by ``1 - support``.
+        Positions without readiness data do not have this term.
     """
 
     required: float = 0.6
     optional: float = 0.15
     rarity: float = 0.25
     self_declared: float = 0.7
+    support: float = 0.05
 
     def __post_init__(self) -> None:
         terms = (self.required, self.optional, self.rarity)
@@ -106,6 +118,8 @@ class Weights:
             raise ValueError("weights must be non-negative and add up to 1")
         if not 0.0 <= self.self_declared <= 1.0:
             raise ValueError("self_declared must be between 0 and 1")
+        if not 0.0 <= self.support < 1.0:
+            raise ValueError("support must be at least 0 and below 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -543,8 +557,13 @@ class CompetenceMatcher:
             )
         self.competence_keys_ = tuple(self._columns)
         self.unmapped_ = tuple(self._unmapped[key] for key in sorted(self._unmapped))
+        in_order = [positions[i] for i in position_order]
+        # Working languages or language support known: the score has the support part.
+        self._has_readiness: BoolArray = np.array(
+            [position.has_readiness for position in in_order], dtype=np.bool_
+        )
         self._build_position_matrices()
-        self._build_position_filters([positions[i] for i in position_order])
+        self._build_position_filters(in_order)
 
     def _resolve(
         self, reference: str, owner: Literal["position", "candidate"], owner_id: str
@@ -670,6 +689,13 @@ class CompetenceMatcher:
         self._term_weights: FloatArray = np.divide(
             terms, active, out=np.zeros_like(terms), where=active > 0
         )
+        # A position with readiness data that lists competences gives `w.support` to the fit
+        # of languages (`_support_fit`); its competence terms keep ``1 - w.support``. Others
+        # are multiplied by exactly 1: their scores do not change.
+        self._support_weight: FloatArray = np.where(
+            self._has_readiness & ((n_required + n_optional) > 0), w.support, 0.0
+        )
+        self._term_weights *= (1.0 - self._support_weight)[:, np.newaxis]
         t = self._term_weights
         weight = np.where(
             required_p,
@@ -692,14 +718,22 @@ class CompetenceMatcher:
         """The positions' language levels and regions, over the candidates' (shared unless a
         position brings a language or region no candidate has)."""
         codes = sorted(
-            {code for p in positions for code in p.languages}.union(self._candidate_languages)
+            {code for p in positions for code in (*p.languages, *p.working_languages)}.union(
+                self._candidate_languages
+            )
         )
         self._languages = tuple(codes)
         language_index = {code: i for i, code in enumerate(codes)}
         self._required_language = np.zeros((len(positions), len(codes)), dtype=np.int8)
+        # The workplace's working languages, language support and the counsellor's leeway.
+        self._working_language = np.zeros((len(positions), len(codes)), dtype=bool)
         for row, position in enumerate(positions):
             for code, level in position.languages.items():
                 self._required_language[row, language_index[code]] = cefr_rank(level)
+            for code in position.working_languages:
+                self._working_language[row, language_index[code]] = True
+        self._language_support = np.array([p.language_support for p in positions], dtype=bool)
+        self._language_leeway = np.array([p.language_leeway for p in positions], dtype=np.int8)
         self._held_language = _widen(
             self._candidate_held_language, self._candidate_languages, language_index
         )
@@ -724,8 +758,9 @@ class CompetenceMatcher:
         self._region_of: list[int] = self._position_region.tolist()
         self._languages_required: dict[int, list[tuple[int, int]]] = {}
         self._regions_held: dict[int, tuple[int, ...]] = {}
-        self._language_results: dict[tuple[int, int, int], FilterResult] = {}
+        self._language_results: dict[tuple[int, int, int, bool, bool], FilterResult] = {}
         self._region_results: dict[tuple[int, tuple[int, ...]], FilterResult] = {}
+        self._support_fits: dict[tuple[int, int, int], SupportFit] = {}
 
     # --- scores and filters over blocks -------------------------------------------------------
 
@@ -735,9 +770,12 @@ class CompetenceMatcher:
         """Hard filters, shape (len(position_rows), n selected candidates); None: all pass."""
         eligible: BoolArray | None = None
         required = self._required_language[position_rows]
+        leeway = _Leeway.of(self, position_rows, candidate_rows)
         for language in np.flatnonzero(required.any(axis=0)):
             held = self._held_language[candidate_rows, language]
             passed = held[np.newaxis, :] >= required[:, language, np.newaxis]
+            if leeway is not None:
+                passed |= leeway.passes(int(language), held, required[:, language])
             eligible = passed if eligible is None else eligible & passed
         regions = self._position_region[position_rows]
         has_region: BoolArray = self._candidate_has_region[candidate_rows]
@@ -750,11 +788,17 @@ class CompetenceMatcher:
     def _position_block_scores(self, position_rows: IntArray) -> FloatArray:
         """Raw scores, shape (len(position_rows), n_candidates)."""
         scores: FloatArray = (self._Y[position_rows] @ self._XT).toarray()
+        support = _support_term(self, position_rows, slice(None))
+        if support is not None:
+            scores += support
         return scores
 
     def _candidate_block_scores(self, candidate_rows: IntArray) -> FloatArray:
         """Raw scores, shape (len(candidate_rows), n_positions)."""
         scores: FloatArray = (self._X[candidate_rows] @ self._YT).toarray()
+        support = _support_term(self, np.arange(len(self.position_ids_)), candidate_rows)
+        if support is not None:
+            scores += support.T
         return scores
 
     def score_matrix(self) -> tuple[IntArray, BoolArray]:
@@ -926,8 +970,11 @@ class CompetenceMatcher:
         position = self._position_index[position_id]
         candidate = self._candidate_index[candidate_id]
         rows = np.array([position])
-        raw = self._Y[rows] @ self._X[candidate].T
-        score = int(np.rint(raw.toarray()[0, 0] * SCALE))
+        raw = (self._Y[rows] @ self._X[candidate].T).toarray()
+        support = _support_term(self, rows, np.array([candidate]))
+        if support is not None:
+            raw += support  # the same operations as in a block: the same score
+        score = int(np.rint(raw[0, 0] * SCALE))
         eligible = self._eligible(rows, np.array([candidate]))
         passed = True if eligible is None else bool(eligible[0, 0])
         (explanation,) = self._explanations(rows, np.array([candidate]), np.array([score]))
@@ -1003,7 +1050,10 @@ class CompetenceMatcher:
                 * _mean(sums[2], self._idf_sum[positions], n_required + n_optional > 0),
             ]
         )
-        parts = _split_all(scores, raw) / SCALE
+        # The support part (readiness data only) is rounded first; the competence parts share
+        # the rest of the score. Without readiness data it is 0: the split of before.
+        fits, support_units = _support_parts(self, positions, candidates, scores)
+        parts = _split_all(scores - support_units, raw) / SCALE
 
         # Rows grouped per pair: matched, partial, missing required, missing optional.
         group = np.where(held, below | declared, np.where(required, 2, 3))
@@ -1025,7 +1075,12 @@ class CompetenceMatcher:
                 self._filter_results(p, c)
                 for p, c in zip(positions.tolist(), candidates.tolist(), strict=True)
             ],
-            parts=[ScoreParts(*p) for p in parts.tolist()],
+            parts=[
+                ScoreParts(p[0], p[1], p[2], support / SCALE, fit)
+                for p, support, fit in zip(
+                    parts.tolist(), support_units.tolist(), fits, strict=True
+                )
+            ],
         )
 
     def _explanations(
@@ -1080,15 +1135,19 @@ class CompetenceMatcher:
         results = []
         for language, required in languages:
             held = int(self._held_language[candidate, language])
-            key = (language, required, held)
+            widened = held < required and _widened(
+                self, position, candidate, language, held, required
+            )
+            key = (language, required, held, held >= required or widened, widened)
             result = self._language_results.get(key)
             if result is None:
                 result = self._language_results[key] = FilterResult(
                     "language",
-                    held >= required,
+                    key[3],
                     CEFR_LEVELS[required - 1],
                     CEFR_LEVELS[held - 1] if held else None,
                     self._languages[language],
+                    widened,
                 )
             results.append(result)
         region = self._region_of[position]
@@ -1258,3 +1317,150 @@ def _objects(items: Sequence[Any]) -> npt.NDArray[np.object_]:
     for i, item in enumerate(items):
         array[i] = item
     return array
+
+
+# --- readiness in the ranking: the workplace's languages, language support and leeway -------
+
+#: A language counts in full for the support fit, and bridges a gap under the leeway, from B1.
+_BRIDGE = 3  # cefr_rank("B1")
+
+
+def _support_fit(held: npt.NDArray[np.int8], working: BoolArray, support: BoolArray) -> FloatArray:
+    """Fit (0-1) between a workplace's languages and support and a candidate's languages.
+
+    ``s`` is the candidate's best level in a working language counted up to B1 (none → 0,
+    A1 → 1/3, A2 → 2/3, B1 or above → 1); the fit is ``s``, or ``(1 + s) / 2`` where the
+    workplace offers language support. ``held`` (candidates' CEFR ranks) and ``working`` have
+    the languages on the last axis and the rest broadcast together: (1, n_c, L) against
+    (n_p, 1, L) for a block, (n, L) against (n, L) for pairs. A loop over languages only, and
+    the same operations for a pair in a block and alone, so both give the same score.
+    """
+    shape = np.broadcast_shapes(held.shape[:-1], working.shape[:-1])
+    best = np.zeros(shape, dtype=np.int8)
+    used = working.any(axis=tuple(range(working.ndim - 1)))
+    for language in np.flatnonzero(used):
+        level = np.minimum(held[..., language], _BRIDGE)
+        np.maximum(best, np.where(working[..., language], level, 0), out=best)
+    fit: FloatArray = best.astype(np.float64) / _BRIDGE
+    return np.where(support, (1.0 + fit) / 2.0, fit)
+
+
+def _support_term(
+    matcher: CompetenceMatcher, position_rows: IntArray, candidate_rows: IntArray | slice
+) -> FloatArray | None:
+    """``Weights.support × fit``, shape (len(position_rows), n selected candidates); None when
+    no position of the block has readiness data (then every score is as before)."""
+    weight = matcher._support_weight[position_rows]
+    if not weight.any():
+        return None
+    fit = _support_fit(
+        matcher._held_language[candidate_rows][np.newaxis],
+        matcher._working_language[position_rows][:, np.newaxis],
+        matcher._language_support[position_rows][:, np.newaxis],
+    )
+    term: FloatArray = weight[:, np.newaxis] * fit
+    return term
+
+
+def _support_parts(
+    matcher: CompetenceMatcher, positions: IntArray, candidates: IntArray, scores: IntArray
+) -> tuple[list[SupportFit | None], IntArray]:
+    """Per pair, how the support part was earned (None without readiness data) and the part
+    in millionths: ``Weights.support × fit`` rounded, never more than the score."""
+    n_pairs = len(positions)
+    units: IntArray = np.zeros(n_pairs, dtype=np.int64)
+    fits: list[SupportFit | None] = [None] * n_pairs
+    weight = matcher._support_weight[positions]
+    if not weight.any():
+        return fits, units
+    held = matcher._held_language[candidates]
+    working = matcher._working_language[positions]
+    fit = _support_fit(held, working, matcher._language_support[positions])
+    units = np.clip(np.rint(weight * fit * SCALE).astype(np.int64), 0, scores)
+    # The working language spoken best (the first by code on a tie), and its level.
+    spoken = np.where(working, held, 0)
+    best = spoken.argmax(axis=1) if spoken.shape[1] else np.zeros(n_pairs, dtype=np.int64)
+    level = spoken[np.arange(n_pairs), best] if spoken.shape[1] else best
+    made = matcher._support_fits
+    for i in np.flatnonzero(weight > 0).tolist():
+        position, rank = int(positions[i]), int(level[i])
+        key = (position, int(best[i]) if rank else -1, rank)
+        result = made.get(key)
+        if result is None:
+            result = made[key] = SupportFit(
+                float(fit[i]),
+                tuple(matcher._languages[j] for j in np.flatnonzero(working[i]).tolist()),
+                matcher._languages[key[1]] if rank else None,
+                CEFR_LEVELS[rank - 1] if rank else None,
+                bool(matcher._language_support[position]),
+            )
+        fits[i] = result
+    return fits, units
+
+
+@dataclass(frozen=True, slots=True)
+class _Leeway:
+    """The language leeway of a block of positions against a block of candidates.
+
+    A candidate below a required level ``r`` passes when the position's leeway ``k`` > 0,
+    their level is at least ``max(r − k, A1)``, and the workplace bridges the gap: it offers
+    language support, or works in another language the candidate speaks at B1 or above.
+    """
+
+    leeway: npt.NDArray[np.int8]  # (n_p,)
+    widened: BoolArray  # (n_p,): a leeway that can have effect
+    support: BoolArray  # (n_p,)
+    working: BoolArray  # (n_p, L)
+    knows: BoolArray  # (n_c, L): spoken at B1 or above
+    known: npt.NDArray[np.int16]  # (n_p, n_c): working languages spoken at B1 or above
+
+    @classmethod
+    def of(
+        cls, matcher: CompetenceMatcher, position_rows: IntArray, candidate_rows: IntArray | slice
+    ) -> _Leeway | None:
+        """None when no position of the block has a leeway that can have effect."""
+        leeway = matcher._language_leeway[position_rows]
+        support = matcher._language_support[position_rows]
+        working = matcher._working_language[position_rows]
+        widened = (leeway > 0) & (support | working.any(axis=1))
+        if not widened.any():
+            return None
+        knows = matcher._held_language[candidate_rows] >= _BRIDGE
+        known = np.zeros((len(leeway), len(knows)), dtype=np.int16)
+        for language in np.flatnonzero(working.any(axis=0)):
+            known += working[:, language, np.newaxis] & knows[np.newaxis, :, language]
+        return cls(leeway, widened, support, working, knows, known)
+
+    def passes(
+        self, language: int, held: npt.NDArray[np.int8], required: npt.NDArray[np.int8]
+    ) -> BoolArray:
+        """Who passes `language` thanks to the leeway: shape (n_p, n_c), for the candidates'
+        levels ``held`` (n_c,) and the positions' required levels ``required`` (n_p,)."""
+        floor = np.maximum(required.astype(np.int16) - self.leeway, 1)
+        other = self.known - (
+            self.working[:, language, np.newaxis] & self.knows[np.newaxis, :, language]
+        )
+        bridged = self.support[:, np.newaxis] | (other > 0)
+        passed: BoolArray = (
+            self.widened[:, np.newaxis] & (held[np.newaxis, :] >= floor[:, np.newaxis]) & bridged
+        )
+        return passed
+
+
+def _widened(
+    matcher: CompetenceMatcher,
+    position: int,
+    candidate: int,
+    language: int,
+    held: int,
+    required: int,
+) -> bool:
+    """`_Leeway`'s rule for one pair below a required level: does the leeway let it pass?"""
+    leeway = int(matcher._language_leeway[position])
+    if leeway == 0 or held < max(required - leeway, 1):
+        return False
+    if matcher._language_support[position]:
+        return True
+    knows = matcher._held_language[candidate] >= _BRIDGE
+    knows[language] = False  # the language itself does not bridge its own gap
+    return bool((matcher._working_language[position] & knows).any())

@@ -35,6 +35,7 @@ from placements.review.decisions import (
     position_decision_history,
 )
 from placements.review.explanations import PlainExplanation, explanation_from_snapshot
+from placements.review.suggestions import MAX_LEEWAY
 from placements.review.suggestions import suggestions_for_position as rank_for_position
 
 MAX_TOP = 200
@@ -59,20 +60,27 @@ class CompetenceLineOut(msgspec.Struct):
 
 
 class FilterLineOut(msgspec.Struct):
-    """A hard filter (``language`` or ``region``), passed or failed, in plain words."""
+    """A hard filter (``language`` or ``region``), passed or failed, in plain words;
+    ``leeway``: passed below the required level because the language filter was widened."""
 
     kind: str
     passed: bool
     words: str
+    leeway: bool = False
 
 
 class ScorePartsOut(msgspec.Struct):
-    """The score split by source; ``required + optional + rarity == total``."""
+    """The score split by source; ``required + optional + rarity + support == total``.
+
+    ``support`` is the language-fit bonus of a workplace with readiness answers (0 without),
+    ``support_words`` why it was given."""
 
     required: float
     optional: float
     rarity: float
     total: float
+    support: float = 0.0
+    support_words: str = ""
 
 
 class ExplanationOut(msgspec.Struct):
@@ -130,6 +138,11 @@ class SuggestionsOut(msgspec.Struct):
     ranked: int
     eligible: int
     suggestions: list[SuggestionOut]
+    #: CEFR levels the language filter was widened by (``leeway`` asked and allowed), whether
+    #: the workplace's readiness allows widening it, and why (or why not) in words.
+    leeway: int = 0
+    leeway_allowed: bool = False
+    leeway_note: str = ""
 
 
 class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -183,7 +196,7 @@ def _explanation_out(explanation: PlainExplanation) -> ExplanationOut:
         missing_required=lines(explanation.missing_required),
         missing_optional=lines(explanation.missing_optional),
         filters=[
-            FilterLineOut(kind=line.kind, passed=line.passed, words=line.words)
+            FilterLineOut(kind=line.kind, passed=line.passed, words=line.words, leeway=line.leeway)
             for line in explanation.filters
         ],
         parts=ScorePartsOut(
@@ -191,6 +204,8 @@ def _explanation_out(explanation: PlainExplanation) -> ExplanationOut:
             optional=parts.optional,
             rarity=parts.rarity,
             total=parts.total,
+            support=parts.support,
+            support_words=parts.support_words,
         ),
     )
 
@@ -237,21 +252,37 @@ class SuggestionApi(Controller):
         position_id: FromPath[int],
         top: FromQuery[int] = 20,
         ineligible: FromQuery[bool] = False,
+        leeway: FromQuery[int] = 0,
     ) -> SuggestionsOut:
         """Candidates ranked for the position by the engine, explained, with the current
         decision on each. ``top`` eligible candidates (1-200); with ``ineligible`` also up to
-        ``top`` who fail a language or region filter, after them."""
+        ``top`` who fail a language or region filter, after them. ``leeway=1`` widens the
+        language filter by one CEFR level, where the workplace's readiness answers allow it
+        (``leeway_allowed`` in the answer; asked where not allowed: 400)."""
         if not 1 <= top <= MAX_TOP:
             raise ValidationException(detail=f"top must be from 1 to {MAX_TOP}.")
+        if not 0 <= leeway <= MAX_LEEWAY:
+            raise ValidationException(
+                detail=gettext("leeway must be from 0 to %(max)d.") % {"max": MAX_LEEWAY}
+            )
         result = await rank_for_position(
             db_session,
             position_id=position_id,
             viewer=viewer,
             top=top,
             include_ineligible=ineligible,
+            leeway=leeway,
         )
         if result is None:
             raise NotFoundException(detail=f"No position with the id {position_id}.")
+        if leeway and result.is_partner and not result.leeway_offer.allowed:
+            raise ValidationException(
+                detail="leeway: "
+                + (
+                    result.leeway_offer.words
+                    or gettext("This position asks no language level that could be widened.")
+                )
+            )
         decisions = await current_decision_views(
             db_session,
             viewer=viewer,
@@ -264,6 +295,9 @@ class SuggestionApi(Controller):
             is_open=result.is_open,
             ranked=result.ranked,
             eligible=result.eligible,
+            leeway=result.leeway,
+            leeway_allowed=result.leeway_offer.allowed,
+            leeway_note=result.leeway_offer.words,
             suggestions=[
                 SuggestionOut(
                     rank=row.rank,

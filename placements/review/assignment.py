@@ -37,7 +37,7 @@ from placements.models import (
 from placements.positions.services import open_for_candidates
 from placements.review.decisions import current_decisions
 from placements.review.index import index_for, still_suggestable
-from placements.review.suggestions import position_for_matching
+from placements.review.suggestions import position_for_matching, workplaces_for
 
 
 @dataclass(frozen=True)
@@ -111,8 +111,13 @@ async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> Assig
 
     result: matching.AssignmentResult | None = None
     index = index_for(session)
+    # The workplaces' readiness answers (support part of the score): one query for all.
+    workplaces = await workplaces_for(session, {p.organisation_id for p, _name in taking_part})
     engine_positions = tuple(
-        dataclasses.replace(position_for_matching(position), places=free[position.id])
+        dataclasses.replace(
+            position_for_matching(position, workplaces.get(position.organisation_id)),
+            places=free[position.id],
+        )
         for position, _name in taking_part
     )
     for _attempt in range(2):

@@ -27,7 +27,12 @@ from placements.positions.queries import PositionFilters, list_positions
 from placements.review.decisions import DecisionView, current_decision_views
 from placements.review.explanations import Explainer, PlainExplanation
 from placements.review.index import already_placed, index_for
-from placements.review.suggestions import not_ranked, position_for_matching, rank_everything
+from placements.review.suggestions import (
+    not_ranked,
+    position_for_matching,
+    rank_everything,
+    workplaces_for,
+)
 
 
 @dataclass(frozen=True)
@@ -119,8 +124,14 @@ async def suggestions_for_candidate(
         with_requirements=True,
     )
     cid = str(candidate_id)
+    # The workplaces' readiness answers (support part of the score): one query for all.
+    workplaces = await workplaces_for(session, {row.position.organisation_id for row in positions})
     matcher, labels = await index_for(session).matcher(
-        session, tuple(position_for_matching(row.position) for row in positions)
+        session,
+        tuple(
+            position_for_matching(row.position, workplaces.get(row.position.organisation_id))
+            for row in positions
+        ),
     )
     if cid not in matcher.candidate_ids_:  # not in the index (yet): changed just now
         return unranked(not_ranked(False, str(stage)))

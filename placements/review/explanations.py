@@ -2,8 +2,9 @@
 
 :class:`Explainer` turns :class:`matching.Explanation` into what a counsellor reads: each
 competence the position asks for and how the candidate meets it, each hard filter passed or
-failed, the parts of the score. :func:`snapshot` keeps those words with a decision, so that the
-record shows what was on the screen at that moment.
+failed (and whether it passed only thanks to the counsellor's language leeway), the parts of the
+score, and why the workplace's readiness gave a language-fit bonus. :func:`snapshot` keeps those
+words with a decision, so that the record shows what was on the screen at that moment.
 """
 
 from __future__ import annotations
@@ -48,16 +49,23 @@ class FilterLine:
     kind: str
     passed: bool
     words: str
+    #: Passed below the required level, only because the counsellor widened the language
+    #: filter where the workplace's readiness allows it.
+    leeway: bool = False
 
 
 @dataclass(frozen=True)
 class ScorePartsView:
-    """The score split by source; ``required + optional + rarity == total`` in millionths."""
+    """The score split by source; ``required + optional + rarity + support == total`` in
+    millionths. ``support`` is the language-fit bonus of a workplace with readiness answers,
+    ``support_words`` why it was given (empty without readiness answers)."""
 
     required: float
     optional: float
     rarity: float
     total: float
+    support: float = 0.0
+    support_words: str = ""
 
 
 @dataclass(frozen=True)
@@ -91,12 +99,16 @@ class Explainer:
             partial=self._lines(explanation.partial),
             missing_required=self._lines(explanation.missing_required),
             missing_optional=self._lines(explanation.missing_optional),
-            filters=tuple(self._filter(result) for result in explanation.filters),
+            filters=tuple(
+                self._filter(result, explanation.support_fit) for result in explanation.filters
+            ),
             parts=ScorePartsView(
                 required=parts.required,
                 optional=parts.optional,
                 rarity=parts.rarity,
                 total=parts.total(),
+                support=parts.support,
+                support_words=self._support(parts.support_fit),
             ),
         )
 
@@ -182,7 +194,35 @@ class Explainer:
             )
         return note % values
 
-    def _filter(self, result: matching.FilterResult) -> FilterLine:
+    def _support(self, fit: matching.SupportFit | None) -> str:
+        """Why the workplace's readiness gave a language-fit bonus (empty: no readiness data)."""
+        if fit is None:
+            return ""
+        sentences = []
+        if fit.language is not None:
+            sentences.append(
+                gettext("Speaks %(language)s at %(held)s, a working language of this workplace.")
+                % {"language": language_name(fit.language), "held": fit.held}
+            )
+        elif fit.working_languages:
+            sentences.append(
+                gettext("Speaks none of this workplace's working languages (%(languages)s).")
+                % {"languages": ", ".join(language_name(c) for c in fit.working_languages)}
+            )
+        if fit.language_support:
+            sentences.append(
+                gettext(
+                    "The workplace offers language support at work or plain-language instructions."
+                )
+            )
+        sentences.append(
+            gettext("Earns %(fit)s%% of the language-fit bonus.") % {"fit": round(fit.fit * 100)}
+        )
+        return " ".join(sentences)
+
+    def _filter(
+        self, result: matching.FilterResult, fit: matching.SupportFit | None = None
+    ) -> FilterLine:
         if result.filter == "language":
             code = result.language or ""
             values = {
@@ -192,6 +232,8 @@ class Explainer:
             }
             if result.held is None:
                 words = gettext("%(language)s %(required)s needed, does not speak it.") % values
+            elif result.leeway:
+                words = self._leeway(result, fit)
             else:
                 words = gettext("%(language)s %(required)s needed, has %(held)s.") % values
         else:
@@ -201,7 +243,44 @@ class Explainer:
                 words = gettext("Position in %(region)s; can work in any region.") % values
             else:
                 words = gettext("Position in %(region)s; can work in %(regions)s.") % values
-        return FilterLine(kind=result.filter, passed=result.passed, words=words)
+        return FilterLine(
+            kind=result.filter, passed=result.passed, words=words, leeway=result.leeway
+        )
+
+    def _leeway(self, result: matching.FilterResult, fit: matching.SupportFit | None) -> str:
+        """A language filter passed below the requirement: what the workplace offers instead."""
+        values = {
+            "language": language_name(result.language or ""),
+            "required": result.required,
+            "held": result.held,
+            "others": ", ".join(
+                language_name(code)
+                for code in (fit.working_languages if fit else ())
+                if code != result.language
+            ),
+        }
+        if fit is not None and fit.language_support and values["others"]:
+            words = gettext(
+                "%(language)s %(held)s is below %(required)s, but this workplace also works in"
+                " %(others)s and offers language support: accepted because the language"
+                " filter was widened."
+            )
+        elif fit is not None and fit.language_support:
+            words = gettext(
+                "%(language)s %(held)s is below %(required)s, but this workplace offers language"
+                " support: accepted because the language filter was widened."
+            )
+        elif values["others"]:
+            words = gettext(
+                "%(language)s %(held)s is below %(required)s, but this workplace also works in"
+                " %(others)s: accepted because the language filter was widened."
+            )
+        else:  # a position that lists no competences has no fit to name
+            words = gettext(
+                "%(language)s %(held)s is below %(required)s: accepted because the language"
+                " filter was widened for this workplace."
+            )
+        return words % values
 
 
 # --- What was shown, kept with a decision --------------------------------------------
@@ -248,6 +327,7 @@ def explanation_from_snapshot(data: Mapping[str, Any] | None) -> PlainExplanatio
                     kind=str(item.get("kind", "")),
                     passed=bool(item.get("passed", False)),
                     words=str(item.get("words", "")),
+                    leeway=bool(item.get("leeway", False)),
                 )
                 for item in data.get("filters") or ()
             ),
@@ -256,6 +336,8 @@ def explanation_from_snapshot(data: Mapping[str, Any] | None) -> PlainExplanatio
                 optional=float(parts.get("optional", 0.0)),
                 rarity=float(parts.get("rarity", 0.0)),
                 total=float(parts.get("total", 0.0)),
+                support=float(parts.get("support", 0.0)),
+                support_words=str(parts.get("support_words", "")),
             ),
         )
     except (AttributeError, TypeError, ValueError):

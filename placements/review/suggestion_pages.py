@@ -40,7 +40,7 @@ from placements.review.decisions import (
     decision_label,
     position_decision_history,
 )
-from placements.review.suggestions import TOP_CHOICES, suggestions_for_position
+from placements.review.suggestions import MAX_LEEWAY, TOP_CHOICES, suggestions_for_position
 
 DEFAULT_TOP = 20
 MAX_SEARCH_LENGTH = 200
@@ -62,6 +62,19 @@ def _flag(raw: str) -> bool:
     return raw in ("1", "on", "true")
 
 
+def _leeway(raw: str) -> tuple[int, str]:
+    """The language leeway asked for (0 or 1 level), and a notice when it was not one of them."""
+    if raw in ("", "0"):
+        return 0, ""
+    leeway = parse_integer(raw)
+    if leeway is not None and 0 <= leeway <= MAX_LEEWAY:
+        return leeway, ""
+    return 0, gettext(
+        "The language filter can be widened by one level only; showing the position's own"
+        " language requirement."
+    )
+
+
 def _choices() -> dict[str, Any]:
     """What the decision forms need: reasons, labels, limits."""
     return {
@@ -78,6 +91,9 @@ def _back_to_suggestions(position_id: int, candidate_id: int, reader: FormReader
     query = {"top": str(top)}
     if _flag(reader.raw("ineligible")):
         query["ineligible"] = "1"
+    leeway, _notice = _leeway(reader.raw("leeway"))
+    if leeway:
+        query["leeway"] = str(leeway)
     search = reader.raw("q")[:MAX_SEARCH_LENGTH]
     if search:
         query["q"] = search
@@ -97,8 +113,10 @@ class SuggestionPages(Controller):
         top: FromQuery[str] = "",
         ineligible: FromQuery[str] = "",
         q: FromQuery[str] = "",
+        leeway: FromQuery[str] = "",
     ) -> Template:
         chosen, notice = _top(top)
+        widened, leeway_notice = _leeway(leeway)
         search = q.strip()[:MAX_SEARCH_LENGTH] or None
         result = await suggestions_for_position(
             db_session,
@@ -107,9 +125,16 @@ class SuggestionPages(Controller):
             top=chosen,
             include_ineligible=_flag(ineligible),
             search=search,
+            leeway=widened,
         )
         if result is None:
             raise NotFoundException(detail=gettext("No such position."))
+        if widened and result.is_partner and not result.leeway:
+            # Say why, in the offer's words: no readiness profile, no support, safety.
+            leeway_notice = result.leeway_offer.words or gettext(
+                "This position asks no language level that could be widened, so the language"
+                " filter was not widened."
+            )
         # The current decision of every row and search hit shown, in one query.
         shown = {row.candidate_id for row in result.rows}
         shown |= {hit.candidate_id for hit in result.hits if hit.row is not None}
@@ -122,6 +147,7 @@ class SuggestionPages(Controller):
                 "result": result,
                 "top_options": [(str(n), str(n)) for n in TOP_CHOICES],
                 "notice": notice,
+                "leeway_notice": leeway_notice,
                 "q": q,
                 "status_label": status_label,
                 "stage_label": stage_label,

@@ -13,6 +13,11 @@ the candidate's number). The candidates come from the worker's live index
 (:mod:`placements.review.index`), so a page reads no portfolio unless one changed: it costs
 the position with its requirements, the index's version, consent and placement of the rows
 it names (read fresh), their names and, when searching, the candidates found.
+
+The organisation's readiness answers describe the workplace (working languages, language
+support, plain-language instructions): they give the engine's support part, and they decide
+whether a counsellor may widen the position's language filter by one level
+(:func:`leeway_offer`; docs/matching.md, "Readiness in the ranking").
 """
 
 from __future__ import annotations
@@ -29,9 +34,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from candidates import access
 from candidates.models import Candidate
 from candidates.services import stage_label
-from employers.models import Organisation, PartnershipStatus
+from employers.models import Organisation, PartnershipStatus, ReadinessProfile
+from employers.readiness_answers import WorkplaceLanguages, workplace_languages
 from kit.forms import parse_id
 from kit.i18n import gettext
+from kit.languages import CEFR_LEVELS, language_name
 from kit.roles import Viewer
 from placements.models import Position, PositionStatus
 from placements.positions.queries import get_position
@@ -49,6 +56,8 @@ if TYPE_CHECKING:
 
 TOP_CHOICES = (10, 20, 50)
 MAX_SEARCH_HITS = 5
+#: The pages widen a position's language filter by at most this many CEFR levels.
+MAX_LEEWAY = 1
 
 
 # --- Result types --------------------------------------------------------------------
@@ -89,6 +98,20 @@ class SearchHit:
 
 
 @dataclass(frozen=True)
+class LeewayOffer:
+    """Whether a counsellor may widen the position's language filter by one level, and why
+    (or why not) in plain words; ``words`` is empty when the position needs no language above
+    A1 (there is nothing to widen)."""
+
+    allowed: bool
+    words: str = ""
+    levels: str = ""  # what widening means, e.g. "Finnish B1 → A2"
+
+
+NO_LEEWAY = LeewayOffer(allowed=False)
+
+
+@dataclass(frozen=True)
 class PositionSuggestions:
     position: Position
     is_open: bool  # open for candidates: open, and the organisation an approved partner
@@ -102,6 +125,8 @@ class PositionSuggestions:
     unmapped: tuple[UnmappedLine, ...]
     search: str | None
     hits: tuple[SearchHit, ...]
+    leeway: int = 0  # CEFR levels the language filter was widened by (0 or 1)
+    leeway_offer: LeewayOffer = NO_LEEWAY
 
     @property
     def is_partner(self) -> bool:
@@ -169,8 +194,16 @@ def rank_everything(
     return FullRanking(ids=ids, order=order, passed=passed)
 
 
-def position_for_matching(position: Position) -> matching.Position:
-    """The engine's view of a position loaded with its requirements."""
+def position_for_matching(
+    position: Position, workplace: WorkplaceLanguages | None = None, *, leeway: int = 0
+) -> matching.Position:
+    """The engine's view of a position loaded with its requirements.
+
+    ``workplace`` is what its organisation's readiness answers say about language at work
+    (:func:`workplaces_for`); None (no answers) leaves the position without readiness data, so
+    it scores as it did before readiness counted. ``leeway`` is the counsellor's widening of
+    the language filter (:func:`leeway_offer` says when it is allowed).
+    """
     import matching
 
     return matching.Position(
@@ -189,7 +222,95 @@ def position_for_matching(position: Position) -> matching.Position:
         languages={row.language: row.level for row in position.languages},
         region=position.region or None,
         places=position.places,
+        working_languages=workplace.working if workplace else (),
+        language_support=workplace.offers_support if workplace else False,
+        language_leeway=leeway,
     )
+
+
+async def workplaces_for(
+    session: AsyncSession, organisation_ids: Collection[int]
+) -> dict[int, WorkplaceLanguages]:
+    """The language side of the organisations' readiness answers, by organisation id (one
+    query); an organisation without a readiness profile is left out."""
+    if not organisation_ids:
+        return {}
+    rows = await session.execute(
+        select(ReadinessProfile.organisation_id, ReadinessProfile.answers).where(
+            ReadinessProfile.organisation_id.in_(sorted(organisation_ids))
+        )
+    )
+    found = {int(oid): workplace_languages(answers) for oid, answers in rows.all()}
+    return {oid: workplace for oid, workplace in found.items() if workplace is not None}
+
+
+def leeway_offer(position: Position, workplace: WorkplaceLanguages | None) -> LeewayOffer:
+    """May a counsellor widen this position's language filter by one level?
+
+    Yes when the position asks a language above A1 and the workplace can bridge the gap: it
+    offers language support at work or plain-language instructions, or it works in another
+    language too. Never below the level the workplace says is needed for safety.
+    """
+    required = {row.language: row.level for row in position.languages}
+    widened = {
+        code: CEFR_LEVELS[CEFR_LEVELS.index(level) - 1]
+        for code, level in required.items()
+        if level in CEFR_LEVELS and level != CEFR_LEVELS[0]
+    }
+    if not widened:
+        return NO_LEEWAY
+    levels = ", ".join(
+        gettext("%(language)s %(required)s → %(accepted)s")
+        % {"language": language_name(code), "required": required[code], "accepted": accepted}
+        for code, accepted in sorted(widened.items())
+    )
+    if workplace is None:
+        return LeewayOffer(
+            allowed=False,
+            words=gettext(
+                "The organisation has not filled in its readiness profile, so the language"
+                " filter cannot be widened."
+            ),
+        )
+    others = [code for code in workplace.working if any(code != lang for lang in widened)]
+    if not workplace.offers_support and not others:
+        return LeewayOffer(
+            allowed=False,
+            words=gettext(
+                "The workplace offers no language support and works in no other language, so"
+                " the language filter cannot be widened."
+            ),
+        )
+    safety = workplace.needed_language if workplace.needed_for_safety else None
+    if (
+        safety in widened
+        and workplace.needed_level is not None
+        and CEFR_LEVELS.index(widened[safety]) < CEFR_LEVELS.index(workplace.needed_level)
+    ):
+        return LeewayOffer(
+            allowed=False,
+            words=gettext(
+                "The workplace says %(language)s at %(level)s is needed for safety, so the"
+                " language filter cannot be widened."
+            )
+            % {"language": language_name(safety or ""), "level": workplace.needed_level},
+        )
+    return LeewayOffer(allowed=True, words=workplace_words(workplace), levels=levels)
+
+
+def workplace_words(workplace: WorkplaceLanguages) -> str:
+    """What the workplace offers a candidate whose language is still growing, in words."""
+    sentences = []
+    if workplace.working:
+        sentences.append(
+            gettext("This workplace works in %(languages)s.")
+            % {"languages": ", ".join(language_name(code) for code in workplace.working)}
+        )
+    if workplace.support:
+        sentences.append(gettext("It offers language support at work."))
+    if workplace.plain_instructions:
+        sentences.append(gettext("Its instructions are in plain language or with pictures."))
+    return " ".join(sentences)
 
 
 async def excluded_candidates(session: AsyncSession) -> dict[int, str]:
@@ -220,24 +341,30 @@ async def suggestions_for_position(
     top: int = 20,
     include_ineligible: bool = False,
     search: str | None = None,
+    leeway: int = 0,
 ) -> PositionSuggestions | None:
     """Candidates ranked for the position, explained; None when it does not exist for ``viewer``.
 
     ``top`` eligible candidates are listed; with ``include_ineligible`` also up to ``top`` who
     fail a hard filter, after them. ``search`` (a name or a candidate number, among the
     candidates ``viewer`` may see) finds candidates and where they rank, even outside the top.
+    ``leeway`` (0 or 1) widens the language filter by that many levels where
+    :func:`leeway_offer` allows it (the result says what was applied), else it is ignored.
     Nobody is ranked for a position whose organisation is not an approved partner.
     """
     position = await get_position(session, position_id=position_id, viewer=viewer)
     if position is None:
         return None
-    organisation_name, organisation_status = (
+    organisation_name, organisation_status, answers = (
         await session.execute(
-            select(Organisation.name, Organisation.status).where(
-                Organisation.id == position.organisation_id
-            )
+            select(Organisation.name, Organisation.status, ReadinessProfile.answers)
+            .outerjoin(ReadinessProfile, ReadinessProfile.organisation_id == Organisation.id)
+            .where(Organisation.id == position.organisation_id)
         )
     ).one()
+    workplace = workplace_languages(answers)
+    offer = leeway_offer(position, workplace)
+    applied = max(0, min(leeway, MAX_LEEWAY)) if offer.allowed else 0
     if organisation_status != PartnershipStatus.PARTNER.value:
         # Candidates are suggested only for approved partners' positions: rank nobody.
         return PositionSuggestions(
@@ -255,7 +382,7 @@ async def suggestions_for_position(
             hits=(),
         )
     pid = str(position.id)
-    engine_position = position_for_matching(position)
+    engine_position = position_for_matching(position, workplace, leeway=applied)
     index = index_for(session)
     found = await _search(session, search, viewer) if search else []
     for _attempt in range(2):
@@ -338,6 +465,8 @@ async def suggestions_for_position(
         unmapped=unmapped,
         search=search,
         hits=tuple(hits),
+        leeway=applied,
+        leeway_offer=offer,
     )
 
 
@@ -405,7 +534,13 @@ async def advice_for_pair(
     pid, cid = str(position.id), str(candidate_id)
     if not await still_suggestable(session, {candidate_id}):
         return None
-    matcher, labels = await index_for(session).matcher(session, (position_for_matching(position),))
+    # The position as its requirement stands (no counsellor's leeway), with its workplace.
+    workplace = (await workplaces_for(session, {position.organisation_id})).get(
+        position.organisation_id
+    )
+    matcher, labels = await index_for(session).matcher(
+        session, (position_for_matching(position, workplace),)
+    )
     if cid not in matcher.candidate_ids_:
         return None
     wanted = matcher.candidate_ids_.index(cid)

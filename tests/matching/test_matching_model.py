@@ -141,5 +141,9 @@ def test_input_types_have_no_protected_attributes() -> None:
         "languages",
         "region",
         "places",
+        # What the workplace's readiness answers say (issue 14): the workplace, not a person.
+        "working_languages",
+        "language_support",
+        "language_leeway",
     }
     assert set(Requirement.__dataclass_fields__) == {"competence", "level"}

@@ -71,7 +71,7 @@ async def test_counsellor_sees_ranked_explained_suggestions(
         parts = row.explanation.parts
         assert millionths(parts.required) + millionths(parts.optional) + millionths(
             parts.rarity
-        ) == millionths(row.score)
+        ) + millionths(parts.support) == millionths(row.score)
         assert parts.total == row.score
         lines = (
             row.explanation.matched
