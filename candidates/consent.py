@@ -24,7 +24,7 @@ import datetime
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -91,13 +91,16 @@ class OrganisationChoice:
     name: str
 
 
+_PARTNERS = (
+    select(Organisation.id, Organisation.name)
+    .where(Organisation.status == PartnershipStatus.PARTNER.value)
+    .order_by(Organisation.name, Organisation.id)
+)
+
+
 async def list_partner_organisations(session: AsyncSession) -> list[OrganisationChoice]:
     """Approved partner organisations, the ones a profile may be shared with by name."""
-    rows = await session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.status == PartnershipStatus.PARTNER.value)
-        .order_by(Organisation.name, Organisation.id)
-    )
+    rows = await session.execute(_PARTNERS)
     return [OrganisationChoice(id=int(row[0]), name=str(row[1])) for row in rows.all()]
 
 
@@ -202,6 +205,51 @@ async def consent_history(session: AsyncSession, *, candidate_id: int) -> list[C
         ConsentRecord.id.desc()
     )
     return [_state(*row) for row in (await session.execute(statement)).all()]
+
+
+@dataclass(frozen=True)
+class ConsentRecords:
+    """The candidate page's consent: what is in force (as :func:`current_consents`) and every
+    record (as :func:`consent_history`)."""
+
+    current: list[ConsentState]
+    history: list[ConsentState]
+
+
+# The columns of :class:`ConsentState`, in its order, read as plain rows.
+_RECORDS = (
+    select(
+        ConsentRecord.id,
+        ConsentRecord.purpose,
+        ConsentRecord.organisation_id,
+        Organisation.name,
+        ConsentRecord.given,
+        ConsentRecord.text_shown,
+        ConsentRecord.language,
+        User.name,
+        ConsentRecord.created_at,
+    )
+    .outerjoin(Organisation, Organisation.id == ConsentRecord.organisation_id)
+    .outerjoin(User, User.id == ConsentRecord.recorded_by_id)
+    .where(ConsentRecord.candidate_id == bindparam("candidate_id"))
+    .order_by(ConsentRecord.id.desc())
+)
+
+
+async def consent_records(session: AsyncSession, *, candidate_id: int) -> ConsentRecords:
+    """:func:`current_consents` and :func:`consent_history` in one query: the history, newest
+    first; the record in force per purpose and organisation is the first one met there (the
+    highest id, as in :func:`current_consents`)."""
+    rows = await session.execute(_RECORDS, {"candidate_id": candidate_id})
+    history = [ConsentState(*row) for row in rows.all()]
+    newest: dict[tuple[str, int | None], ConsentState] = {}
+    for state in history:
+        newest.setdefault((state.purpose, state.organisation_id), state)
+    current = sorted(
+        newest.values(),
+        key=lambda s: (PURPOSES.index(s.purpose), s.organisation_name or "", s.record_id),
+    )
+    return ConsentRecords(current=current, history=history)
 
 
 def _given_now(

@@ -54,6 +54,16 @@ async def _visible(db_session: AsyncSession, viewer: Viewer, candidate_id: int) 
     return candidate
 
 
+async def _record(
+    db_session: AsyncSession, viewer: Viewer, candidate_id: int
+) -> services.CandidateRecord:
+    """The candidate's record as its page shows it, if the viewer may see it; otherwise 404."""
+    record = await services.candidate_record(db_session, candidate_id=candidate_id, viewer=viewer)
+    if record is None:
+        raise NotFoundException(detail=gettext("No such candidate."))
+    return record
+
+
 async def _changeable(db_session: AsyncSession, viewer: Viewer, candidate_id: int) -> Candidate:
     """The candidate if the viewer may see it and keeps records; otherwise 404."""
     candidate = await _visible(db_session, viewer, candidate_id)
@@ -232,15 +242,12 @@ async def _detail_page(
     db_session: AsyncSession,
     *,
     viewer: Viewer,
-    candidate: Candidate,
+    candidate: services.CandidateRecord,
     forms: DetailForms | None = None,
     status: int = HTTP_200_OK,
 ) -> Template:
     forms = forms or DetailForms()
     may_change = may_change_record(viewer)
-    names = await services.user_names(
-        db_session, user_ids={candidate.counsellor_id} if candidate.counsellor_id else set()
-    )
     organisations = await consent.list_partner_organisations(db_session) if may_change else []
     chosen = gettext("the organisation chosen below")
     purposes = [
@@ -257,6 +264,7 @@ async def _detail_page(
     stage_index = (
         services.STAGES.index(candidate.stage) if candidate.stage in services.STAGES else 0
     )
+    consents = await consent.consent_records(db_session, candidate_id=candidate.id)
     return Template(
         template_name="candidates/detail.html",
         status_code=status,
@@ -264,7 +272,7 @@ async def _detail_page(
             "candidate": candidate,
             "viewer": viewer,
             "may_change": may_change,
-            "counsellor_name": names.get(candidate.counsellor_id or 0),
+            "counsellor_name": candidate.counsellor_name,
             "stages": [(stage, services.stage_label(stage)) for stage in services.STAGES],
             "stage_options": _stage_options(candidate.stage),
             "current_stage_index": stage_index,
@@ -282,8 +290,8 @@ async def _detail_page(
             "note_values": note_values,
             "note_errors": forms.note_errors,
             "stage_error": forms.stage_error,
-            "consents": await consent.current_consents(db_session, candidate_id=candidate.id),
-            "consent_history": await consent.consent_history(db_session, candidate_id=candidate.id),
+            "consents": consents.current,
+            "consent_history": consents.history,
             "consent_errors": forms.consent_errors,
             "consent_purpose": forms.consent_purpose,
             "purposes": purposes,
@@ -393,8 +401,8 @@ class CandidatePages(Controller):
         viewer: NamedDependency[Viewer],
         candidate_id: FromPath[int],
     ) -> Template:
-        candidate = await _visible(db_session, viewer, candidate_id)
-        return await _detail_page(db_session, viewer=viewer, candidate=candidate)
+        record = await _record(db_session, viewer, candidate_id)
+        return await _detail_page(db_session, viewer=viewer, candidate=record)
 
     @get("/{candidate_id:int}/edit")
     async def edit(
@@ -459,7 +467,7 @@ class CandidatePages(Controller):
             return await _detail_page(
                 db_session,
                 viewer=viewer,
-                candidate=candidate,
+                candidate=await _record(db_session, viewer, candidate.id),
                 forms=DetailForms(
                     note_values={"noted_on": reader.raw("noted_on"), "text": text},
                     note_errors=errors,
@@ -486,7 +494,7 @@ class CandidatePages(Controller):
             return await _detail_page(
                 db_session,
                 viewer=viewer,
-                candidate=candidate,
+                candidate=await _record(db_session, viewer, candidate.id),
                 forms=DetailForms(stage_error=invalid.errors["stage"]),
                 status=HTTP_400_BAD_REQUEST,
             )
@@ -523,7 +531,7 @@ class CandidatePages(Controller):
             return await _detail_page(
                 db_session,
                 viewer=viewer,
-                candidate=candidate,
+                candidate=await _record(db_session, viewer, candidate.id),
                 forms=DetailForms(access_error=invalid.errors["access"]),
                 status=HTTP_400_BAD_REQUEST,
             )
@@ -564,7 +572,7 @@ class CandidatePages(Controller):
             return await _detail_page(
                 db_session,
                 viewer=viewer,
-                candidate=candidate,
+                candidate=await _record(db_session, viewer, candidate.id),
                 forms=DetailForms(consent_errors=errors, consent_purpose=purpose),
                 status=HTTP_400_BAD_REQUEST,
             )

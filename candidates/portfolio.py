@@ -17,13 +17,14 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from candidates.findings import findings_in_force
 from candidates.models import (
     AcquiredHow,
+    Candidate,
     Claim,
     EvidenceItem,
     Interview,
@@ -358,6 +359,37 @@ class _Verified:
     labels: dict[str, str]
 
 
+# The overview's three statements, built once (their cache keys too), not per request.
+_CLAIMS = (
+    select(
+        Claim.id,
+        Claim.competence_id,
+        Competence.code,
+        Competence.labels,
+        Claim.free_text,
+        Claim.self_level,
+    )
+    .outerjoin(Competence, Claim.competence_id == Competence.id)
+    .where(Claim.candidate_id == bindparam("candidate_id"))
+    .order_by(Claim.id)
+)
+_VERIFIED = findings_in_force(
+    VerifiedCompetence.competence_id,
+    VerifiedCompetence.verified_level,
+    VerifiedCompetence.not_demonstrated,
+    Interview.completed_at,
+    Competence.code,
+    Competence.labels,
+    # One candidate, named by a parameter (a list of ids would be fixed in the statement).
+    candidate_ids=select(Candidate.id).where(Candidate.id == bindparam("candidate_id")),
+).join(Competence, VerifiedCompetence.competence_id == Competence.id)
+_EVIDENCE_COUNTS = (
+    select(EvidenceItem.claim_id, func.count())
+    .where(EvidenceItem.candidate_id == bindparam("candidate_id"))
+    .group_by(EvidenceItem.claim_id)
+)
+
+
 async def portfolio_overview(session: AsyncSession, *, candidate_id: int) -> PortfolioOverview:
     """Claims with their mapping, self-assessed level and the newest verified level.
 
@@ -365,34 +397,8 @@ async def portfolio_overview(session: AsyncSession, *, candidate_id: int) -> Por
     results of the candidate's completed interviews (newest first), and evidence counts.
     Competences a teacher verified without a claim come last, with no self-assessed level.
     """
-    claim_rows = (
-        await session.execute(
-            select(
-                Claim.id,
-                Claim.competence_id,
-                Competence.code,
-                Competence.labels,
-                Claim.free_text,
-                Claim.self_level,
-            )
-            .outerjoin(Competence, Claim.competence_id == Competence.id)
-            .where(Claim.candidate_id == candidate_id)
-            .order_by(Claim.id)
-        )
-    ).all()
-    verified_rows = (
-        await session.execute(
-            findings_in_force(
-                VerifiedCompetence.competence_id,
-                VerifiedCompetence.verified_level,
-                VerifiedCompetence.not_demonstrated,
-                Interview.completed_at,
-                Competence.code,
-                Competence.labels,
-                candidate_ids=[candidate_id],
-            ).join(Competence, VerifiedCompetence.competence_id == Competence.id)
-        )
-    ).all()
+    claim_rows = (await session.execute(_CLAIMS, {"candidate_id": candidate_id})).all()
+    verified_rows = (await session.execute(_VERIFIED, {"candidate_id": candidate_id})).all()
     newest: dict[int, _Verified] = {}
     for competence_id, level, not_demonstrated, completed_at, code, labels in verified_rows:
         newest.setdefault(
@@ -412,11 +418,7 @@ async def portfolio_overview(session: AsyncSession, *, candidate_id: int) -> Por
     counts: dict[int | None, int] = {
         claim_id: int(number)
         for claim_id, number in (
-            await session.execute(
-                select(EvidenceItem.claim_id, func.count())
-                .where(EvidenceItem.candidate_id == candidate_id)
-                .group_by(EvidenceItem.claim_id)
-            )
+            await session.execute(_EVIDENCE_COUNTS, {"candidate_id": candidate_id})
         ).all()
     }
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -350,6 +350,109 @@ async def get_candidate(
 
 
 @dataclass(frozen=True)
+class LanguageLine:
+    """One of the candidate's languages as the candidate page shows it."""
+
+    language: str
+    level: str
+    assessment: str
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    """The candidate's record as the candidate page shows it: its columns, its languages
+    (by language code) and the counsellor's name, read as plain rows."""
+
+    id: int
+    name: str
+    email: str
+    phone: str
+    municipality: str
+    regions: list[str]
+    available_from: datetime.date | None
+    availability_note: str
+    client_type: str
+    client_since: datetime.date
+    counsellor_id: int | None
+    stage: str
+    counsellor_name: str | None
+    languages: list[LanguageLine]
+
+
+_RECORD_COLUMNS = (
+    Candidate.id,
+    Candidate.name,
+    Candidate.email,
+    Candidate.phone,
+    Candidate.municipality,
+    Candidate.regions,
+    Candidate.available_from,
+    Candidate.availability_note,
+    Candidate.client_type,
+    Candidate.client_since,
+    Candidate.counsellor_id,
+    Candidate.stage,
+    User.name,
+    CandidateLanguage.language,
+    CandidateLanguage.level,
+    CandidateLanguage.assessment,
+)
+
+
+async def candidate_record(
+    session: AsyncSession, *, candidate_id: int, viewer: Viewer
+) -> CandidateRecord | None:
+    """What :func:`get_candidate` and the counsellor's name give the candidate page, in one
+    query (a row per language), or None when the candidate does not exist for ``viewer``."""
+    rows = (
+        await session.execute(
+            select(*_RECORD_COLUMNS)
+            .outerjoin(User, User.id == Candidate.counsellor_id)
+            .outerjoin(CandidateLanguage, CandidateLanguage.candidate_id == Candidate.id)
+            .where(Candidate.id == candidate_id, visible_to(viewer))
+            .order_by(CandidateLanguage.language)
+        )
+    ).all()
+    if not rows:
+        return None
+    (
+        id_,
+        name,
+        email,
+        phone,
+        municipality,
+        regions,
+        available_from,
+        availability_note,
+        client_type,
+        client_since,
+        counsellor_id,
+        stage,
+        counsellor_name,
+    ) = rows[0][:13]
+    return CandidateRecord(
+        id=id_,
+        name=name,
+        email=email,
+        phone=phone,
+        municipality=municipality,
+        regions=regions,
+        available_from=available_from,
+        availability_note=availability_note,
+        client_type=client_type,
+        client_since=client_since,
+        counsellor_id=counsellor_id,
+        stage=stage,
+        counsellor_name=counsellor_name,
+        languages=[
+            LanguageLine(language=row[13], level=row[14], assessment=row[15])
+            for row in rows
+            if row[13] is not None
+        ],
+    )
+
+
+@dataclass(frozen=True)
 class CaseloadFilters:
     search: str = ""
     stage: str | None = None
@@ -516,13 +619,17 @@ class CounsellorChoice:
     email: str
 
 
+# The candidate page's fixed statements, built once (their cache keys too), not per request.
+_COUNSELLORS = (
+    select(User.id, User.name, User.email)
+    .where(User.role == Role.COUNSELLOR, User.is_active.is_(True))
+    .order_by(User.name, User.id)
+)
+
+
 async def list_counsellors(session: AsyncSession) -> list[CounsellorChoice]:
     """Active counsellors, for the coordinator's counsellor field."""
-    rows = await session.execute(
-        select(User.id, User.name, User.email)
-        .where(User.role == Role.COUNSELLOR, User.is_active.is_(True))
-        .order_by(User.name, User.id)
-    )
+    rows = await session.execute(_COUNSELLORS)
     return [CounsellorChoice(id=row[0], name=row[1], email=row[2]) for row in rows.all()]
 
 
@@ -536,29 +643,39 @@ async def user_names(session: AsyncSession, *, user_ids: set[int]) -> dict[int, 
 
 @dataclass(frozen=True)
 class NoteRow:
-    note: GuidanceNote
+    """A guidance note as the candidate page shows it."""
+
+    id: int
+    noted_on: datetime.date
+    text: str
     author_name: str | None
+
+
+_NOTES = (
+    select(GuidanceNote.id, GuidanceNote.noted_on, GuidanceNote.text, User.name)
+    .outerjoin(User, User.id == GuidanceNote.author_id)
+    .where(GuidanceNote.candidate_id == bindparam("candidate_id"))
+    .order_by(GuidanceNote.noted_on.desc(), GuidanceNote.id.desc())
+)
 
 
 async def list_guidance_notes(session: AsyncSession, *, candidate_id: int) -> list[NoteRow]:
     """The candidate's guidance notes, newest first, with their authors' names."""
-    rows = await session.execute(
-        select(GuidanceNote, User.name)
-        .outerjoin(User, User.id == GuidanceNote.author_id)
-        .where(GuidanceNote.candidate_id == candidate_id)
-        .order_by(GuidanceNote.noted_on.desc(), GuidanceNote.id.desc())
-    )
-    return [NoteRow(note=row[0], author_name=row[1]) for row in rows.all()]
+    rows = await session.execute(_NOTES, {"candidate_id": candidate_id})
+    return [NoteRow(*row) for row in rows.all()]
+
+
+_ACCESS = (
+    select(User.id, User.name, User.email)
+    .join(CandidateAccess, CandidateAccess.user_id == User.id)
+    .where(CandidateAccess.candidate_id == bindparam("candidate_id"))
+    .order_by(User.name, User.id)
+)
 
 
 async def list_access(session: AsyncSession, *, candidate_id: int) -> list[CounsellorChoice]:
     """Counsellors other than the candidate's own to whom the coordinator opened the record."""
-    rows = await session.execute(
-        select(User.id, User.name, User.email)
-        .join(CandidateAccess, CandidateAccess.user_id == User.id)
-        .where(CandidateAccess.candidate_id == candidate_id)
-        .order_by(User.name, User.id)
-    )
+    rows = await session.execute(_ACCESS, {"candidate_id": candidate_id})
     return [CounsellorChoice(id=row[0], name=row[1], email=row[2]) for row in rows.all()]
 
 

@@ -48,19 +48,23 @@ async def placement_certificate(
     placement = await session.get(Placement, placement_id)
     if placement is None:
         return None
-    candidate = await session.get(Candidate, placement.candidate_id)
-    assert candidate is not None
     certificates = list(await issuing.certificates_of(session, placement_id=placement_id))
     decision = await live_decision(session, placement_id)
     if decision is None and not certificates:
         return None
+    issuable = False
+    if decision is not None:
+        # The candidate is read only where it decides something: with a decision to issue.
+        candidate = await session.get(Candidate, placement.candidate_id)
+        assert candidate is not None
+        issuable = issuing.may_issue(viewer, placement, candidate)
     live = next((c for c in certificates if c.is_live), None)
     return Section(
         "certificates/_section.html",
         {
             "lines": await _lines(session, certificates),
             "placement_id": placement_id,
-            "issuable": decision is not None and issuing.may_issue(viewer, placement, candidate),
+            "issuable": issuable,
             "reissue": live is not None
             and decision is not None
             and live.decision_id == decision.id,

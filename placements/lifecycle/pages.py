@@ -229,8 +229,9 @@ async def _placement_page(
         ),
     }
     if view.manages:
-        tutors = await lifecycle.tutor_choices(db_session, placement.organisation_id)
-        teachers = await lifecycle.teacher_choices(db_session)
+        tutors, teachers = await lifecycle.tutor_and_teacher_choices(
+            db_session, placement.organisation_id
+        )
         context["tutor_options"] = [(str(t.id), f"{t.name} ({t.email})") for t in tutors]
         context["teacher_options"] = [(str(t.id), f"{t.name} ({t.email})") for t in teachers]
     return Template(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, case, false, select, true
+from sqlalchemy import ColumnElement, bindparam, case, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
@@ -475,3 +475,29 @@ async def tutor_choices(session: AsyncSession, organisation_id: int) -> list[Per
 async def teacher_choices(session: AsyncSession) -> list[Person]:
     """Active professional teachers."""
     return await _people(session, User.role == Role.TEACHER)
+
+
+_TUTORS_AND_TEACHERS = (
+    select(User.id, User.name, User.email, User.role)
+    .where(
+        User.is_active.is_(True),
+        (User.role == Role.TEACHER)
+        | ((User.role == Role.TUTOR) & (User.organisation_id == bindparam("organisation_id"))),
+    )
+    .order_by(User.name, User.id)
+)
+
+
+async def tutor_and_teacher_choices(
+    session: AsyncSession, organisation_id: int
+) -> tuple[list[Person], list[Person]]:
+    """:func:`tutor_choices` and :func:`teacher_choices` in one query (for the placement
+    page's form)."""
+    tutors: list[Person] = []
+    teachers: list[Person] = []
+    for user_id, name, email, role in (
+        await session.execute(_TUTORS_AND_TEACHERS, {"organisation_id": organisation_id})
+    ).all():
+        person = Person(id=int(user_id), name=str(name), email=str(email))
+        (teachers if role == Role.TEACHER else tutors).append(person)
+    return tutors, teachers

@@ -216,7 +216,7 @@ class PositionPages(Controller):
             if viewer.is_staff
             else PositionFilters()
         )
-        rows = await queries.list_positions(db_session, viewer=viewer, filters=filters)
+        rows = await queries.position_lines(db_session, viewer=viewer, filters=filters)
         own = request.user.organisation  # None for staff
         locale = current_locale.get()
         context: dict[str, Any] = {
@@ -231,7 +231,7 @@ class PositionPages(Controller):
             "is_partner": own is None or own.status == PartnershipStatus.PARTNER.value,
         }
         if viewer.is_staff:
-            frameworks = await queries.list_qualifications(db_session)
+            frameworks = await queries.qualification_choices(db_session)
             context.update(
                 field_options=[(f.code, label_in(f.labels, locale)) for f in frameworks],
                 region_options=[(r, r) for r in await queries.list_regions(db_session)],

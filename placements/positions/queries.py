@@ -8,10 +8,11 @@ writes are in :mod:`placements.positions.services`.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -57,6 +58,42 @@ def _requirements() -> tuple[Any, ...]:
     )
 
 
+def _filtered(statement: Select[Any], viewer: Viewer, filters: PositionFilters) -> Select[Any]:
+    """``statement`` (positions joined to their organisation, its readiness profile and the
+    field) kept to what ``viewer`` may see and ``filters`` ask for."""
+    if not viewer.is_staff:
+        statement = statement.where(Position.organisation_id == viewer.organisation_id)
+    if filters.status == PositionStatus.OPEN.value:
+        statement = statement.where(open_for_candidates())
+    elif filters.status:
+        statement = statement.where(Position.status == filters.status)
+    if filters.field:
+        statement = statement.where(Framework.code == filters.field)
+    if filters.region:
+        statement = statement.where(Position.region == filters.region)
+    if filters.kind:
+        statement = statement.where(Organisation.kind == filters.kind)
+    if filters.readiness is not None:
+        statement = statement.where(_readiness_level >= filters.readiness)
+    if filters.organisation is not None:
+        statement = statement.where(Position.organisation_id == filters.organisation)
+    return statement
+
+
+# Organisations without a readiness profile count as level 0.
+_readiness_level = func.coalesce(ReadinessProfile.level, 0)
+
+
+def _joined(*columns: Any) -> Select[Any]:
+    return (
+        select(*columns)
+        .join(Organisation, Organisation.id == Position.organisation_id)
+        .outerjoin(ReadinessProfile, ReadinessProfile.organisation_id == Organisation.id)
+        .outerjoin(Framework, Framework.id == Position.framework_id)
+        .order_by(Position.id.desc())
+    )
+
+
 async def list_positions(
     session: AsyncSession,
     *,
@@ -71,43 +108,20 @@ async def list_positions(
     means :func:`open_for_candidates`: an organisation that is not an approved partner has
     no open position.
     """
-    filters = filters or PositionFilters()
-    level = func.coalesce(ReadinessProfile.level, 0)
-    statement = (
-        select(
+    if not viewer.is_staff and viewer.organisation_id is None:
+        return []
+    statement = _filtered(
+        _joined(
             Position,
             Organisation.name,
             Organisation.kind,
             Organisation.status,
-            level,
+            _readiness_level,
             Framework.code,
-        )
-        .join(Organisation, Organisation.id == Position.organisation_id)
-        .outerjoin(ReadinessProfile, ReadinessProfile.organisation_id == Organisation.id)
-        .outerjoin(Framework, Framework.id == Position.framework_id)
-        .order_by(Position.id.desc())
-    )
-    if not viewer.is_staff:
-        if viewer.organisation_id is None:
-            return []
-        statement = statement.where(Position.organisation_id == viewer.organisation_id)
-    if filters.status == PositionStatus.OPEN.value:
-        statement = statement.where(open_for_candidates())
-    elif filters.status:
-        statement = statement.where(Position.status == filters.status)
-    if filters.field:
-        statement = statement.where(Framework.code == filters.field)
-    if filters.region:
-        statement = statement.where(Position.region == filters.region)
-    if filters.kind:
-        statement = statement.where(Organisation.kind == filters.kind)
-    if filters.readiness is not None:
-        statement = statement.where(level >= filters.readiness)
-    if filters.organisation is not None:
-        statement = statement.where(Position.organisation_id == filters.organisation)
-    statement = statement.options(
-        *(_requirements() if with_requirements else (selectinload(Position.framework),))
-    )
+        ),
+        viewer,
+        filters or PositionFilters(),
+    ).options(*(_requirements() if with_requirements else (selectinload(Position.framework),)))
     rows = (await session.execute(statement)).all()
     return [
         PositionRow(
@@ -120,6 +134,70 @@ async def list_positions(
             field_labels=row[0].framework.labels if row[0].framework else None,
         )
         for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class PositionLine:
+    """A position as the positions page lists it: a few columns, not the whole record."""
+
+    id: int
+    title: str
+    status: str
+    municipality: str
+    region: str
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+    places: int
+    organisation_name: str
+    organisation_kind: str
+    organisation_status: str
+    readiness_level: int
+    field_labels: dict[str, str] | None
+
+
+_LINE_COLUMNS = (
+    Position.id,
+    Position.title,
+    Position.status,
+    Position.municipality,
+    Position.region,
+    Position.start_date,
+    Position.end_date,
+    Position.places,
+    Organisation.name,
+    Organisation.kind,
+    Organisation.status,
+    _readiness_level,
+    Framework.labels,
+)
+
+
+async def position_lines(
+    session: AsyncSession, *, viewer: Viewer, filters: PositionFilters | None = None
+) -> list[PositionLine]:
+    """:func:`list_positions` as the positions page shows it: the same positions in the same
+    order, the columns it lists read as plain rows (one query)."""
+    if not viewer.is_staff and viewer.organisation_id is None:
+        return []
+    statement = _filtered(_joined(*_LINE_COLUMNS), viewer, filters or PositionFilters())
+    return [
+        PositionLine(
+            id=row[0],
+            title=row[1],
+            status=row[2],
+            municipality=row[3],
+            region=row[4],
+            start_date=row[5],
+            end_date=row[6],
+            places=row[7],
+            organisation_name=row[8],
+            organisation_kind=row[9],
+            organisation_status=row[10],
+            readiness_level=int(row[11]),
+            field_labels=row[12],
+        )
+        for row in (await session.execute(statement)).all()
     ]
 
 
@@ -202,11 +280,31 @@ async def list_qualifications(session: AsyncSession) -> list[Framework]:
     )
 
 
+@dataclass(frozen=True)
+class QualificationChoice:
+    code: str
+    labels: dict[str, str]
+
+
+_QUALIFICATION_CHOICES = (
+    select(Framework.code, Framework.labels)
+    .where(Framework.kind == FrameworkKind.QUALIFICATION.value)
+    .order_by(Framework.code)
+)
+
+
+async def qualification_choices(session: AsyncSession) -> list[QualificationChoice]:
+    """:func:`list_qualifications`' codes and labels, as plain rows, for the field filter."""
+    rows = await session.execute(_QUALIFICATION_CHOICES)
+    return [QualificationChoice(*row) for row in rows.all()]
+
+
+_REGIONS = select(Position.region).where(Position.region != "").distinct().order_by(Position.region)
+
+
 async def list_regions(session: AsyncSession) -> list[str]:
     """Regions where some position is, for the staff filter."""
-    rows = await session.execute(
-        select(Position.region).where(Position.region != "").distinct().order_by(Position.region)
-    )
+    rows = await session.execute(_REGIONS)
     return [str(region) for region in rows.scalars()]
 
 
