@@ -980,6 +980,29 @@ class CompetenceMatcher:
         (explanation,) = self._explanations(rows, np.array([candidate]), np.array([score]))
         return Match(position_id, candidate_id, score / SCALE, passed, explanation)
 
+    def explain_candidates(self, position_id: str, candidate_ids: Sequence[str]) -> list[Match]:
+        """`explain` for several candidates of one position, in one pass over arrays; the
+        same matches, in the order given."""
+        position = self._position_index[position_id]
+        candidates = np.array([self._candidate_index[c] for c in candidate_ids], dtype=np.int64)
+        if not len(candidates):
+            return []
+        rows = np.array([position])
+        raw = (self._Y[rows] @ self._X[candidates].T).toarray()
+        support = _support_term(self, rows, candidates)
+        if support is not None:
+            raw += support
+        scores = np.rint(raw[0] * SCALE).astype(np.int64)
+        eligible = self._eligible(rows, candidates)
+        passed = np.ones(len(candidates), dtype=bool) if eligible is None else eligible[0]
+        explanations = self._explanations(np.full(len(candidates), position), candidates, scores)
+        return [
+            Match(position_id, candidate_id, score / SCALE, ok, explanation)
+            for candidate_id, score, ok, explanation in zip(
+                candidate_ids, scores.tolist(), passed.tolist(), explanations, strict=True
+            )
+        ]
+
     def explain_pairs(
         self, positions: IntArray, candidates: IntArray, scores: IntArray
     ) -> ExplainedPairs:

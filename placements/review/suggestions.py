@@ -414,8 +414,18 @@ async def suggestions_for_position(
     )
     explainer = Explainer(labels)
 
+    # Everyone the page explains, at once.
+    explained = [cid for cid, rank in ranks.items() if rank is not None]
+    matches = dict(
+        zip(
+            explained,
+            await anyio.to_thread.run_sync(matcher.explain_candidates, pid, explained),
+            strict=True,
+        )
+    )
+
     def row_for(cid: str) -> SuggestionRow:
-        match = matcher.explain(pid, cid)
+        match = matches[cid]
         assert match.explanation is not None
         name, stage = people.get(int(cid), (None, ""))
         rank = ranks[cid]

@@ -237,6 +237,11 @@ def messy_problems(draw: st.DrawFn) -> MatchingInput:
                 ),
             },
             region=draw(st.sampled_from([position.region, "Lapland", "north savo"])),
+            working_languages=tuple(
+                draw(st.lists(st.sampled_from(["fi", "en", "sv", "de"]), unique=True, max_size=2))
+            ),
+            language_support=draw(st.booleans()),
+            language_leeway=draw(st.integers(0, 2)),
         )
         for position in problem.positions
     )
@@ -309,3 +314,16 @@ def test_with_candidates_refuses_an_id_given_twice() -> None:
     twice = (Candidate("k1"), Candidate("k1"))
     with pytest.raises(ValueError, match="'k1' is used twice"):
         matcher.with_candidates(twice)
+
+
+@PROPERTY_SETTINGS
+@given(messy_problems())
+def test_candidates_explained_together_are_explained_as_alone(problem: MatchingInput) -> None:
+    matcher = CompetenceMatcher().fit(problem)
+    everyone = list(reversed(matcher.candidate_ids_))
+    for position in matcher.position_ids_:
+        together = matcher.explain_candidates(position, everyone)
+        assert together == [matcher.explain(position, candidate) for candidate in everyone]
+        ranked = matcher.rank_candidates([position], top=None)[0].matches
+        by_id = {match.candidate_id: match for match in ranked}
+        assert together == [by_id[candidate] for candidate in everyone]
