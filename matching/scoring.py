@@ -376,14 +376,20 @@ class CompetenceMatcher:
         levels: list[int] = []
         verified_levels: list[int] = []
         mappings: list[Resolution] = []
+        # Per reference: its resolution, key and whether it mapped (looked up once a call).
+        seen: dict[str, tuple[Resolution, str, bool]] = {}
         for candidate in arriving:
             held: dict[str, list[Any]] = {}
             for claim in candidate.competences:
                 reference = claim.competence
-                resolution = resolved.get(reference)
-                if resolution is None:
-                    resolution = resolved[reference] = resolve(reference)
-                if not resolution.mapped:
+                entry = seen.get(reference)
+                if entry is None:
+                    resolution = resolved.get(reference)
+                    if resolution is None:
+                        resolution = resolved[reference] = resolve(reference)
+                    entry = seen[reference] = (resolution, resolution.key, resolution.mapped)
+                resolution, key, mapped = entry
+                if not mapped:
                     unmapped.setdefault(
                         (1, candidate.id, reference),
                         UnmappedReference(
@@ -391,20 +397,21 @@ class CompetenceMatcher:
                         ),
                     )
                 verified = claim.level if claim.verified else 0
-                holding = held.get(resolution.key)
+                holding = held.get(key)
                 if holding is None:
-                    held[resolution.key] = [claim.level, verified, resolution]
-                else:
+                    held[key] = [claim.level, verified, resolution]
+                elif claim.level > holding[0] or verified > holding[1]:
                     holding[0] = max(holding[0], claim.level)
                     holding[1] = max(holding[1], verified)
             for key, (level, verified, resolution) in held.items():
-                if key not in extra and resolution.competence_id != key:
-                    extra[key] = (resolution.label, resolution.competence_id)
                 keys.append(key)
                 levels.append(level)
                 verified_levels.append(verified)
                 mappings.append(resolution)
             counts.append(len(held))
+        for resolution, key, _mapped in seen.values():
+            if key not in extra and resolution.competence_id != key:
+                extra[key] = (resolution.label, resolution.competence_id)
 
         # The columns: the vocabulary, then every other key still held, sorted.
         n_vocabulary = len(self._vocabulary_keys)
@@ -1337,6 +1344,9 @@ _CEFR_RANKS = {level: rank for rank, level in enumerate(CEFR_LEVELS, start=1)}
 def _objects(items: Sequence[Any]) -> npt.NDArray[np.object_]:
     """A one-dimensional array of Python objects (tuples stay whole, not a second axis)."""
     array = np.empty(len(items), dtype=object)
+    if items and not isinstance(items[0], tuple | list):
+        array[:] = items  # one C loop; an item that is not a sequence stays one cell
+        return array
     for i, item in enumerate(items):
         array[i] = item
     return array
