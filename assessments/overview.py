@@ -6,7 +6,9 @@ a 4), or when one assessor found it "not demonstrated" while another gave 3 or m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from assessments.models import AssessorRole, Rating
 from assessments.plan import Outcome
@@ -16,7 +18,17 @@ SPREAD = 2
 HIGH_GRADE = 3
 
 
-def diverges(ratings: list[Rating]) -> bool:
+class Graded(Protocol):
+    """What :func:`diverges` reads of a rating (a :class:`Rating` or a plain row of one)."""
+
+    @property
+    def grade(self) -> int | None: ...
+
+    @property
+    def not_demonstrated(self) -> bool: ...
+
+
+def diverges(ratings: Sequence[Graded]) -> bool:
     """Whether these submitted ratings of one outcome call for a talk (see the module)."""
     grades = [r.grade for r in ratings if r.grade is not None]
     if grades and max(grades) - min(grades) >= SPREAD:

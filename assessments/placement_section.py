@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assessments.access import may_see, visible_placement
-from assessments.standing import standing
+from assessments.standing import standing, standings
 from kit.roles import Viewer
 from kit.sections import Section
 from placements.models import Placement, Position
@@ -29,7 +29,8 @@ async def placement_assessment(
 async def candidate_assessments(
     session: AsyncSession, viewer: Viewer, *, candidate_id: int
 ) -> Section | None:
-    """The candidate's page's section: the standing of each placement's assessment."""
+    """The candidate's page's section: the standing of each placement's assessment (four
+    queries however many placements the candidate has)."""
     rows = (
         await session.execute(
             select(Placement, Position.title)
@@ -38,11 +39,9 @@ async def candidate_assessments(
             .order_by(Placement.id.desc())
         )
     ).all()
-    lines = [
-        (title, await standing(session, viewer, placement=placement))
-        for placement, title in rows
-        if may_see(viewer, placement)
-    ]
-    if not lines:
+    shown = [(placement, title) for placement, title in rows if may_see(viewer, placement)]
+    if not shown:
         return None
+    by_id = await standings(session, viewer, placements=[placement for placement, _ in shown])
+    lines = [(title, by_id[placement.id]) for placement, title in shown]
     return Section("assessments/_candidate_status.html", {"lines": lines})

@@ -9,16 +9,26 @@ learns who has submitted, never whether the others' grades diverge.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 
 from assessments.access import seat_of
-from assessments.models import ASSESSOR_ROLES, AssessmentDecision, AssessorRole, RatingSheet
-from assessments.overview import diverges
-from assessments.plan import plan_competence_ids
-from assessments.ratings import sheets_for
+from assessments.models import (
+    ASSESSOR_ROLES,
+    AssessmentDecision,
+    AssessorRole,
+    PlanOutcome,
+    Rating,
+    RatingSheet,
+)
+from assessments.overview import Graded, diverges
 from candidates.models import Candidate
 from employers.models import Organisation
 from kit.roles import Role, Viewer
@@ -63,32 +73,102 @@ async def decision_signed(session: AsyncSession, *, placement_id: int) -> Signed
 
 
 async def standing(session: AsyncSession, viewer: Viewer, *, placement: Placement) -> Standing:
-    """Where ``placement``'s assessment stands for ``viewer``, who may see it (four queries)."""
-    seat = seat_of(viewer, placement)
-    sheets = await sheets_for(
-        session, placement_id=placement.id, seat=seat.role if seat is not None else None
+    """Where ``placement``'s assessment stands for ``viewer``, who may see it (three queries)."""
+    return (await standings(session, viewer, placements=[placement]))[placement.id]
+
+
+@dataclass(frozen=True)
+class _Grade:
+    grade: int | None
+    not_demonstrated: bool
+
+
+_PLACEMENT_IDS: BindParameter[int] = bindparam("placement_ids", expanding=True)
+
+# Submitted sheets only: drafts change nothing in a standing. A sheet without ratings yet
+# still counts as submitted (the outer join gives it one row with no competence).
+_SUBMITTED_RATINGS = (
+    select(
+        RatingSheet.placement_id,
+        RatingSheet.assessor_role,
+        RatingSheet.version,
+        Rating.competence_id,
+        Rating.grade,
+        Rating.not_demonstrated,
     )
-    plan = await plan_competence_ids(session, placement_id=placement.id)
-    divergent = None
-    if sheets.sees_others:
-        divergent = sum(
-            1
-            for competence_id in plan
-            if diverges(
-                [
-                    rating
-                    for sheet in sheets.submitted.values()
-                    if (rating := sheet.ratings.get(competence_id)) is not None
-                ]
-            )
+    .outerjoin(Rating, Rating.sheet_id == RatingSheet.id)
+    .where(RatingSheet.placement_id.in_(_PLACEMENT_IDS), RatingSheet.submitted_at.is_not(None))
+)
+
+_PLANS = (
+    select(PlanOutcome.placement_id, PlanOutcome.competence_id)
+    .where(PlanOutcome.placement_id.in_(_PLACEMENT_IDS), PlanOutcome.removed_at.is_(None))
+    .order_by(PlanOutcome.placement_id, PlanOutcome.position, PlanOutcome.id)
+)
+
+_SIGNED = select(
+    AssessmentDecision.placement_id, AssessmentDecision.signed_by_name, AssessmentDecision.signed_at
+).where(
+    AssessmentDecision.placement_id.in_(_PLACEMENT_IDS), AssessmentDecision.superseded_at.is_(None)
+)
+
+
+async def standings(
+    session: AsyncSession, viewer: Viewer, *, placements: Sequence[Placement]
+) -> dict[int, Standing]:
+    """:func:`standing` of each of ``placements`` (which ``viewer`` may see), by placement id,
+    in three queries however many placements there are (none for no placement).
+
+    The same rules as :func:`assessments.ratings.sheets_for`: every assessor may know who has
+    submitted; the grades (here, how many outcomes diverge) only staff without a seat and an
+    assessor who has submitted, over the newest submitted version of each assessor's sheet.
+    """
+    if not placements:
+        return {}
+    ids = {"placement_ids": sorted({placement.id for placement in placements})}
+    # placement -> assessor -> (their newest submitted version, its grades by outcome)
+    newest: dict[int, dict[AssessorRole, tuple[int, dict[int, _Grade]]]] = {}
+    for placement_id, role, version, competence_id, grade, not_demonstrated in (
+        await session.execute(_SUBMITTED_RATINGS, ids)
+    ).all():
+        of_placement = newest.setdefault(int(placement_id), {})
+        held = of_placement.get(AssessorRole(role))
+        if held is None or version > held[0]:
+            held = of_placement[AssessorRole(role)] = (int(version), {})
+        if version == held[0] and competence_id is not None:
+            held[1][int(competence_id)] = _Grade(grade, bool(not_demonstrated))
+    plans: dict[int, list[int]] = {}
+    for placement_id, competence_id in (await session.execute(_PLANS, ids)).all():
+        plans.setdefault(int(placement_id), []).append(int(competence_id))
+    signed: dict[int, Signed] = {}
+    for placement_id, by, at in (await session.execute(_SIGNED, ids)).all():
+        signed.setdefault(int(placement_id), Signed(by=str(by), at=at))
+
+    result: dict[int, Standing] = {}
+    for placement in placements:
+        seat = seat_of(viewer, placement)
+        submitted = {
+            role: grades for role, (_version, grades) in newest.get(placement.id, {}).items()
+        }
+        plan = plans.get(placement.id, [])
+        divergent = None
+        if seat is None or seat.role in submitted:
+            divergent = sum(1 for competence_id in plan if _diverges(submitted, competence_id))
+        result[placement.id] = Standing(
+            placement_id=placement.id,
+            outcomes=len(plan),
+            submitted=len(submitted),
+            divergent=divergent,
+            decision=signed.get(placement.id),
         )
-    return Standing(
-        placement_id=placement.id,
-        outcomes=len(plan),
-        submitted=len(sheets.submitted_roles),
-        divergent=divergent,
-        decision=await decision_signed(session, placement_id=placement.id),
-    )
+    return result
+
+
+def _diverges(submitted: dict[AssessorRole, dict[int, _Grade]], competence_id: int) -> bool:
+    given: list[Graded] = [
+        grade for grades in submitted.values() if (grade := grades.get(competence_id)) is not None
+    ]
+    return diverges(given)
 
 
 @dataclass(frozen=True)
@@ -109,28 +189,35 @@ _SEAT_COLUMN = {
 }
 
 
+def _owed_statement(role: AssessorRole, column: InstrumentedAttribute[int | None]) -> Select[Any]:
+    of_seat = and_(
+        RatingSheet.placement_id == Placement.id, RatingSheet.assessor_role == role.value
+    )
+    submitted = exists().where(of_seat, RatingSheet.submitted_at.is_not(None))
+    draft = exists().where(of_seat, RatingSheet.submitted_at.is_(None))
+    return (
+        select(Placement.id, Candidate.name, Position.title, Organisation.name, draft)
+        .join(Candidate, Candidate.id == Placement.candidate_id)
+        .join(Position, Position.id == Placement.position_id)
+        .join(Organisation, Organisation.id == Placement.organisation_id)
+        .where(column == bindparam("user_id"), Placement.status.in_(RATED_STATUSES), ~submitted)
+        .order_by(Placement.id)
+    )
+
+
+# Built once per seat (their cache keys too), not on every home page.
+_OWED = {viewer_role: _owed_statement(*seat) for viewer_role, seat in _SEAT_COLUMN.items()}
+
+
 async def owed_ratings(session: AsyncSession, viewer: Viewer) -> list[OwedRating]:
     """The ratings ``viewer`` still owes, oldest placement first (one query).
 
     An assessor is named on the placement (so they may see the candidate's name); a correction
     in progress is not owed, as the first submission stands meanwhile.
     """
-    if viewer.role not in _SEAT_COLUMN:
+    if viewer.role not in _OWED:
         return []
-    role, column = _SEAT_COLUMN[viewer.role]
-    of_seat = and_(
-        RatingSheet.placement_id == Placement.id, RatingSheet.assessor_role == role.value
-    )
-    submitted = exists().where(of_seat, RatingSheet.submitted_at.is_not(None))
-    draft = exists().where(of_seat, RatingSheet.submitted_at.is_(None))
-    rows = await session.execute(
-        select(Placement.id, Candidate.name, Position.title, Organisation.name, draft)
-        .join(Candidate, Candidate.id == Placement.candidate_id)
-        .join(Position, Position.id == Placement.position_id)
-        .join(Organisation, Organisation.id == Placement.organisation_id)
-        .where(column == viewer.user_id, Placement.status.in_(RATED_STATUSES), ~submitted)
-        .order_by(Placement.id)
-    )
+    rows = await session.execute(_OWED[viewer.role], {"user_id": viewer.user_id})
     return [
         OwedRating(
             placement_id=int(placement_id),

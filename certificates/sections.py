@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assessments.decisions import live_decision
+from assessments.models import AssessmentDecision
 from candidates.models import Candidate
 from certificates import issuing
 from certificates.content import LANGUAGES
@@ -29,6 +30,17 @@ LANGUAGE_NAMES = {"en": N_("English"), "fi": N_("Finnish")}
 class Line:
     certificate: Certificate
     standing: Standing
+
+
+_LIVE_DECISION = (
+    select(AssessmentDecision.id, Candidate)
+    .join(Placement, Placement.id == AssessmentDecision.placement_id)
+    .join(Candidate, Candidate.id == Placement.candidate_id)
+    .where(
+        AssessmentDecision.placement_id == bindparam("placement_id"),
+        AssessmentDecision.superseded_at.is_(None),
+    )
+)
 
 
 def language_options() -> list[tuple[str, str]]:
@@ -49,15 +61,13 @@ async def placement_certificate(
     if placement is None:
         return None
     certificates = list(await issuing.certificates_of(session, placement_id=placement_id))
-    decision = await live_decision(session, placement_id)
-    if decision is None and not certificates:
+    # The decision in force (its id is all this section shows of it) and, only where there is
+    # one to issue from, the candidate, who decides who may issue: one query.
+    found = (await session.execute(_LIVE_DECISION, {"placement_id": placement_id})).first()
+    decision_id = int(found[0]) if found is not None else None
+    if decision_id is None and not certificates:
         return None
-    issuable = False
-    if decision is not None:
-        # The candidate is read only where it decides something: with a decision to issue.
-        candidate = await session.get(Candidate, placement.candidate_id)
-        assert candidate is not None
-        issuable = issuing.may_issue(viewer, placement, candidate)
+    issuable = found is not None and issuing.may_issue(viewer, placement, found[1])
     live = next((c for c in certificates if c.is_live), None)
     return Section(
         "certificates/_section.html",
@@ -66,11 +76,11 @@ async def placement_certificate(
             "placement_id": placement_id,
             "issuable": issuable,
             "reissue": live is not None
-            and decision is not None
-            and live.decision_id == decision.id,
+            and decision_id is not None
+            and live.decision_id == decision_id,
             "outdated": live is not None
-            and decision is not None
-            and live.decision_id != decision.id,
+            and decision_id is not None
+            and live.decision_id != decision_id,
             "language_options": language_options(),
             "default_language": "en" if live is not None and live.language == "fi" else "fi",
         },

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
 from assessments.models import AssessmentDecision
 from candidates.models import Candidate
@@ -32,10 +34,18 @@ async def to_certify(session: AsyncSession, viewer: Viewer) -> list[Waiting]:
     A decision with any certificate (live, superseded or revoked) is not listed: a revoked
     certificate was revoked on purpose, and issuing again is a choice made on its page.
     """
-    if viewer.role not in (Role.COORDINATOR, Role.COUNSELLOR):
+    if viewer.role not in _WAITING:
         return []
+    rows = await session.execute(_WAITING[viewer.role], {"user_id": viewer.user_id})
+    return [
+        Waiting(int(pid), str(name), str(title), str(organisation), signed_at)
+        for pid, name, title, organisation, signed_at in rows.all()
+    ]
+
+
+def _waiting_statement() -> Select[Any]:
     certified = exists().where(Certificate.decision_id == AssessmentDecision.id)
-    statement = (
+    return (
         select(
             Placement.id,
             Candidate.name,
@@ -50,14 +60,16 @@ async def to_certify(session: AsyncSession, viewer: Viewer) -> list[Waiting]:
         .where(AssessmentDecision.superseded_at.is_(None), ~certified)
         .order_by(AssessmentDecision.signed_at, Placement.id)
     )
-    if viewer.role == Role.COUNSELLOR:
-        statement = statement.where(
-            or_(
-                Placement.counsellor_id == viewer.user_id,
-                Candidate.counsellor_id == viewer.user_id,
-            )
+
+
+# Built once (their cache keys too), not on every home page. The coordinator may issue every
+# certificate; a counsellor those of the placements they proposed and of their own candidates.
+_WAITING = {
+    Role.COORDINATOR: _waiting_statement(),
+    Role.COUNSELLOR: _waiting_statement().where(
+        or_(
+            Placement.counsellor_id == bindparam("user_id"),
+            Candidate.counsellor_id == bindparam("user_id"),
         )
-    return [
-        Waiting(int(pid), str(name), str(title), str(organisation), signed_at)
-        for pid, name, title, organisation, signed_at in (await session.execute(statement)).all()
-    ]
+    ),
+}

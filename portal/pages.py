@@ -17,7 +17,7 @@ from assessments.standing import owed_ratings
 from certificates.waiting import to_certify
 from competences.models import Framework
 from employers.models import Organisation, PartnershipStatus
-from kit.roles import Viewer
+from kit.roles import Role, Viewer
 
 
 class PageController(Controller):
@@ -36,24 +36,27 @@ class PageController(Controller):
         db_session: NamedDependency[AsyncSession],
         viewer: NamedDependency[Viewer],
     ) -> Template:
-        frameworks = (await db_session.execute(select(func.count(Framework.id)))).scalar_one()
-        partners = (
-            await db_session.execute(
-                select(Organisation.kind, func.count())
-                .where(Organisation.status == PartnershipStatus.PARTNER.value)
-                .group_by(Organisation.kind)
-            )
-        ).all()
-        return Template(
-            template_name=f"portal/home_{viewer.role.value}.html",
-            context={
-                "framework_count": frameworks,
-                "partner_counts": {kind: number for kind, number in partners},
-                "targets": request.app.state.settings.programme,
-                "owed": await owed_ratings(db_session, viewer),
-                "to_certify": await to_certify(db_session, viewer),
-            },
-        )
+        # Each role's page reads only what it shows: the partner counts and the frameworks
+        # are on the coordinator's alone.
+        context: dict[str, Any] = {
+            "targets": request.app.state.settings.programme,
+            "owed": await owed_ratings(db_session, viewer),
+            "to_certify": await to_certify(db_session, viewer),
+        }
+        if viewer.role == Role.COORDINATOR:
+            context["framework_count"] = (await db_session.execute(_FRAMEWORKS)).scalar_one()
+            context["partner_counts"] = {
+                kind: number for kind, number in (await db_session.execute(_PARTNERS)).all()
+            }
+        return Template(template_name=f"portal/home_{viewer.role.value}.html", context=context)
+
+
+_FRAMEWORKS = select(func.count(Framework.id))
+_PARTNERS = (
+    select(Organisation.kind, func.count())
+    .where(Organisation.status == PartnershipStatus.PARTNER.value)
+    .group_by(Organisation.kind)
+)
 
 
 class Health(msgspec.Struct):

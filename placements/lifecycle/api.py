@@ -138,10 +138,10 @@ async def _one(db_session: AsyncSession, viewer: Viewer, placement_id: int) -> P
         contact=view.candidate,
         visits=[
             VisitOut(
-                id=item.visit.id,
-                visited_on=item.visit.visited_on,
-                visitor_id=item.visit.visitor_id,
-                notes=item.visit.notes,
+                id=item.id,
+                visited_on=item.visited_on,
+                visitor_id=item.visitor_id,
+                notes=item.notes,
             )
             for item in view.visits
         ],

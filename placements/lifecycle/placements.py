@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, bindparam, case, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.sql import Select
 
 from accounts.models import User
@@ -24,9 +24,9 @@ from employers.models import Organisation, PartnershipStatus
 from kit.i18n import N_, gettext
 from kit.invalid import Invalid
 from kit.roles import Role, Viewer
-from placements.lifecycle.visits import VisitView
 from placements.models import (
     DecisionKind,
+    MonitoringVisit,
     Placement,
     PlacementStatus,
     Position,
@@ -200,6 +200,17 @@ class CandidateContact:
 
 
 @dataclass(frozen=True)
+class VisitLine:
+    """A monitoring visit as the placement page shows it, with the visitor's name."""
+
+    id: int
+    visited_on: datetime.date
+    visitor_id: int | None
+    notes: str
+    visitor: str | None
+
+
+@dataclass(frozen=True)
 class PlacementView:
     """A placement page: the placement, its people and story, what the viewer may do."""
 
@@ -212,7 +223,7 @@ class PlacementView:
     teacher: Person | None
     counsellor: Person | None
     timeline: list[TimelineStep]
-    visits: list[VisitView]
+    visits: list[VisitLine]
     manages: bool
     may_record_visit: bool
     next_statuses: tuple[str, ...] = field(default_factory=tuple)
@@ -240,10 +251,65 @@ async def get_placement(
     ).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class _Decision:
+    """A proposal or an acceptance on the placement's way, as its timeline shows it."""
+
+    id: int
+    kind: str
+    sequence: int
+    decided_by: str | None
+    created_at: datetime.datetime
+    note: str
+
+
+_TUTOR = aliased(User, name="tutor")
+_TEACHER = aliased(User, name="teacher")
+_COUNSELLOR = aliased(User, name="counsellor")
+
+_DECISIONS = (
+    select(
+        SuggestionDecision.id,
+        SuggestionDecision.kind,
+        SuggestionDecision.sequence,
+        User.name,
+        SuggestionDecision.created_at,
+        SuggestionDecision.note,
+    )
+    .outerjoin(User, User.id == SuggestionDecision.decided_by_id)
+    .where(
+        SuggestionDecision.position_id == bindparam("position_id"),
+        SuggestionDecision.candidate_id == bindparam("candidate_id"),
+        SuggestionDecision.kind.in_((DecisionKind.PROPOSED.value, DecisionKind.ACCEPTED.value)),
+    )
+    .order_by(SuggestionDecision.sequence)
+)
+
+_VISITS = (
+    select(
+        MonitoringVisit.id,
+        MonitoringVisit.visited_on,
+        MonitoringVisit.visitor_id,
+        MonitoringVisit.notes,
+        User.name,
+    )
+    .outerjoin(User, User.id == MonitoringVisit.visitor_id)
+    .where(MonitoringVisit.placement_id == bindparam("placement_id"))
+    .order_by(MonitoringVisit.visited_on.desc(), MonitoringVisit.id.desc())
+)
+
+
+def _person(user_id: int | None, name: str | None, email: str | None) -> Person | None:
+    if user_id is None or name is None:
+        return None
+    return Person(id=int(user_id), name=str(name), email=str(email))
+
+
 async def placement_view(
     session: AsyncSession, viewer: Viewer, *, placement_id: int
 ) -> PlacementView | None:
-    """Everything the placement page shows, or None when ``viewer`` may not see it."""
+    """Everything the placement page shows, or None when ``viewer`` may not see it (three
+    queries: the placement with its people, the decisions that led to it, its visits)."""
     row = (
         await session.execute(
             _placements_statement(viewer)
@@ -252,30 +318,56 @@ async def placement_view(
                 Candidate.phone,
                 Candidate.stage,
                 _flag(visible_to_candidate(viewer), "opens_record"),
+                _TUTOR.name,
+                _TUTOR.email,
+                _TEACHER.name,
+                _TEACHER.email,
+                _COUNSELLOR.name,
+                _COUNSELLOR.email,
             )
+            .outerjoin(_TUTOR, _TUTOR.id == Placement.tutor_id)
+            .outerjoin(_TEACHER, _TEACHER.id == Placement.teacher_id)
+            .outerjoin(_COUNSELLOR, _COUNSELLOR.id == Placement.counsellor_id)
             .where(Placement.id == placement_id)
-            .options(selectinload(Placement.visits))
             .execution_options(populate_existing=True)
         )
     ).first()
     if row is None:
         return None
-    placement, title, organisation_name, name, named, manages, email, phone, stage, opens = row
-    decisions = list(
-        (
-            await session.scalars(
-                select(SuggestionDecision)
-                .where(
-                    SuggestionDecision.position_id == placement.position_id,
-                    SuggestionDecision.candidate_id == placement.candidate_id,
-                    SuggestionDecision.kind.in_(
-                        (DecisionKind.PROPOSED.value, DecisionKind.ACCEPTED.value)
-                    ),
-                )
-                .order_by(SuggestionDecision.sequence)
+    (
+        placement,
+        title,
+        organisation_name,
+        name,
+        named,
+        manages,
+        email,
+        phone,
+        stage,
+        opens,
+        tutor_name,
+        tutor_email,
+        teacher_name,
+        teacher_email,
+        counsellor_name,
+        counsellor_email,
+    ) = row
+    decisions = [
+        _Decision(
+            id=int(decision_id),
+            kind=str(kind),
+            sequence=int(sequence),
+            decided_by=decided_by,
+            created_at=created_at,
+            note=str(note),
+        )
+        for decision_id, kind, sequence, decided_by, created_at, note in (
+            await session.execute(
+                _DECISIONS,
+                {"position_id": placement.position_id, "candidate_id": placement.candidate_id},
             )
         ).all()
-    )
+    ]
     accepted = next((d for d in decisions if d.id == placement.decision_id), None)
     if accepted is None:
         accepted = next((d for d in reversed(decisions) if d.kind == "accepted"), None)
@@ -288,39 +380,25 @@ async def placement_view(
         ),
         None,
     )
-    user_ids = {
-        user_id
-        for user_id in (
-            placement.tutor_id,
-            placement.teacher_id,
-            placement.counsellor_id,
-            proposed.decided_by_id if proposed else None,
-            accepted.decided_by_id if accepted else None,
-            *(visit.visitor_id for visit in placement.visits),
+    visits = [
+        VisitLine(
+            id=int(visit_id),
+            visited_on=visited_on,
+            visitor_id=visitor_id,
+            notes=str(notes),
+            visitor=visitor,
         )
-        if user_id is not None
-    }
-    people: dict[int, Person] = {}
-    if user_ids:
-        people = {
-            int(user_id): Person(id=int(user_id), name=str(user_name), email=str(user_email))
-            for user_id, user_name, user_email in (
-                await session.execute(
-                    select(User.id, User.name, User.email).where(User.id.in_(sorted(user_ids)))
-                )
-            ).all()
-        }
-
-    def name_of(user_id: int | None) -> str | None:
-        person = people.get(user_id) if user_id is not None else None
-        return person.name if person else None
+        for visit_id, visited_on, visitor_id, notes, visitor in (
+            await session.execute(_VISITS, {"placement_id": placement.id})
+        ).all()
+    ]
 
     timeline: list[TimelineStep] = []
     if proposed is not None:
         timeline.append(
             TimelineStep(
                 label=gettext("Proposed to the employer"),
-                by=name_of(proposed.decided_by_id),
+                by=proposed.decided_by,
                 at=proposed.created_at,
             )
         )
@@ -328,7 +406,7 @@ async def placement_view(
         timeline.append(
             TimelineStep(
                 label=gettext("Accepted by the employer"),
-                by=name_of(accepted.decided_by_id),
+                by=accepted.decided_by,
                 at=accepted.created_at,
                 note=accepted.note,
             )
@@ -347,13 +425,11 @@ async def placement_view(
         organisation_name=organisation_name,
         candidate=CandidateContact(name=name, email=email, phone=phone) if named else None,
         candidate_stage=stage,
-        tutor=people.get(placement.tutor_id) if placement.tutor_id else None,
-        teacher=people.get(placement.teacher_id) if placement.teacher_id else None,
-        counsellor=people.get(placement.counsellor_id) if placement.counsellor_id else None,
+        tutor=_person(placement.tutor_id, tutor_name, tutor_email),
+        teacher=_person(placement.teacher_id, teacher_name, teacher_email),
+        counsellor=_person(placement.counsellor_id, counsellor_name, counsellor_email),
         timeline=timeline,
-        visits=[
-            VisitView(visit=visit, visitor=name_of(visit.visitor_id)) for visit in placement.visits
-        ],
+        visits=visits,
         manages=bool(manages),
         may_record_visit=may_visit,
         next_statuses=STATUS_TRANSITIONS.get(placement.status, ()) if manages else (),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,12 +12,6 @@ from kit.invalid import Invalid
 from placements.models import MonitoringVisit, Placement
 
 VISIT_NOTES_MAX = 5000
-
-
-@dataclass(frozen=True)
-class VisitView:
-    visit: MonitoringVisit
-    visitor: str | None
 
 
 async def record_visit(

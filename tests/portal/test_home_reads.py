@@ -1,0 +1,89 @@
+"""Each role's home page reads only what it shows, in a fixed number of statements: more
+placements owing a rating or waiting for a certificate add none."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from competences.models import Framework
+from placements.models import Placement, PlacementStatus
+from tests.assessments.conftest import statements_read
+from tests.conftest import DEMO_USERS, sign_in
+
+Sessions = async_sessionmaker[AsyncSession]
+
+# Beside the sign-in look-up: the ratings owed and the certificates to issue (counsellor);
+# the certificates, the frameworks and the partners (coordinator); the ratings owed (teacher).
+STATEMENTS = {"counsellor": 3, "coordinator": 4, "teacher": 2}
+
+
+async def _more_placements(sessions: Sessions, count: int) -> None:
+    """``count`` more active placements like the demo's first, each owing every rating."""
+    async with sessions() as session, session.begin():
+        template = await session.get_one(Placement, 1)
+        for number in range(count):
+            session.add(
+                Placement(
+                    candidate_id=template.candidate_id,
+                    position_id=template.position_id,
+                    organisation_id=template.organisation_id,
+                    place_number=100 + number,
+                    tutor_id=template.tutor_id,
+                    teacher_id=template.teacher_id,
+                    counsellor_id=template.counsellor_id,
+                    status=PlacementStatus.COMPLETED.value,
+                )
+            )
+
+
+def _owed(page: str) -> list[str]:
+    found = re.search(r'<section aria-labelledby="owed-heading">(.*?)</section>', page, re.S)
+    if found is None:
+        return []
+    return re.findall(r'<a href="/placements/(\d+)/assessment#own-rating">', found[1])
+
+
+@pytest.mark.parametrize("role", sorted(STATEMENTS))
+async def test_the_home_page_reads_the_same_statements_however_much_it_lists(
+    client: AsyncTestClient, sessions: Sessions, role: str
+) -> None:
+    await sign_in(client, DEMO_USERS[role])
+    assert await statements_read(client, "/home") == STATEMENTS[role]
+    before = _owed((await client.get("/home")).text)
+    await _more_placements(sessions, 3)
+    assert await statements_read(client, "/home") == STATEMENTS[role]
+    after = _owed((await client.get("/home")).text)
+    if role == "coordinator":
+        assert before == after == []  # the coordinator holds no seat
+    else:
+        assert len(set(after) - set(before)) == 3
+        assert after == sorted(after, key=int)  # oldest placement first
+
+
+async def test_what_each_home_page_shows(client: AsyncTestClient, sessions: Sessions) -> None:
+    await sign_in(client, DEMO_USERS["counsellor"])
+    page = (await client.get("/home")).text
+    assert re.findall(r"<li><a href=\"/placements/1/assessment#own-rating\">(.*?)</li>", page) == [
+        'Jawad Sultani</a>, Warehouse worker at Savon Varastopalvelut Oy <span class="muted">'
+        "(draft saved)</span>"
+    ]
+    assert "Partners against targets" not in page
+    await sign_in(client, DEMO_USERS["teacher"])
+    page = (await client.get("/home")).text
+    assert "owed-heading" not in page  # the demo teacher has submitted on both placements
+    assert "to-certify-heading" not in page
+    await sign_in(client, DEMO_USERS["coordinator"])
+    page = (await client.get("/home")).text
+    async with sessions() as session:
+        frameworks = len((await session.scalars(select(Framework.id))).all())
+    assert f"({frameworks} frameworks in use)." in page
+    assert re.findall(r'<tr><th scope="row">(.*?)</th><td>(\d+)</td><td>(\d+)</td></tr>', page) == [
+        ("Major companies", "5", "10"),
+        ("Other organisations", "7", "4"),
+    ]
+    assert "owed-heading" not in page
