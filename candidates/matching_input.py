@@ -37,7 +37,7 @@ from candidates.models import (
 from competences.models import Competence
 
 if TYPE_CHECKING:
-    # The engine (numpy, scipy, scikit-learn) is imported where it is used, not with the app,
+    # The engine (numpy, scipy) is imported where it is used, not with the app,
     # so that a worker starts fast (docs/performance.md).
     import matching
 

@@ -42,7 +42,7 @@ from placements.review.index import EXCLUDED_STAGES, load_matching_vocabulary
 from placements.review.suggestions import position_for_matching
 
 if TYPE_CHECKING:
-    # The engine (numpy, scipy, scikit-learn) is imported where it is used, not with the app,
+    # The engine (numpy, scipy) is imported where it is used, not with the app,
     # so that a worker starts fast (docs/performance.md).
     import matching
 

@@ -107,7 +107,7 @@ async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> Assig
     taking_part = [(p, name) for p, name in open_positions if free[p.id] > 0]
     by_id = {position.id: (position, name) for position, name in taking_part}
 
-    import matching  # numpy, scipy, scikit-learn: loaded on first use (docs/performance.md)
+    import matching  # numpy, scipy: loaded on first use (docs/performance.md)
 
     result: matching.AssignmentResult | None = None
     index = index_for(session)

@@ -19,7 +19,7 @@ from kit.i18n import current_locale, gettext
 from kit.languages import language_name
 
 if TYPE_CHECKING:
-    # The engine (numpy, scipy, scikit-learn) is imported where it is used, not with the app,
+    # The engine (numpy, scipy) is imported where it is used, not with the app,
     # so that a worker starts fast (docs/performance.md).
     import matching
 
