@@ -21,7 +21,9 @@ The index follows the change log the database keeps (``candidates.changes``):
    if a change ever escaped the log: such a candidate is dropped from the index and the page
    ranked again without them.
 
-Requests that find the index behind wait for one refresh, not one each.
+Requests that find the index behind wait for one refresh, not one each. The version only
+grows, so an index never goes back to an older one: after restoring the database from a
+backup, restart the workers.
 """
 
 from __future__ import annotations
@@ -90,11 +92,13 @@ class LiveIndex:
         """The candidates as they are now, read again only where they changed."""
         version = await matching_version(session)
         current = self._snapshot
-        if current is not None and current.version == version:
+        # A newer snapshot than this request's view (another request, whose transaction began
+        # later, brought it up to date) serves as well: it is only fresher.
+        if current is not None and current.version >= version:
             return current
         async with self._lock():
             current = self._snapshot
-            if current is not None and current.version == version:
+            if current is not None and current.version >= version:
                 return current  # another request refreshed it meanwhile
             current = self._snapshot = await self._refresh(session, version, current)
             return current
@@ -138,9 +142,8 @@ class LiveIndex:
             changed = await changed_since(session, current.version)
             if EVERYONE in changed or len(changed) * FULL_READ_SHARE > current.size:
                 changed = None
-        if current is None or changed is None or version < current.version:
-            # First use, the vocabulary changed, many changes, or a database restored to
-            # an older state: read everything.
+        if current is None or changed is None:
+            # First use, the vocabulary changed, or many changes: read everything.
             vocabulary, labels = await load_matching_vocabulary(session)
             problem = matching.MatchingInput(
                 positions=(),

@@ -3,6 +3,8 @@ without ever serving a withdrawn consent or a placed candidate (issue 14, item 3
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlalchemy import delete, select, update
 
 from candidates.changes import EVERYONE, changed_since, matching_version
@@ -185,3 +187,14 @@ async def test_each_database_has_its_own_index(db: Database) -> None:
         assert index_for(session) is index
         await index.snapshot(session)
         assert index.version == await matching_version(session)
+
+
+async def test_a_request_that_read_an_older_version_takes_the_newer_index(db: Database) -> None:
+    """A request whose version was read before another request brought the index further
+    gets that newer index as it is: no second refresh, never a full read."""
+    async with db.session() as session:
+        index = index_for(session)
+        held = await index.snapshot(session)
+        ahead = dataclasses.replace(held, version=held.version + 5, read_again=3)
+        index._snapshot = ahead  # as another request would have left it
+        assert await index.snapshot(session) is ahead
