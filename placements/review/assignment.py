@@ -18,7 +18,6 @@ import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
 
-import anyio.to_thread
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -36,7 +35,7 @@ from placements.models import (
 )
 from placements.positions.services import open_for_candidates
 from placements.review.decisions import current_decisions
-from placements.review.index import index_for, still_suggestable
+from placements.review.index import index_for
 from placements.review.suggestions import position_for_matching, workplaces_for
 
 
@@ -109,8 +108,6 @@ async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> Assig
 
     import matching  # numpy, scipy: loaded on first use (docs/performance.md)
 
-    result: matching.AssignmentResult | None = None
-    index = index_for(session)
     # The workplaces' readiness answers (support part of the score): one query for all.
     workplaces = await workplaces_for(session, {p.organisation_id for p, _name in taking_part})
     engine_positions = tuple(
@@ -120,24 +117,19 @@ async def assignment_proposal(session: AsyncSession, *, viewer: Viewer) -> Assig
         )
         for position, _name in taking_part
     )
-    for _attempt in range(2):
-        matcher, _labels = await index.matcher(session, engine_positions)
-        n_candidates = len(matcher.candidate_ids_)
-        if not (taking_part and n_candidates):
-            break
-        # The assignment itself is CPU work: off the event loop.
-        result = await anyio.to_thread.run_sync(matching.assign, matcher)
-        # Consent and placement read now for everyone proposed: never from memory.
-        proposed = {int(item.candidate_id) for item in result.assignments}
-        gone = proposed - await still_suggestable(session, proposed)
-        if not gone:
-            break
-        await index.forget(session, gone)
-        result = None
-
+    # The assignment (CPU work, off the event loop), with consent and placement read now for
+    # everyone proposed: never from memory.
+    matcher, _labels, result, gone = await index_for(session).ranked(
+        session,
+        engine_positions,
+        lambda fitted: matching.assign(fitted) if taking_part and fitted.candidate_ids_ else None,
+        lambda done: [] if done is None else [int(a.candidate_id) for a in done.assignments],
+    )
+    n_candidates = len(matcher.candidate_ids_)
     assigned = [
         (int(item.position_id), int(item.candidate_id), item.score)
         for item in (result.assignments if result else ())
+        if int(item.candidate_id) not in gone
     ]
     candidate_ids = {candidate_id for _p, candidate_id, _s in assigned}
     names = await _names(session, candidate_ids, viewer)

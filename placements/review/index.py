@@ -31,9 +31,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import weakref
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import anyio.to_thread
 from sqlalchemy import ColumnElement, exists, or_, select
@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     # The engine (numpy, scipy) is imported where it is used, not with the app, so that a
     # worker starts fast (docs/performance.md).
     import matching
+
+Ranked = TypeVar("Ranked")
 
 #: Past this share of the candidates changed at once, reading everyone is as cheap.
 FULL_READ_SHARE = 4
@@ -120,6 +122,32 @@ class LiveIndex:
         current = await self.snapshot(session)
         fitted = await anyio.to_thread.run_sync(current.matcher.with_positions, positions)
         return fitted, current.labels
+
+    async def ranked(
+        self,
+        session: AsyncSession,
+        positions: Sequence[matching.Position],
+        rank: Callable[[matching.CompetenceMatcher], Ranked],
+        named: Callable[[Ranked], Collection[int]],
+    ) -> tuple[matching.CompetenceMatcher, dict[str, Labels], Ranked, set[int]]:
+        """``rank`` (off the event loop) over ``positions`` fitted on the candidates now,
+        with consent and placement read fresh for every candidate the result names.
+
+        Anyone found no longer suggestable is forgotten and the ranking made again. Returns
+        the matcher, the labels, the result and whoever the second ranking still names that a
+        fresh read refuses (never expected: the log records every change), for the caller to
+        leave out.
+        """
+        gone: set[int] = set()
+        for _attempt in range(2):
+            fitted, labels = await self.matcher(session, positions)
+            result = await anyio.to_thread.run_sync(rank, fitted)
+            names = {int(candidate_id) for candidate_id in named(result)}
+            gone = names - await still_suggestable(session, names)
+            if not gone:
+                break
+            await self.forget(session, gone)
+        return fitted, labels, result, gone
 
     def _lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()

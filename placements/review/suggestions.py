@@ -383,29 +383,33 @@ async def suggestions_for_position(
         )
     pid = str(position.id)
     engine_position = position_for_matching(position, workplace, leeway=applied)
-    index = index_for(session)
     found = await _search(session, search, viewer) if search else []
-    for _attempt in range(2):
-        matcher, labels = await index.matcher(session, (engine_position,))
-        # One vectorised ranking of every candidate: the list and any searched rank come
-        # from it.
-        ranking = await anyio.to_thread.run_sync(
-            functools.partial(rank_everything, matcher, by="position", row=pid)
-        )
-        ranks: dict[str, int | None] = {**ranking.best(top)}
+    searched = [str(candidate_id) for candidate_id, _, _ in found]
+
+    def rows_shown(ranking: FullRanking) -> dict[str, int]:
+        """The rows shown, in their order, with their ranks."""
+        best = ranking.best(top)
         if include_ineligible:
-            ranks.update(ranking.best(top, eligible=False))
-        shown = list(ranks)
-        ranks.update((str(c), ranking.rank_of(str(c))) for c, _, _ in found if str(c) not in ranks)
-        # Consent and placement read now for everyone the page names: never from memory.
-        named = {int(cid) for cid, rank in ranks.items() if rank is not None}
-        gone = named - await still_suggestable(session, named)
-        if not gone:
-            break
-        await index.forget(session, gone)
-    else:  # pragma: no cover - only if the index kept someone a fresh read just refused
-        shown = [cid for cid in shown if int(cid) not in gone]
-        ranks.update((str(cid), None) for cid in gone)
+            best.update(ranking.best(top, eligible=False))
+        return best
+
+    def page_ranks(ranking: FullRanking) -> dict[str, int | None]:
+        """The ranks of the rows shown, then of the candidates searched (None: not ranked)."""
+        ranks: dict[str, int | None] = {**rows_shown(ranking)}
+        ranks.update((cid, ranking.rank_of(cid)) for cid in searched if cid not in ranks)
+        return ranks
+
+    # One vectorised ranking of every candidate: the list and any searched rank come from it;
+    # consent and placement read now for everyone the page names, never from memory.
+    matcher, labels, ranking, gone = await index_for(session).ranked(
+        session,
+        (engine_position,),
+        functools.partial(rank_everything, by="position", row=pid),
+        lambda ranking: [int(c) for c, rank in page_ranks(ranking).items() if rank is not None],
+    )
+    ranks = page_ranks(ranking)
+    ranks.update((str(cid), None) for cid in gone)
+    shown = [cid for cid in rows_shown(ranking) if int(cid) not in gone]
 
     wanted = {int(cid) for cid in shown} | {candidate_id for candidate_id, _, _ in found}
     people = await _people(session, wanted, viewer)
