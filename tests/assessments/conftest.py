@@ -58,3 +58,23 @@ async def statements_read(client: AsyncTestClient, path: str) -> int:
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
     return len(statements)
+
+
+def copies_of(
+    template: Placement, count: int, status: str, *, staffed: bool = True
+) -> list[Placement]:
+    """``count`` more placements like ``template`` in places 100, 101, …; ``staffed``: with
+    its tutor, teacher and counsellor, else its tutor only."""
+    return [
+        Placement(
+            candidate_id=template.candidate_id,
+            position_id=template.position_id,
+            organisation_id=template.organisation_id,
+            place_number=100 + number,
+            tutor_id=template.tutor_id,
+            teacher_id=template.teacher_id if staffed else None,
+            counsellor_id=template.counsellor_id if staffed else None,
+            status=status,
+        )
+        for number in range(count)
+    ]

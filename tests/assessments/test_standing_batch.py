@@ -15,7 +15,15 @@ from assessments.ratings import RatingInput
 from assessments.standing import Standing, decision_signed, standing, standings
 from kit.roles import Viewer
 from placements.models import Placement, PlacementStatus
-from tests.assessments.conftest import COORDINATOR, COUNSELLOR, SEATS, TEACHER, TUTOR, placement
+from tests.assessments.conftest import (
+    COORDINATOR,
+    COUNSELLOR,
+    SEATS,
+    TEACHER,
+    TUTOR,
+    copies_of,
+    placement,
+)
 
 pytestmark = pytest.mark.both_databases
 
@@ -141,19 +149,7 @@ async def test_a_correction_counts_its_newest_version(sessions: Sessions, fresh:
 async def test_more_placements_add_no_statement(sessions: Sessions, fresh: int) -> None:
     async with sessions() as session, session.begin():
         template = await placement(session)
-        for number in range(4):
-            session.add(
-                Placement(
-                    candidate_id=template.candidate_id,
-                    position_id=template.position_id,
-                    organisation_id=template.organisation_id,
-                    place_number=100 + number,
-                    tutor_id=template.tutor_id,
-                    teacher_id=template.teacher_id,
-                    counsellor_id=template.counsellor_id,
-                    status=PlacementStatus.COMPLETED.value,
-                )
-            )
+        session.add_all(copies_of(template, 4, PlacementStatus.COMPLETED.value))
     async with sessions() as session:
         found = await _all_placements(session)
         assert len(found) >= 7

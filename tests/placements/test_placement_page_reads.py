@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from placements.models import MonitoringVisit, Placement, PlacementStatus
-from tests.assessments.conftest import statements_read
+from tests.assessments.conftest import copies_of, statements_read
 from tests.conftest import DEMO_USERS, sign_in
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -29,17 +29,7 @@ async def test_the_candidate_page_reads_every_placements_standing_at_once(
     few = await statements_read(client, "/candidates/49")
     async with sessions() as session, session.begin():
         template = await session.get_one(Placement, 3)
-        for number in range(3):
-            session.add(
-                Placement(
-                    candidate_id=template.candidate_id,
-                    position_id=template.position_id,
-                    organisation_id=template.organisation_id,
-                    place_number=100 + number,
-                    tutor_id=template.tutor_id,
-                    status=PlacementStatus.INTERRUPTED.value,
-                )
-            )
+        session.add_all(copies_of(template, 3, PlacementStatus.INTERRUPTED.value, staffed=False))
     assert await statements_read(client, "/candidates/49") == few
     shown = _section((await client.get("/candidates/49")).text, "assessments-heading")
     lines = re.findall(r'<li><a href="/placements/(\d+)/assessment">(.*?)</a>: (.*?)</li>', shown)

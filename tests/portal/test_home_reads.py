@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from competences.models import Framework
 from placements.models import Placement, PlacementStatus
-from tests.assessments.conftest import statements_read
+from tests.assessments.conftest import copies_of, statements_read
 from tests.conftest import DEMO_USERS, sign_in
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -26,19 +26,7 @@ async def _more_placements(sessions: Sessions, count: int) -> None:
     """``count`` more active placements like the demo's first, each owing every rating."""
     async with sessions() as session, session.begin():
         template = await session.get_one(Placement, 1)
-        for number in range(count):
-            session.add(
-                Placement(
-                    candidate_id=template.candidate_id,
-                    position_id=template.position_id,
-                    organisation_id=template.organisation_id,
-                    place_number=100 + number,
-                    tutor_id=template.tutor_id,
-                    teacher_id=template.teacher_id,
-                    counsellor_id=template.counsellor_id,
-                    status=PlacementStatus.COMPLETED.value,
-                )
-            )
+        session.add_all(copies_of(template, count, PlacementStatus.COMPLETED.value))
 
 
 def _owed(page: str) -> list[str]:
