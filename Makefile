@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PACKAGES := kit accounts demo portal employers placements assessments candidates certificates competences matching
+PACKAGES := kit accounts demo portal employers placements assessments candidates certificates competences reporting matching
 
 .PHONY: run test lint format messages compile-messages bench clean
 

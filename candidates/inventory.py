@@ -5,8 +5,10 @@ checks this list against the models both ways, so a new column cannot be added w
 saying here whether it is personal data and on what basis it is kept.
 
 Legal bases (GDPR art. 6): the programme's public task of guidance and validation (6(1)(e)),
-and the person's consent for sharing (6(1)(a)). No special categories (art. 9) are recorded:
-no column for nationality, ethnicity, religion, gender or date of birth exists.
+and the person's consent for sharing (6(1)(a)). No special categories (art. 9) are recorded
+here: no candidate table has a column for nationality, ethnicity, religion, gender or date of
+birth. The ESF+ participant data the funder asks for is kept apart in ``reporting/``, with an
+inventory of its own (``reporting/inventory.py``), as are the outcomes.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Demo data: the six demo logins of CONTRACTS.md and a programme's worth of partners.
+"""Demo data: the seven demo logins of CONTRACTS.md and a programme's worth of partners.
 
 Idempotent: running it again adds only what is missing.
 """
@@ -239,6 +239,8 @@ USERS = (
     DemoUser("employer@demo.test", "Jari Työnantaja", Role.EMPLOYER, 0),
     DemoUser("employer2@demo.test", "Sari Esimies", Role.EMPLOYER, 1),
     DemoUser("tutor@demo.test", "Pekka Työpaikkaohjaaja", Role.TUTOR, 0),
+    # Last, so that the other demo users keep their ids (tests name tutor@demo.test as 6).
+    DemoUser("steering@demo.test", "Ritva Ohjausryhmä", Role.STEERING),
 )
 
 

@@ -1,4 +1,4 @@
-"""Who is acting: the five roles of the portal and one :class:`Viewer` every domain asks about.
+"""Who is acting: the six roles of the portal and one :class:`Viewer` every domain asks about.
 
 Role names are stored on the user as text; this is the one place that spells them. Each domain
 decides what a viewer may see with its own rules (``candidates.access``, ``placements``), but they
@@ -23,6 +23,9 @@ class Role(enum.StrEnum):
     TEACHER = "teacher"
     EMPLOYER = "employer"
     TUTOR = "tutor"
+    # Reads the programme's dashboard and reports (aggregates only): neither staff nor an
+    # organisation's person, so no route that shows a candidate, a position or a placement.
+    STEERING = "steering"
 
     @property
     def belongs_to_organisation(self) -> bool:
@@ -39,12 +42,16 @@ STAFF_ROLES = frozenset({Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER})
 ORGANISATION_ROLES = frozenset({Role.EMPLOYER, Role.TUTOR})
 # Counsellors and the coordinator keep candidate records and see every organisation.
 RECORD_KEEPERS = frozenset({Role.COORDINATOR, Role.COUNSELLOR})
+# Everyone who works on candidates' pathways (staff and organisations' people); the steering
+# committee is not among them and sees nothing personal.
+PATHWAY_ROLES = STAFF_ROLES | ORGANISATION_ROLES
 ROLE_LABELS = {
     Role.COORDINATOR: N_("Coordinator"),
     Role.COUNSELLOR: N_("Counsellor"),
     Role.TEACHER: N_("Professional teacher"),
     Role.EMPLOYER: N_("Employer contact"),
     Role.TUTOR: N_("Workplace tutor"),
+    Role.STEERING: N_("Steering committee member"),
 }
 
 

@@ -5,10 +5,11 @@ One small dataclass per concern; :func:`get_settings` builds them once per proce
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,10 +76,25 @@ class CertificateSettings:
 
 @dataclass(frozen=True)
 class ProgrammeSettings:
-    """Targets of the ISOK programme (BRIEF section 1)."""
+    """The programme's targets (BRIEF section 1, issue 15) and its reporting calendar.
 
+    Each ``target_<name>`` is read from ``ISOK_TARGET_<NAME>``; a target of 0 means the
+    programme set none (the indicator is counted, not measured against a number).
+    """
+
+    target_candidates_started: int = 300
+    target_long_term_clients: int = 0
+    target_short_term_clients: int = 0
     target_major_companies: int = 10
     target_other_organisations: int = 4
+    target_placements: int = 0
+    target_assessments_completed: int = 0
+    target_certificates_issued: int = 0
+    target_outcomes: int = 0
+    target_trainers_trained: int = 70
+    target_dissemination_attendees: int = 620
+    # The first day of the first six-month ESF reporting period; the periods follow on.
+    reporting_start: datetime.date = datetime.date(2026, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,45 @@ def _text(env: dict[str, str], name: str, default: str) -> str:
     return raw or default
 
 
+def _target(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]{1,7}", raw):
+        raise SettingsError(
+            f"{name} must be a whole number from 0 to 9999999 (0: no target), not {raw!r}"
+        )
+    return int(raw)
+
+
+def _date(env: dict[str, str], name: str, default: datetime.date) -> datetime.date:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    problem = SettingsError(f"{name} must be a date such as 2026-01-01, not {raw!r}")
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+        raise problem
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise problem from None
+
+
+def _programme(env: dict[str, str]) -> ProgrammeSettings:
+    """The targets (``ISOK_TARGET_<NAME>`` for each ``target_<name>``) and the reporting start."""
+    defaults = ProgrammeSettings()
+    targets = {
+        item.name: _target(env, f"ISOK_{item.name.upper()}", getattr(defaults, item.name))
+        for item in fields(ProgrammeSettings)
+        if item.name.startswith("target_")
+    }
+    return replace(
+        defaults,
+        **targets,
+        reporting_start=_date(env, "ISOK_REPORTING_START", defaults.reporting_start),
+    )
+
+
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``ISOK_*`` variables (see CONTRACTS.md)."""
     env = dict(os.environ if environ is None else environ)
@@ -176,6 +231,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         env=mode,
         database=DatabaseSettings(url=url),
         security=SecuritySettings(secret_key=secret, cookie_secure=mode == "production"),
+        programme=_programme(env),
         uploads=UploadSettings(directory=upload_dir),
         assessments=AssessmentSettings(
             tutor_link_days=_positive_days(env, "ISOK_TUTOR_LINK_DAYS", 21)

@@ -230,7 +230,7 @@ def users() -> None:
 @click.option(
     "--role",
     required=True,
-    type=click.Choice(["coordinator", "counsellor", "teacher", "employer", "tutor"]),
+    type=click.Choice(["coordinator", "counsellor", "teacher", "employer", "tutor", "steering"]),
 )
 @click.option("--name", default="", help="Full name (default: the e-mail address).")
 @click.option(

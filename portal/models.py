@@ -27,6 +27,7 @@ from kit.audit import AuditEvent
 from kit.idempotency import FormSubmission
 from placements.models import Position, PositionCompetence, PositionLanguage
 from portal.database import metadata
+from reporting.models import DisseminationEvent, Outcome, ParticipantData, Report, Training
 
 __all__ = [
     "AssessmentCriterion",
@@ -40,6 +41,7 @@ __all__ = [
     "Competence",
     "ConsentRecord",
     "DecisionOutcome",
+    "DisseminationEvent",
     "EvidenceItem",
     "FormSubmission",
     "Framework",
@@ -49,6 +51,8 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "Organisation",
+    "Outcome",
+    "ParticipantData",
     "PlanOutcome",
     "Position",
     "PositionCompetence",
@@ -56,6 +60,8 @@ __all__ = [
     "Rating",
     "RatingSheet",
     "ReadinessProfile",
+    "Report",
+    "Training",
     "TutorLink",
     "Unit",
     "User",

@@ -28,7 +28,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from kit.roles import Role
+from kit.roles import PATHWAY_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,12 @@ def allow(*roles: Role, object_check: bool = False, partners_only: bool = False)
 
 
 PUBLIC = Access(roles=None)
+# Anyone signed in, the steering committee too: only routes about oneself (home, who am I,
+# one's own password).
 SIGNED_IN = allow(*Role)
+# Everyone on the pathway (not the steering committee), each seeing only the objects the
+# handler lets them see.
+PATHWAY_OBJECTS = allow(*PATHWAY_ROLES, object_check=True)
 STAFF = allow(Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER)
 COORDINATOR = allow(Role.COORDINATOR)
 
@@ -147,10 +152,10 @@ ROUTE_POLICY: dict[str, Access] = {
     # --- placements: positions (issue 3, positions helper)
     # Staff read every organisation's positions; employers and tutors their own; only
     # employers write, and only their own organisation's (the handlers check the object).
-    "GET /positions": allow(*Role, object_check=True),
+    "GET /positions": PATHWAY_OBJECTS,
     "GET /positions/new": allow(Role.EMPLOYER),
     "POST /positions": allow(Role.EMPLOYER),
-    "GET /positions/{position_id}": allow(*Role, object_check=True),
+    "GET /positions/{position_id}": PATHWAY_OBJECTS,
     "GET /positions/{position_id}/edit": allow(Role.EMPLOYER, object_check=True),
     "POST /positions/{position_id}/edit": allow(Role.EMPLOYER, object_check=True),
     # Opening a position needs an approved partner (closing does not).
@@ -201,8 +206,8 @@ ROUTE_POLICY: dict[str, Access] = {
     "POST /positions/{position_id}/proposals/{candidate_id}": allow(
         Role.EMPLOYER, object_check=True, partners_only=True
     ),
-    "GET /placements": allow(*Role, object_check=True),
-    "GET /placements/{placement_id}": allow(*Role, object_check=True),
+    "GET /placements": PATHWAY_OBJECTS,
+    "GET /placements/{placement_id}": PATHWAY_OBJECTS,
     "POST /placements/{placement_id}/status": allow(
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True
     ),
@@ -210,9 +215,9 @@ ROUTE_POLICY: dict[str, Access] = {
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True
     ),
     "POST /placements/{placement_id}/visits": allow(Role.COUNSELLOR, object_check=True),
-    "GET /api/placements": allow(*Role, object_check=True),
+    "GET /api/placements": PATHWAY_OBJECTS,
     "POST /api/placements": allow(Role.EMPLOYER, object_check=True, partners_only=True),
-    "GET /api/placements/{placement_id}": allow(*Role, object_check=True),
+    "GET /api/placements/{placement_id}": PATHWAY_OBJECTS,
     "PATCH /api/placements/{placement_id}": allow(
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True
     ),
@@ -233,7 +238,7 @@ ROUTE_POLICY: dict[str, Access] = {
     # teacher (and the coordinator) issue and revoke the tutor's link, in the API and on the
     # pages that show it once (other staff: 403). The link itself is the credential, so its
     # pages are public (throttled per client).
-    "GET /api/placements/{placement_id}/assessment": allow(*Role, object_check=True),
+    "GET /api/placements/{placement_id}/assessment": PATHWAY_OBJECTS,
     "POST /api/placements/{placement_id}/assessment/tutor-links": allow(
         Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
     ),
@@ -253,7 +258,7 @@ ROUTE_POLICY: dict[str, Access] = {
     # organisation's tutor) gets the same 404 as for a placement that does not exist. Only a
     # seat holder of the placement rates (staff without a seat: 403 from the handler); its
     # counsellor and teacher, and the coordinator, change the plan.
-    "GET /placements/{placement_id}/assessment": allow(*Role, object_check=True),
+    "GET /placements/{placement_id}/assessment": PATHWAY_OBJECTS,
     "POST /placements/{placement_id}/assessment/ratings": allow(
         Role.COUNSELLOR, Role.TEACHER, Role.TUTOR, object_check=True
     ),

@@ -234,6 +234,7 @@ BOTH_DATABASES_MODULES = frozenset(
         "tests/portal/test_people.py",
         "tests/portal/test_schemathesis.py",
         "tests/portal/test_serve.py",
+        "tests/reporting/test_models.py",
     }
 )
 
@@ -427,4 +428,5 @@ DEMO_USERS = {
     "teacher": "teacher@demo.test",
     "employer": "employer@demo.test",
     "tutor": "tutor@demo.test",
+    "steering": "steering@demo.test",
 }

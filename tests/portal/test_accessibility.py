@@ -45,6 +45,7 @@ class PageStructure(HTMLParser):
         ("teacher", "/frameworks/CLE"),
         ("employer", "/home"),
         ("tutor", "/home"),
+        ("steering", "/home"),
         ("tutor", "/placements/1/assessment"),
         ("teacher", "/placements/1/assessment"),
         ("coordinator", "/placements/1/assessment"),

@@ -171,7 +171,7 @@ def test_esco_file_without_official_columns_is_refused(isok: CliRunner, tmp_path
 
 def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> None:
     first = run(isok, "demo", "seed")
-    assert "6 users" in first.output
+    assert "7 users" in first.output
     assert "3 placements, 2 assessments, 1 certificates added" in first.output
     assert "coordinator@demo.test" in first.output
     counts = [count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)]
@@ -184,7 +184,7 @@ def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> No
     assert [
         count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)
     ] == counts
-    assert counts[0] == 6
+    assert counts[0] == 7
     assert counts[2] == 3
     assert "already has data" in run(isok, "demo", "seed", "--if-empty").output
 

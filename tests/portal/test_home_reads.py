@@ -18,8 +18,9 @@ from tests.conftest import DEMO_USERS, sign_in
 Sessions = async_sessionmaker[AsyncSession]
 
 # Beside the sign-in look-up: the ratings owed and the certificates to issue (counsellor);
-# the certificates, the frameworks and the partners (coordinator); the ratings owed (teacher).
-STATEMENTS = {"counsellor": 3, "coordinator": 4, "teacher": 2}
+# the certificates, the frameworks and the partners (coordinator); the ratings owed (teacher);
+# nothing (the steering committee, until its dashboard comes).
+STATEMENTS = {"counsellor": 3, "coordinator": 4, "teacher": 2, "steering": 1}
 
 
 async def _more_placements(sessions: Sessions, count: int) -> None:
@@ -46,8 +47,8 @@ async def test_the_home_page_reads_the_same_statements_however_much_it_lists(
     await _more_placements(sessions, 3)
     assert await statements_read(client, "/home") == STATEMENTS[role]
     after = _owed((await client.get("/home")).text)
-    if role == "coordinator":
-        assert before == after == []  # the coordinator holds no seat
+    if role in ("coordinator", "steering"):
+        assert before == after == []  # they hold no seat
     else:
         assert len(set(after) - set(before)) == 3
         assert after == sorted(after, key=int)  # oldest placement first

@@ -122,6 +122,7 @@ async def test_health_check_answers_503_when_the_database_is_unreachable() -> No
         ("teacher", "interviews"),
         ("employer", "Savon Varastopalvelut Oy"),
         ("tutor", "assess"),
+        ("steering", "dashboard is on its way"),
     ],
 )
 async def test_each_role_has_its_own_home_page(

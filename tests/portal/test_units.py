@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import fields
+
 import pytest
 
 from accounts.passwords import hash_password, verify_password
 from employers.business_id import check_digit, is_valid, normalise, with_check_digit
 from kit.i18n import negotiate_locale
-from kit.settings import SettingsError, resolve_database_url, settings_from_env
+from kit.settings import (
+    ProgrammeSettings,
+    SettingsError,
+    resolve_database_url,
+    settings_from_env,
+)
 
 
 def test_production_requires_a_secret_key() -> None:
@@ -43,6 +51,44 @@ def test_relative_sqlite_path_is_anchored_at_the_project() -> None:
     assert url.startswith("sqlite+aiosqlite:////")
     assert url.endswith("/var/test-anchor.sqlite3")
     assert resolve_database_url("sqlite+aiosqlite:////tmp/x.db") == "sqlite+aiosqlite:////tmp/x.db"
+
+
+SECRET = {"ISOK_SECRET_KEY": "k" * 40}
+
+
+def test_programme_targets_default_to_the_original_project() -> None:
+    programme = settings_from_env(SECRET).programme
+    assert programme.target_candidates_started == 300
+    assert (programme.target_major_companies, programme.target_other_organisations) == (10, 4)
+    assert programme.target_trainers_trained == 70
+    assert programme.target_dissemination_attendees == 620
+    assert programme.target_placements == 0  # no target
+    assert programme.reporting_start == datetime.date(2026, 1, 1)
+
+
+def test_every_programme_target_is_read_from_its_variable() -> None:
+    names = [item.name for item in fields(ProgrammeSettings) if item.name.startswith("target_")]
+    assert len(names) == 11
+    environ = {f"ISOK_{name.upper()}": str(100 + index) for index, name in enumerate(names)}
+    environ["ISOK_REPORTING_START"] = "2025-07-01"
+    programme = settings_from_env({**SECRET, **environ}).programme
+    assert [getattr(programme, name) for name in names] == [100 + i for i in range(len(names))]
+    assert programme.reporting_start == datetime.date(2025, 7, 1)
+    zero = settings_from_env({**SECRET, "ISOK_TARGET_CANDIDATES_STARTED": " 0 "}).programme
+    assert zero.target_candidates_started == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "3.5", "ten", "1e3", "12345678", "\u0663"])
+def test_a_bad_target_is_refused_in_one_line(value: str) -> None:
+    with pytest.raises(SettingsError, match="ISOK_TARGET_TRAINERS_TRAINED must be a whole number"):
+        settings_from_env({**SECRET, "ISOK_TARGET_TRAINERS_TRAINED": value})
+
+
+@pytest.mark.parametrize("value", ["2026-02-30", "1.1.2026", "20260101", "2026-1-1", "soon"])
+def test_a_bad_reporting_start_is_refused_in_one_line(value: str) -> None:
+    with pytest.raises(SettingsError, match="ISOK_REPORTING_START must be a date") as raised:
+        settings_from_env({**SECRET, "ISOK_REPORTING_START": value})
+    assert "\n" not in str(raised.value)
 
 
 @pytest.mark.parametrize(
