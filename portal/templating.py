@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from litestar import Request
+from markupsafe import Markup
 
 from competences.models import label_in
 from kit.flash import Flash, take_flashes
@@ -98,6 +101,38 @@ def label(labels: dict[str, str]) -> str:
     return label_in(labels, current_locale.get())
 
 
+# Translated messages as templates use them, per language: a page calls ``_()`` dozens of
+# times, and Jinja's own callable makes a new ``Markup`` and formats it on every call.
+_translated: dict[tuple[str, str], Markup] = {}
+_TRANSLATED_MAX = 20_000  # a template that translates data, not messages, cannot grow it forever
+
+
+@pass_context
+def template_gettext(context: Context, message: str, /, **variables: Any) -> str:
+    """``_()`` and ``gettext()`` in templates: what Jinja's newstyle gettext returns (the
+    translation as markup, formatted with the escaped ``variables``, always formatted so that
+    ``%%`` means ``%``), kept per language when there are no variables."""
+    if variables or not context.eval_ctx.autoescape:
+        translated = gettext(message)
+        if context.eval_ctx.autoescape:
+            translated = Markup(translated)  # noqa: S704 (our catalogue, as Jinja does)
+        return translated % variables
+    key = (current_locale.get(), message)
+    found = _translated.get(key)
+    if found is None:
+        if len(_translated) >= _TRANSLATED_MAX:
+            _translated.clear()
+        found = _translated[key] = Markup(gettext(message)) % {}  # noqa: S704 (as above)
+    return found
+
+
+def with_query(path: str, **params: Any) -> str:
+    """``path`` with the non-empty ``params`` as its query string, in the order given (a link
+    to another page of a filtered list keeps the filters)."""
+    kept = [(name, value) for name, value in params.items() if value not in (None, "")]
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
 def create_environment(*, auto_reload: bool = True) -> Environment:
     """The portal's Jinja environment. ``auto_reload`` checks each template's file for
     changes every time it is used: for development only (a file system call per template
@@ -112,6 +147,7 @@ def create_environment(*, auto_reload: bool = True) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(_=template_gettext, gettext=template_gettext)
     env.globals.update(
         current_user=current_user,
         navigation=navigation,
@@ -119,6 +155,7 @@ def create_environment(*, auto_reload: bool = True) -> Environment:
         role_label=role_label,
         current_locale=current_locale.get,
         grade_name=grade_name,
+        with_query=with_query,
     )
     env.filters["label"] = label
     return env
