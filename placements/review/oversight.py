@@ -21,22 +21,23 @@ page of rows, and the people who decided (for the filter).
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.models import User
 from employers.models import Organisation
+from kit import spreadsheets
 from kit.forms import EARLIEST_DATE, LATEST_DATE, parse_date, parse_id
 from kit.i18n import gettext
 from kit.invalid import Invalid
+from kit.spreadsheets import decimal, spreadsheet_safe
 from placements.models import DecisionKind, Position, SuggestionDecision
 from placements.review.decisions import decision_label, reason_label
 
@@ -47,7 +48,6 @@ KINDS: tuple[str, ...] = tuple(kind.value for kind in DecisionKind)
 TAKING_UP = frozenset({DecisionKind.SHORTLISTED.value, DecisionKind.PROPOSED.value})
 TURNING_DOWN = DecisionKind.REJECTED.value
 # Cells a spreadsheet would read as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- The definition ------------------------------------------------------------------
@@ -367,11 +367,6 @@ async def oversight_record(
 # --- CSV -----------------------------------------------------------------------------
 
 
-def spreadsheet_safe(text: str) -> str:
-    """Free text that a spreadsheet will show as text, never run as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 def csv_header() -> list[str]:
     return [
         gettext("Decision number"),
@@ -410,7 +405,7 @@ def csv_cells(row: DecisionRow) -> list[str]:
         str(row.candidate_id),
         spreadsheet_safe(row.kind_label),
         "" if row.rank is None else str(row.rank),
-        "" if row.score is None else f"{row.score:.6f}",
+        "" if row.score is None else decimal(row.score, 6),
         _yes_no(row.eligible),
         _yes_no(row.follows),
         spreadsheet_safe(row.reason),
@@ -420,17 +415,5 @@ def csv_cells(row: DecisionRow) -> list[str]:
 
 
 def csv_lines(rows: Iterable[DecisionRow]) -> Iterator[str]:
-    """The export as CSV text, the header first, one line per decision."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(cells: list[str]) -> str:
-        writer.writerow(cells)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield line(csv_header())
-    for row in rows:
-        yield line(csv_cells(row))
+    """The export as CSV text (kit.spreadsheets), the header first, one line per decision."""
+    return spreadsheets.csv_lines(chain([csv_header()], map(csv_cells, rows)))

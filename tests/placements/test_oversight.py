@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 from dataclasses import dataclass
 
 import pytest
@@ -13,6 +11,7 @@ from sqlalchemy import delete, select, update
 
 from accounts.models import User
 from candidates.models import Candidate
+from kit.spreadsheets import read_csv
 from placements.models import SuggestionDecision
 from placements.review.decisions import append_decision, latest_decision
 from placements.review.oversight import (
@@ -259,7 +258,9 @@ async def test_csv_export(client: AsyncTestClient, db: Database) -> None:
     disposition = response.headers["content-disposition"]
     today = datetime.datetime.now(datetime.UTC).date().isoformat()
     assert disposition == f'attachment; filename="isok-decisions-{today}.csv"'
-    rows = list(csv.reader(io.StringIO(response.text)))
+    assert response.content.startswith("\ufeff".encode())  # UTF-8 as Excel in Finland reads it
+    assert response.content.count(b"\r\n") == len(steps) + 1
+    rows = read_csv(response.content)
     header, body = rows[0], rows[1:]
     assert header[:3] == ["Decision number", "When (UTC)", "Decided by"]
     assert "Candidate number" in header
@@ -276,6 +277,7 @@ async def test_csv_export(client: AsyncTestClient, db: Database) -> None:
     last = by_id[ids[-1]]
     assert last["Note"] == "plain, with a comma"
     assert (last["Rank shown"], last["Eligible"], last["Ranking followed"]) == ("12", "yes", "no")
+    assert last["Score shown"] == "0,500000"  # the decimal comma of a Finnish spreadsheet
     assert last["Candidate number"] == "9"
     assert last["Decided by"]
     assert not last["Decided by"].startswith("'")
@@ -283,7 +285,7 @@ async def test_csv_export(client: AsyncTestClient, db: Database) -> None:
     assert not any(name in response.text for name in names.values())
 
     only = await client.get("/oversight/export", params={"kind": "shortlisted"})
-    assert len(list(csv.reader(io.StringIO(only.text)))) == 2
+    assert len(read_csv(only.content)) == 2
 
 
 @pytest.mark.parametrize(
