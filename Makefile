@@ -53,6 +53,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/suggestions.py
 	$(BIN)/python bench/credentials.py
 	$(BIN)/python bench/certificate_pdf.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -66,6 +66,12 @@ from portal.path_ids import bound_path_ids
 from portal.policy import enforce_policy
 from portal.security import add_security_headers
 from portal.templating import STATIC_DIR, create_environment
+from reporting.activity_pages import ActivityPages
+from reporting.api import IndicatorApi
+from reporting.dashboard_pages import DashboardPages
+from reporting.outcome_pages import OutcomePages, candidate_outcomes
+from reporting.participant_pages import ParticipantAggregatePages, ParticipantDataPages
+from reporting.participants import candidate_section as candidate_participant_data
 
 __version__ = "0.1.0"
 
@@ -89,6 +95,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sections.add("placement", placement_certificate)
     sections.add("decision", placement_certificate)
     sections.add("candidate", candidate_certificates)
+    sections.add("candidate", candidate_outcomes)
+    sections.add("candidate", candidate_participant_data)
     engine = create_engine(settings.database)
     sqlalchemy_config = create_sqlalchemy_config(engine)
 
@@ -139,6 +147,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CertificateApi,
             VerifyPages,
             CredentialPublication,
+            OutcomePages,
+            ActivityPages,
+            ParticipantDataPages,
+            ParticipantAggregatePages,
+            DashboardPages,
+            IndicatorApi,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

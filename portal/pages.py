@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from assessments.standing import owed_ratings
 from certificates.waiting import to_certify
 from competences.models import Framework
-from employers.models import Organisation, PartnershipStatus
+from kit import clock
 from kit.roles import Role, Viewer
+from reporting import dashboard
+from reporting.follow_ups import follow_ups_due
 
 
 class PageController(Controller):
@@ -36,27 +38,30 @@ class PageController(Controller):
         db_session: NamedDependency[AsyncSession],
         viewer: NamedDependency[Viewer],
     ) -> Template:
-        # Each role's page reads only what it shows: the partner counts and the frameworks
-        # are on the coordinator's alone.
+        # Each role's page reads only what it shows: the frameworks are on the coordinator's
+        # alone, the dashboard (reporting/dashboard.py) on the coordinator's and the steering
+        # committee's.
         context: dict[str, Any] = {
             "targets": request.app.state.settings.programme,
             "owed": await owed_ratings(db_session, viewer),
             "to_certify": await to_certify(db_session, viewer),
+            "follow_ups": await follow_ups_due(db_session, viewer, today=clock.today()),
         }
         if viewer.role == Role.COORDINATOR:
             context["framework_count"] = (await db_session.execute(_FRAMEWORKS)).scalar_one()
-            context["partner_counts"] = {
-                kind: number for kind, number in (await db_session.execute(_PARTNERS)).all()
-            }
+        if viewer.role in (Role.COORDINATOR, Role.STEERING):
+            shown = await dashboard.page(
+                db_session,
+                params={},
+                viewer=viewer,
+                programme=request.app.state.settings.programme,
+                today=clock.today(),
+            )
+            context.update(shown.context)
         return Template(template_name=f"portal/home_{viewer.role.value}.html", context=context)
 
 
 _FRAMEWORKS = select(func.count(Framework.id))
-_PARTNERS = (
-    select(Organisation.kind, func.count())
-    .where(Organisation.status == PartnershipStatus.PARTNER.value)
-    .group_by(Organisation.kind)
-)
 
 
 class Health(msgspec.Struct):

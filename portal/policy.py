@@ -376,6 +376,50 @@ ROUTE_POLICY: dict[str, Access] = {
     "POST /candidates/{candidate_id}/interviews": allow(
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True
     ),
+    # --- reporting: outcomes (issue 15, outcomes helper)
+    # Those who may change the candidate's record (a counsellor: their caseload and the
+    # records opened to them; the coordinator: all) record, change and remove outcomes; any
+    # other candidate answers 404. Teachers read them on the candidate's page only.
+    "GET /candidates/{candidate_id}/outcomes/new": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/outcomes": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "GET /candidates/{candidate_id}/outcomes/{outcome_id}/edit": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/outcomes/{outcome_id}/edit": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/outcomes/{outcome_id}/remove": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    # --- reporting: programme activities (issue 15, activities helper)
+    # Trainings and dissemination events name no person: the steering committee reads the
+    # page too; only the coordinator records, changes and removes them.
+    "GET /activities": allow(Role.COORDINATOR, Role.STEERING),
+    "GET /activities/trainings/new": COORDINATOR,
+    "POST /activities/trainings": COORDINATOR,
+    "GET /activities/trainings/{training_id}/edit": COORDINATOR,
+    "POST /activities/trainings/{training_id}/edit": COORDINATOR,
+    "POST /activities/trainings/{training_id}/remove": COORDINATOR,
+    "GET /activities/events/new": COORDINATOR,
+    "POST /activities/events": COORDINATOR,
+    "GET /activities/events/{event_id}/edit": COORDINATOR,
+    "POST /activities/events/{event_id}/edit": COORDINATOR,
+    "POST /activities/events/{event_id}/remove": COORDINATOR,
+    # --- reporting: participant data (issue 15, participant data helper)
+    # The ESF+ participant data is the coordinator's alone: one candidate's form, and the
+    # totals with small counts suppressed (reporting/participants.py). Everyone else: 403.
+    "GET /candidates/{candidate_id}/participant-data": COORDINATOR,
+    "POST /candidates/{candidate_id}/participant-data": COORDINATOR,
+    "GET /participant-data": COORDINATOR,
+    # --- reporting: dashboard and indicators (issue 15, dashboard helper)
+    # Totals only, no one named: the coordinator and the steering committee (who filters by
+    # period, region and field; the counsellor filter, which names staff, is the coordinator's).
+    "GET /dashboard": allow(Role.COORDINATOR, Role.STEERING),
+    "GET /api/indicators": allow(Role.COORDINATOR, Role.STEERING),
 }
 
 

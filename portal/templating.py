@@ -31,9 +31,12 @@ class NavItem:
 # Shown to each role whose policy allows the page, in this order.
 NAVIGATION = (
     NavItem(N_("Home"), "/home"),
+    NavItem(N_("Dashboard"), "/dashboard"),
     NavItem(N_("Candidates"), "/candidates"),
     NavItem(N_("Interviews"), "/interviews"),
     NavItem(N_("Partners"), "/partners"),
+    NavItem(N_("Activities"), "/activities"),
+    NavItem(N_("Participant data"), "/participant-data"),
     NavItem(N_("My organisation"), "/organisation"),
     NavItem(N_("Positions"), "/positions"),
     NavItem(N_("Proposals"), "/proposals"),

@@ -5,7 +5,7 @@ participant data and the six-monthly reports.
 about participants (Regulation (EU) 2021/1057, Annex I): labour-market status, age band,
 education level, gender, disability, and so on. Only the coordinator reads it, and the
 aggregate reporting, which shows counts with small numbers suppressed. Every read of the table
-lives in ``reporting/participants.py`` (to come) and nowhere else: matching, the match pages,
+lives in ``reporting/participants.py`` and nowhere else: matching, the match pages,
 the other roles' API and the exports by person never read it. Its values are kept out of the
 audit trail (``__audit_exclude__``), which other staff may read.
 

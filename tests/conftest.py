@@ -234,7 +234,11 @@ BOTH_DATABASES_MODULES = frozenset(
         "tests/portal/test_people.py",
         "tests/portal/test_schemathesis.py",
         "tests/portal/test_serve.py",
+        "tests/reporting/test_activities.py",
+        "tests/reporting/test_indicators.py",
         "tests/reporting/test_models.py",
+        "tests/reporting/test_outcomes.py",
+        "tests/reporting/test_participants.py",
     }
 )
 

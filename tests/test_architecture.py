@@ -232,3 +232,54 @@ def test_the_checks_catch_what_they_look_for(tmp_path: Path) -> None:
     assert allowed("candidates", "matching")
     assert not allowed("matching", "kit")
     assert not allowed("kit", "accounts")
+
+
+# The ESF+ participant data is kept apart (reporting/participants.py): only these modules
+# name its model or table (portal/models.py lists every table for the migrations); the
+# migrations, the demo data and the tests may too.
+PARTICIPANT_DATA = re.compile(r"\b(ParticipantData|reporting_participant)\b")
+NAMES_PARTICIPANT_DATA = {
+    "reporting/participants.py",
+    "reporting/models.py",
+    "reporting/inventory.py",
+    "portal/models.py",
+}
+
+
+def test_the_participant_data_cannot_reach_matching_or_other_roles() -> None:
+    """No other module names the table, so none reads it; and what builds the matching
+    input, the match pages and the other domains' API import nothing of reporting."""
+    sources = [path for package in PRESENT if package != "demo" for path in python_files(package)]
+    named = {
+        path.relative_to(ROOT).as_posix()
+        for path in [*sources, *(ROOT / "templates").rglob("*.html")]
+        if PARTICIPANT_DATA.search(path.read_text())
+    }
+    assert "reporting/participants.py" in named  # the scan finds what it looks for
+    assert named <= NAMES_PARTICIPANT_DATA, sorted(named - NAMES_PARTICIPANT_DATA)
+    matching_side = [
+        path
+        for package in PRESENT
+        if package != "reporting"
+        for path in python_files(package)
+        if package in ("matching", "placements")
+        or path.name == "matching_input.py"
+        or path.stem == "api"
+        or path.stem.endswith("_api")
+    ]
+    assert any(path.name == "matching_input.py" for path in matching_side)
+    wrong = sorted(
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in matching_side
+        for module in imports_of(path)
+        if module.split(".")[0] == "reporting"
+    )
+    readers = sorted(
+        path.relative_to(ROOT).as_posix()
+        for package in PRESENT
+        if package not in ("reporting", "demo")
+        for path in python_files(package)
+        if any(module.startswith("reporting.participant") for module in imports_of(path))
+    )
+    assert not wrong, "\n".join(wrong)
+    assert readers == ["portal/app.py"], readers

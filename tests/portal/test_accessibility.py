@@ -49,6 +49,18 @@ class PageStructure(HTMLParser):
         ("tutor", "/placements/1/assessment"),
         ("teacher", "/placements/1/assessment"),
         ("coordinator", "/placements/1/assessment"),
+        ("coordinator", "/candidates/1/participant-data"),
+        ("coordinator", "/participant-data"),
+        ("counsellor", "/home"),
+        ("counsellor", "/candidates/49"),
+        ("counsellor", "/candidates/49/outcomes/new"),
+        ("coordinator", "/activities"),
+        ("coordinator", "/activities/trainings/new"),
+        ("coordinator", "/activities/events/new"),
+        ("steering", "/activities"),
+        ("coordinator", "/dashboard"),
+        ("coordinator", "/dashboard?from=2024-01-01&region=North+Savo&field=LOG"),
+        ("steering", "/dashboard"),
     ],
 )
 async def test_fields_are_labelled_and_pages_are_structured(

@@ -42,6 +42,11 @@ PATH_VALUES = {
     "link_id": "1",
     # The first revocation status list (certificates' codes are "LOG" here: unknown, 404).
     "number": "1",
+    # The first outcome, if the demo data has one (else 404; another candidate's: 404 too).
+    "outcome_id": "1",
+    # A programme activity: the first training or event, if any (else 404).
+    "training_id": "1",
+    "event_id": "1",
 }
 
 
