@@ -21,7 +21,6 @@ and 95th percentile per page and each median's ratio to the floor.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime
 import random
@@ -30,7 +29,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from serving import baseline, demo_server, environment, print_header, print_row, signed_in, timings
+from serving import (
+    baseline,
+    demo_server,
+    environment,
+    print_header,
+    print_row,
+    scale_arguments,
+    signed_in,
+    timings,
+)
 from sqlalchemy import func, insert, select, text
 from suggestions import grow
 
@@ -216,16 +224,7 @@ async def newest_candidate(url: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--candidates", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument(
-        "--database-url", default="", help="an empty PostgreSQL database (default: SQLite)"
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the temp folder (SQLite file) for profiling"
-    )
-    args = parser.parse_args()
+    args = scale_arguments(__doc__)
     folder = Path(tempfile.mkdtemp(prefix="isok-bench-"))
     env = environment(folder, args.database_url)
     url = env["ISOK_DATABASE_URL"]

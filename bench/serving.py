@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 import os
 import socket
@@ -35,6 +36,21 @@ def environment(folder: Path, database_url: str = "") -> dict[str, str]:
         "ISOK_SECRET_KEY": "bench-secret-key-" * 3,
         "ISOK_UPLOAD_DIR": str(folder / "uploads"),
     }
+
+
+def scale_arguments(description: str | None) -> argparse.Namespace:
+    """The options of the benchmarks that grow the demo data: how many candidates, how many
+    rounds, which database, whether to keep the temp folder."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--candidates", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument(
+        "--database-url", default="", help="an empty PostgreSQL database (default: SQLite)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the temp folder (SQLite file) for profiling"
+    )
+    return parser.parse_args()
 
 
 def free_port() -> int:

@@ -22,7 +22,6 @@ A PostgreSQL URL must name an empty database the user may create tables in. The 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import datetime
 import random
@@ -32,7 +31,16 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from serving import baseline, demo_server, environment, print_header, print_row, signed_in, timings
+from serving import (
+    baseline,
+    demo_server,
+    environment,
+    print_header,
+    print_row,
+    scale_arguments,
+    signed_in,
+    timings,
+)
 from sqlalchemy import func, insert, select, text
 
 COORDINATOR = "coordinator@demo.test"
@@ -190,16 +198,7 @@ async def touch(url: str, candidate_id: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--candidates", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument(
-        "--database-url", default="", help="an empty PostgreSQL database (default: SQLite)"
-    )
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the temp folder (SQLite file) for profiling"
-    )
-    args = parser.parse_args()
+    args = scale_arguments(__doc__)
     folder = Path(tempfile.mkdtemp(prefix="isok-bench-"))
     env = environment(folder, args.database_url)
     url = env["ISOK_DATABASE_URL"]
