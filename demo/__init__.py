@@ -1,4 +1,5 @@
-"""Demo data: the seven demo logins of CONTRACTS.md and a programme's worth of partners.
+"""Demo data: the seven demo logins of CONTRACTS.md, a programme's worth of partners and
+candidates at every stage, and the programme's results (``demo.reporting``).
 
 Idempotent: running it again adds only what is missing.
 """
@@ -22,6 +23,7 @@ from demo.candidates import seed_demo_candidates
 from demo.certificates import seed_demo_certificates
 from demo.placements import seed_demo_match_review, seed_demo_positions
 from demo.readiness import seed_demo_readiness
+from demo.reporting import seed_demo_results
 from employers.business_id import with_check_digit
 from employers.models import (
     Organisation,
@@ -256,6 +258,10 @@ class SeedReport:
     placements: int = 0
     assessments: int = 0  # placements whose demo assessment was added
     certificates: int = 0
+    outcomes: int = 0
+    trainings: int = 0
+    events: int = 0  # dissemination events
+    participants: int = 0  # candidates whose ESF+ participant data was added
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
@@ -336,4 +342,11 @@ async def seed(session: AsyncSession, settings: Settings | None = None) -> SeedR
     report.decisions, report.placements = match_review.decisions, match_review.placements
     report.assessments = await seed_demo_assessments(session)
     report.certificates = await seed_demo_certificates(session, settings or Settings())
+    results = await seed_demo_results(session)
+    report.placements += results.placements
+    report.assessments += results.assessments
+    report.outcomes = results.outcomes
+    report.trainings = results.trainings
+    report.events = results.events
+    report.participants = results.participants
     return report

@@ -3,7 +3,9 @@
 Idempotent: when any candidate exists, nothing is added. Otherwise 321 candidates are created,
 as many as the original ISOK project had clients (127 long-term, 194 short-term), at every
 stage of the pathway, with languages, portfolios, consent, guidance notes and teacher
-interviews. Everything is drawn from ``random.Random(2027)``; dates are relative to today.
+interviews. Everything is drawn from ``random.Random(2027)``; dates are relative to today, and
+each portfolio's claims are dated the day it was begun (the dashboard counts a candidate as
+started on their first claim).
 
 The first candidate (id 1 in a fresh demo database) is a fixed example that tests and the
 route-policy matrix can rely on: in the demo counsellor's caseload, at the on-the-job training
@@ -448,6 +450,9 @@ class CandidatePlan:
     assigned: bool  # in the demo counsellor's caseload
     stage: Stage
     languages: list[tuple[str, str, LanguageAssessment]]
+    # When the portfolio was begun: its claims are dated then (the dashboard counts a
+    # candidate as started on their first claim), a minute apart, in order.
+    portfolio_begun: datetime.datetime | None = None
     claims: list[ClaimPlan] = field(default_factory=list)
     evidence: list[EvidencePlan] = field(default_factory=list)
     consents: list[ConsentPlan] = field(default_factory=list)
@@ -554,6 +559,7 @@ class _Planner:
                 ("fi", "A2", LanguageAssessment.TESTED),
                 ("en", "B1", LanguageAssessment.SELF),
             ],
+            portfolio_begun=_at(since + datetime.timedelta(days=40), 10, 30),
             claims=[
                 ClaimPlan("LOG-U1-01", "", 4, AcquiredHow.WORK_HISTORY, where, 48),
                 ClaimPlan("LOG-U2-01", "", 3, AcquiredHow.WORK_HISTORY, where, 30),
@@ -916,6 +922,7 @@ class _Planner:
         if finnish in ("", "A1", "A2") and background.home != "tl" and rng.random() < 0.45:
             interpreter = background.home
         if stage_index >= STAGES.index(Stage.PORTFOLIO):
+            plan.portfolio_begun = _at(milestones[1], 7)
             plan.claims = self.claims(framework)
             plan.evidence = self.evidence(plan.claims)
         if stage_index >= STAGES.index(Stage.INTERVIEW):
@@ -981,6 +988,14 @@ async def _framework_competences(session: AsyncSession) -> dict[str, list[tuple[
     return found
 
 
+def _dated(begun: datetime.datetime | None, index: int) -> dict[str, datetime.datetime]:
+    """The timestamps of the ``index``-th claim of a portfolio begun at ``begun``."""
+    if begun is None:
+        return {}
+    at = begun + datetime.timedelta(minutes=index)
+    return {"created_at": at, "updated_at": at}
+
+
 def _consent_text(plan: ConsentPlan, organisation_name: str) -> str:
     texts = GIVEN_TEXTS if plan.given else WITHDRAWN_TEXTS
     text = texts[plan.purpose.value]
@@ -1025,8 +1040,9 @@ async def seed_demo_candidates(session: AsyncSession) -> int:
                     acquired_how=claim.how.value,
                     acquired_where=claim.where,
                     months=claim.months,
+                    **_dated(plan.portfolio_begun, index),
                 )
-                for claim in plan.claims
+                for index, claim in enumerate(plan.claims)
             ]
             claims.append(plan_claims)
             candidates.append(

@@ -72,6 +72,8 @@ from reporting.dashboard_pages import DashboardPages
 from reporting.outcome_pages import OutcomePages, candidate_outcomes
 from reporting.participant_pages import ParticipantAggregatePages, ParticipantDataPages
 from reporting.participants import candidate_section as candidate_participant_data
+from reporting.report_api import ReportApi
+from reporting.report_pages import ReportPages
 
 __version__ = "0.1.0"
 
@@ -153,6 +155,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ParticipantAggregatePages,
             DashboardPages,
             IndicatorApi,
+            ReportPages,
+            ReportApi,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], include_in_schema=False
             ),

@@ -213,7 +213,10 @@ def seed(if_empty: bool) -> None:
             f"{report.frameworks} frameworks, {report.readiness_profiles} readiness profiles, "
             f"{report.positions} positions, {report.candidates} candidates, "
             f"{report.decisions} decisions on suggestions, {report.placements} placements, "
-            f"{report.assessments} assessments, {report.certificates} certificates added."
+            f"{report.assessments} assessments, {report.certificates} certificates, "
+            f"{report.outcomes} outcomes, {report.trainings} trainings, "
+            f"{report.events} dissemination events, "
+            f"{report.participants} participant data records added."
         )
     click.echo(f"Demo logins (password: {demo_data.DEMO_PASSWORD}):")
     for user in demo_data.USERS:

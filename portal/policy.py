@@ -420,6 +420,26 @@ ROUTE_POLICY: dict[str, Access] = {
     # period, region and field; the counsellor filter, which names staff, is the coordinator's).
     "GET /dashboard": allow(Role.COORDINATOR, Role.STEERING),
     "GET /api/indicators": allow(Role.COORDINATOR, Role.STEERING),
+    # --- reporting: six-monthly reports (issue 15, reports helper)
+    # The coordinator drafts, freezes and exports every report; the steering committee reads
+    # frozen reports and their exports (a draft answers 404 to it; the list says one is in
+    # progress). The record ids behind the figures are the coordinator's. Everyone else: 403.
+    "GET /reports": allow(Role.COORDINATOR, Role.STEERING),
+    "GET /reports/{period_start}": allow(Role.COORDINATOR, Role.STEERING, object_check=True),
+    "POST /reports/{period_start}": COORDINATOR,
+    "GET /reports/{period_start}/freeze": COORDINATOR,
+    "POST /reports/{period_start}/freeze": COORDINATOR,
+    "GET /reports/{period_start}/report.csv": allow(
+        Role.COORDINATOR, Role.STEERING, object_check=True
+    ),
+    "GET /reports/{period_start}/report.xlsx": allow(
+        Role.COORDINATOR, Role.STEERING, object_check=True
+    ),
+    "GET /reports/{period_start}/report.pdf": allow(
+        Role.COORDINATOR, Role.STEERING, object_check=True
+    ),
+    "GET /api/reports": allow(Role.COORDINATOR, Role.STEERING),
+    "GET /api/reports/{report_id}": allow(Role.COORDINATOR, Role.STEERING, object_check=True),
 }
 
 

@@ -32,6 +32,7 @@ class NavItem:
 NAVIGATION = (
     NavItem(N_("Home"), "/home"),
     NavItem(N_("Dashboard"), "/dashboard"),
+    NavItem(N_("Reports"), "/reports"),
     NavItem(N_("Candidates"), "/candidates"),
     NavItem(N_("Interviews"), "/interviews"),
     NavItem(N_("Partners"), "/partners"),

@@ -2,7 +2,10 @@
 
 The same form as ``candidates/inventory.py`` (which stays below this package and does not name
 its tables); ``tests/reporting/test_inventory.py`` checks this list against the models both
-ways. The trainings, the dissemination events and the reports hold counts, not people.
+ways. The trainings and the dissemination events hold counts, not people. A frozen report
+holds counts and, to re-explain each figure later, the ids of the records it counted (candidate,
+placement, certificate and outcome numbers: pseudonymous, shown to the coordinator only, never
+to the steering committee and in no export); it names nobody.
 
 Legal bases (GDPR art. 6): the programme's public task of guidance and validation, whose
 results it reports to its funder (6(1)(e)); and, for the ESF+ participant data, the

@@ -239,6 +239,7 @@ BOTH_DATABASES_MODULES = frozenset(
         "tests/reporting/test_models.py",
         "tests/reporting/test_outcomes.py",
         "tests/reporting/test_participants.py",
+        "tests/reporting/test_reports.py",
     }
 )
 

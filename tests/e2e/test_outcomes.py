@@ -1,10 +1,10 @@
 """Outcomes in a real browser: the counsellor records what followed for a candidate.
 
-The demo counsellor opens demo candidate 49 (certified after placement 3), follows "Record an
-outcome", sends the form empty and reads the messages, records shortened studies with a unit
-recognised, finds it on the candidate's page, and removes it again, so the shared server's
-data is as it was. axe-core checks the form (blank and with errors), the candidate's page with
-the outcome, and the change form.
+The demo counsellor opens demo candidate 16 (at the assessment stage; the demo records no
+outcome for them), follows "Record an outcome", sends the form empty and reads the messages,
+records shortened studies with a unit recognised, finds it on the candidate's page, and
+removes it again, so the shared server's data is as it was. axe-core checks the form (blank
+and with errors), the candidate's page with the outcome, and the change form.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from tests.e2e.browser import assert_accessible, flash, signed_in
 pytestmark = pytest.mark.e2e
 
 COUNSELLOR = "counsellor@demo.test"
-CANDIDATE = 49
+CANDIDATE = 16
 UNIT_CODE = "LOG-U1"
 
 

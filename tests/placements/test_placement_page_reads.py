@@ -29,11 +29,14 @@ async def test_the_candidate_page_reads_every_placements_standing_at_once(
     few = await statements_read(client, "/candidates/49")
     async with sessions() as session, session.begin():
         template = await session.get_one(Placement, 3)
-        session.add_all(copies_of(template, 3, PlacementStatus.INTERRUPTED.value, staffed=False))
+        copies = copies_of(template, 3, PlacementStatus.INTERRUPTED.value, staffed=False)
+        session.add_all(copies)
+        await session.flush()
+        added = sorted((copy.id for copy in copies), reverse=True)
     assert await statements_read(client, "/candidates/49") == few
     shown = _section((await client.get("/candidates/49")).text, "assessments-heading")
     lines = re.findall(r'<li><a href="/placements/(\d+)/assessment">(.*?)</a>: (.*?)</li>', shown)
-    assert [int(number) for number, _, _ in lines] == [6, 5, 4, 3]  # newest first
+    assert [int(number) for number, _, _ in lines] == [*added, 3]  # newest first
     assert [text for _, _, text in lines[:3]] == [
         "0 of 3 ratings submitted; 0 outcomes diverge; consensus not signed yet."
     ] * 3

@@ -61,6 +61,11 @@ class PageStructure(HTMLParser):
         ("coordinator", "/dashboard"),
         ("coordinator", "/dashboard?from=2024-01-01&region=North+Savo&field=LOG"),
         ("steering", "/dashboard"),
+        ("coordinator", "/reports"),
+        ("coordinator", "/reports/2026-01-01"),
+        ("coordinator", "/reports/2026-01-01/freeze"),
+        ("coordinator", "/reports/2026-07-01/freeze"),
+        ("steering", "/reports"),
     ],
 )
 async def test_fields_are_labelled_and_pages_are_structured(

@@ -172,14 +172,19 @@ def test_esco_file_without_official_columns_is_refused(isok: CliRunner, tmp_path
 def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> None:
     first = run(isok, "demo", "seed")
     assert "7 users" in first.output
-    assert "3 placements, 2 assessments, 1 certificates added" in first.output
+    # Placements and assessments: the match review's and the earlier rounds' (demo/reporting.py).
+    assert (
+        "8 placements, 7 assessments, 1 certificates, 6 outcomes, 2 trainings,"
+        " 6 dissemination events, 314 participant data records added" in first.output
+    )
     assert "coordinator@demo.test" in first.output
     counts = [count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)]
     second = run(isok, "demo", "seed")
     assert (
         "0 organisations, 0 users, 0 frameworks, 0 readiness profiles, 0 positions,"
         " 0 candidates, 0 decisions on suggestions, 0 placements, 0 assessments,"
-        " 0 certificates added" in second.output
+        " 0 certificates, 0 outcomes, 0 trainings, 0 dissemination events,"
+        " 0 participant data records added" in second.output
     )
     assert [
         count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)

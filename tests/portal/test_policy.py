@@ -47,6 +47,10 @@ PATH_VALUES = {
     # A programme activity: the first training or event, if any (else 404).
     "training_id": "1",
     "event_id": "1",
+    # The programme's first six-monthly reporting period (ISOK_REPORTING_START's default),
+    # and a report, if the walk's own draft made one (else 404).
+    "period_start": "2026-01-01",
+    "report_id": "1",
 }
 
 

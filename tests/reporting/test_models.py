@@ -33,7 +33,7 @@ from reporting.models import (
 
 Sessions = async_sessionmaker[AsyncSession]
 DAY = datetime.date(2026, 3, 2)
-FIRST_CANDIDATE = 1  # a demo candidate
+FIRST_CANDIDATE = 1  # a demo candidate, with no outcome or participant data in the demo
 FIRST_ORGANISATION = 1
 LEGAL_BASIS = "Legal obligation: ESF+ Regulation (EU) 2021/1057, Annex I"
 
@@ -239,11 +239,14 @@ async def test_values_outside_the_domain_are_refused(
 
 
 async def test_one_participant_row_per_candidate(sessions: Sessions) -> None:
+    # The demo records participant data for its other candidates, not for the first.
+    (other,) = await _add(sessions, Candidate(name="Another Client", client_since=DAY))
+    before = await _scalar(sessions, "SELECT count(*) FROM reporting_participant")
     await _add(sessions, _participant(gender="woman"))
     with pytest.raises(IntegrityError):
         await _add(sessions, _participant(gender="man"))
-    await _add(sessions, _participant(candidate_id=FIRST_CANDIDATE + 1))
-    assert await _scalar(sessions, "SELECT count(*) FROM reporting_participant") == 2
+    await _add(sessions, _participant(candidate_id=other))
+    assert await _scalar(sessions, "SELECT count(*) FROM reporting_participant") == before + 2
 
 
 async def test_one_report_per_period_start(sessions: Sessions) -> None:
@@ -373,7 +376,7 @@ async def test_a_candidates_outcomes_and_participant_data_go_with_the_candidate(
     left = "SELECT count(*) FROM {} WHERE candidate_id = :id"
     for table in ("reporting_outcome", "reporting_participant"):
         assert await _scalar(sessions, left.format(table), id=candidate_id) == 0
-    assert await _scalar(sessions, "SELECT count(*) FROM reporting_outcome") == 1
+    assert await _scalar(sessions, left.format("reporting_outcome"), id=FIRST_CANDIDATE) == 1
 
 
 async def test_the_database_knows_the_steering_committee_role(sessions: Sessions) -> None:

@@ -441,7 +441,12 @@ async def test_the_coordinator_records_and_changes_a_candidates_data(
     totals = await client.get("/participant-data")
     assert totals.status_code == 200
     assert "<caption" in totals.text
-    assert '<th scope="row">18 to 29</th><td>&lt;5</td>' in totals.text
+    # The demo's other candidates are counted too: the page shows what the aggregates say.
+    async with sessions() as session:
+        shown = _table(await participants.aggregates(session), "age_band")
+    assert shown is not None
+    cell = "hidden" if shown["18_29"] == HIDDEN else shown["18_29"].replace("<", "&lt;")
+    assert f'<th scope="row">18 to 29</th><td>{cell}</td>' in totals.text
 
 
 async def test_the_audit_trail_keeps_who_and_when_but_not_the_values(
@@ -450,11 +455,15 @@ async def test_the_audit_trail_keeps_who_and_when_but_not_the_values(
     await sign_in(client, DEMO_USERS["coordinator"])
     await _post(client, FORM, _form(gender=Gender.NON_BINARY.value, minority="yes"))
     await _post(client, FORM, _form(gender=Gender.MAN.value, minority="no"))
+    (row,) = await _rows(sessions)
     async with sessions() as session:
         events = list(
             (
                 await session.execute(
-                    select(AuditEvent).where(AuditEvent.entity == "reporting_participant")
+                    select(AuditEvent).where(
+                        AuditEvent.entity == "reporting_participant",
+                        AuditEvent.entity_id == str(row.id),
+                    )
                 )
             ).scalars()
         )
