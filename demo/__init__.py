@@ -262,6 +262,7 @@ class SeedReport:
     trainings: int = 0
     events: int = 0  # dissemination events
     participants: int = 0  # candidates whose ESF+ participant data was added
+    reports: int = 0  # six-monthly reports frozen
 
 
 async def database_is_empty(session: AsyncSession) -> bool:
@@ -342,11 +343,12 @@ async def seed(session: AsyncSession, settings: Settings | None = None) -> SeedR
     report.decisions, report.placements = match_review.decisions, match_review.placements
     report.assessments = await seed_demo_assessments(session)
     report.certificates = await seed_demo_certificates(session, settings or Settings())
-    results = await seed_demo_results(session)
+    results = await seed_demo_results(session, (settings or Settings()).programme)
     report.placements += results.placements
     report.assessments += results.assessments
     report.outcomes = results.outcomes
     report.trainings = results.trainings
     report.events = results.events
     report.participants = results.participants
+    report.reports = results.reports
     return report

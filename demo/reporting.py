@@ -24,6 +24,10 @@ trainer trainings, the dissemination events and the ESF+ participant data.
   and checked by :func:`reporting.participants.validate`; about one in twenty-five disclosed
   nothing. The invented people's gender agrees with their invented given names
   (:data:`demo.candidates.BACKGROUNDS`).
+- **One frozen report**: the last six-month period that has ended (from
+  ``ISOK_REPORTING_START``), drafted with its qualitative part (:data:`FROZEN_REPORT_TEXT`) and
+  frozen by the coordinator through :func:`reporting.reports.freeze`, as on the page; the
+  current period is left for the coordinator's tour to draft. None while no period has ended.
 
 Dates are relative to today in programme time (:func:`kit.clock.today`). Idempotent: each part
 is added only while the database has none of it (earlier rounds: a completed placement that
@@ -50,8 +54,10 @@ from competences.models import Competence, Framework, Unit
 from demo.candidates import BACKGROUNDS
 from employers.models import Organisation
 from kit import clock
+from kit.roles import viewer_for
+from kit.settings import ProgrammeSettings
 from placements.models import MonitoringVisit, Placement, PlacementStatus, Position, PositionStatus
-from reporting import participants
+from reporting import participants, reports
 from reporting.activities import EventInput, TrainingInput, check_event, check_training
 from reporting.follow_ups import add_months
 from reporting.models import (
@@ -65,6 +71,7 @@ from reporting.models import (
     OutcomeKind,
     OutcomeSource,
     ParticipantData,
+    Report,
     Training,
 )
 from reporting.outcomes import OutcomeInput, check_outcome
@@ -227,6 +234,7 @@ class DemoResults:
     trainings: int = 0
     events: int = 0
     participants: int = 0
+    reports: int = 0  # frozen
 
 
 @dataclass
@@ -775,7 +783,53 @@ async def _participant_data(session: AsyncSession, people: _People, today: datet
 # --- All of it ------------------------------------------------------------------------------
 
 
-async def seed_demo_results(session: AsyncSession) -> DemoResults:
+FROZEN_REPORT_TEXT = {
+    "achievements": (
+        "Five clients finished an on-the-job training period with a partner employer and were "
+        "assessed by their teacher and counsellor; the first pilot training of counsellors and "
+        "teachers was held at Savon ammattiopisto."
+    ),
+    "empowerment": (
+        "Clients prepared their portfolios with their counsellors and described their own "
+        "competence in their own words before the teachers' interviews."
+    ),
+    "problems": (
+        "Workplace tutors had little time for the assessment in the placements' last week; "
+        "two partners' positions had no named tutor."
+    ),
+    "next_steps": (
+        "Name a tutor for every position before a placement starts, and hold the second pilot "
+        "training in North Karelia."
+    ),
+}
+
+
+async def _frozen_report(
+    session: AsyncSession, people: _People, programme: ProgrammeSettings, today: datetime.date
+) -> int:
+    """Draft and freeze the last period that has ended, unless any report exists."""
+    if await session.scalar(select(exists().where(Report.id.is_not(None)))):
+        return 0
+    ended = [
+        period
+        for period in reports.periods(programme.reporting_start, today)
+        if reports.has_ended(period, today)
+    ]
+    if not ended:
+        return 0
+    coordinator = viewer_for(people.coordinator)
+    await reports.save_draft(
+        session, viewer=coordinator, period=ended[-1], values=FROZEN_REPORT_TEXT
+    )
+    await reports.freeze(
+        session, viewer=coordinator, period=ended[-1], programme=programme, today=today
+    )
+    return 1
+
+
+async def seed_demo_results(
+    session: AsyncSession, programme: ProgrammeSettings | None = None
+) -> DemoResults:
     """Add whatever part of the demo results is missing (see the module's docstring).
 
     Needs the demo users and candidates; without them it adds nothing.
@@ -795,6 +849,8 @@ async def seed_demo_results(session: AsyncSession) -> DemoResults:
     report.trainings = await _trainings(session, today)
     report.events = await _events(session, today)
     report.participants = await _participant_data(session, people, today)
+    await session.flush()
+    report.reports = await _frozen_report(session, people, programme or ProgrammeSettings(), today)
     return report
 
 
@@ -802,6 +858,7 @@ __all__ = [
     "CERTIFIED_FOLLOWED",
     "EARLIER_ROUNDS",
     "EVENTS",
+    "FROZEN_REPORT_TEXT",
     "TRAININGS",
     "DemoResults",
     "seed_demo_results",

@@ -216,7 +216,8 @@ def seed(if_empty: bool) -> None:
             f"{report.assessments} assessments, {report.certificates} certificates, "
             f"{report.outcomes} outcomes, {report.trainings} trainings, "
             f"{report.events} dissemination events, "
-            f"{report.participants} participant data records added."
+            f"{report.participants} participant data records, "
+            f"{report.reports} frozen reports added."
         )
     click.echo(f"Demo logins (password: {demo_data.DEMO_PASSWORD}):")
     for user in demo_data.USERS:

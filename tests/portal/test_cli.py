@@ -175,7 +175,8 @@ def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> No
     # Placements and assessments: the match review's and the earlier rounds' (demo/reporting.py).
     assert (
         "8 placements, 7 assessments, 1 certificates, 6 outcomes, 2 trainings,"
-        " 6 dissemination events, 314 participant data records added" in first.output
+        " 6 dissemination events, 314 participant data records, 1 frozen reports added"
+        in first.output
     )
     assert "coordinator@demo.test" in first.output
     counts = [count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)]
@@ -184,7 +185,7 @@ def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> No
         "0 organisations, 0 users, 0 frameworks, 0 readiness profiles, 0 positions,"
         " 0 candidates, 0 decisions on suggestions, 0 placements, 0 assessments,"
         " 0 certificates, 0 outcomes, 0 trainings, 0 dissemination events,"
-        " 0 participant data records added" in second.output
+        " 0 participant data records, 0 frozen reports added" in second.output
     )
     assert [
         count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)

@@ -24,8 +24,9 @@ from certificates.models import Certificate
 from competences.models import Framework, Unit
 from kit import clock
 from kit.roles import viewer_for
+from kit.settings import ProgrammeSettings
 from placements.models import Placement, PlacementStatus, Position
-from reporting import participants
+from reporting import participants, reports
 from reporting.follow_ups import follow_ups_due
 from reporting.models import (
     PARTICIPANT_INDICATORS,
@@ -33,6 +34,7 @@ from reporting.models import (
     Outcome,
     OutcomeKind,
     ParticipantData,
+    Report,
     Training,
 )
 from tests.conftest import DEMO_USERS, sign_in
@@ -180,8 +182,39 @@ async def test_seeding_again_adds_no_results(sessions: Sessions) -> None:
     async with sessions() as session, session.begin():
         report = await demo.seed(session)
     assert (report.outcomes, report.trainings, report.events, report.participants) == (0,) * 4
+    assert report.reports == 0
     assert report.placements == report.assessments == 0
     assert await counts() == before
+
+
+@pytest.mark.both_databases
+async def test_the_last_ended_period_is_frozen_with_what_it_counted(sessions: Sessions) -> None:
+    programme = ProgrammeSettings()
+    today = clock.today()
+    ended = [
+        period
+        for period in reports.periods(programme.reporting_start, today)
+        if reports.has_ended(period, today)
+    ]
+    async with sessions() as session:
+        frozen = (await session.scalars(select(Report).where(Report.status == "frozen"))).all()
+        if not ended:  # before the first period's end there is nothing to freeze
+            assert frozen == []
+            return
+        assert [report.period_starts_on for report in frozen] == [ended[-1].starts_on]
+        report = frozen[0]
+        assert report.frozen_by_name.startswith("Aino Koordinaattori")
+        assert all(getattr(report, name) for name in demo.reporting.FROZEN_REPORT_TEXT)
+        # Nothing changed since the seed froze it: counted now, the figures are the same.
+        kept = reports.Figures.from_json(report.figures or {})
+        now = await reports.compute(session, period=ended[-1], programme=programme, with_ids=True)
+    assert [(row.key, row.period, row.cumulative) for row in kept.rows] == [
+        (row.key, row.period, row.cumulative) for row in now.rows
+    ]
+    assert {row.key: row.period_ids for row in kept.rows} == {
+        row.key: row.period_ids for row in now.rows
+    }
+    assert sum(row.period for row in kept.rows if row.key == "trainers_trained") > 0
 
 
 # --- The pages ---------------------------------------------------------------------------
