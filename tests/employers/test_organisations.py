@@ -272,7 +272,10 @@ async def test_targets_come_from_the_settings(settings: Settings) -> None:
     from kit.settings import ProgrammeSettings
     from portal.app import create_app
 
-    changed = replace(settings, programme=ProgrammeSettings(20, 9))
+    changed = replace(
+        settings,
+        programme=ProgrammeSettings(target_major_companies=20, target_other_organisations=9),
+    )
     async with AsyncTestClient(app=create_app(changed), base_url="http://testserver.local") as c:
         await sign_in(c, DEMO_USERS["coordinator"])
         page = (await c.get("/partners")).text
