@@ -27,7 +27,7 @@ from employers.models import Organisation
 from kit import audit
 from kit.i18n import N_, gettext
 from kit.invalid import Invalid
-from kit.roles import STAFF_ROLES, Role
+from kit.roles import PROGRAMME_ROLES, Role
 from kit.settings import SecuritySettings
 
 # One message for "this address" and "an address that looks like it", so that it does not
@@ -255,18 +255,20 @@ def role_values(roles: frozenset[Role]) -> list[str]:
 
 
 async def list_staff(session: AsyncSession) -> list[User]:
-    """Coordinators, counsellors and teachers, by role and name."""
+    """The programme's accounts (coordinators, counsellors, teachers and the steering
+    committee), by role and name."""
     result = await session.execute(
         select(User)
-        .where(User.role.in_(role_values(STAFF_ROLES)))
+        .where(User.role.in_(role_values(PROGRAMME_ROLES)))
         .order_by(User.role, User.name, User.id)
     )
     return list(result.scalars())
 
 
 async def get_staff(session: AsyncSession, *, user_id: int) -> User | None:
-    """The staff user ``user_id``, or None (also for employer contacts and tutors)."""
+    """The programme's account ``user_id`` (see :func:`list_staff`), or None (also for
+    employer contacts and tutors)."""
     result = await session.execute(
-        select(User).where(User.id == user_id, User.role.in_(role_values(STAFF_ROLES)))
+        select(User).where(User.id == user_id, User.role.in_(role_values(PROGRAMME_ROLES)))
     )
     return result.scalar_one_or_none()

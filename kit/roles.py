@@ -45,6 +45,9 @@ RECORD_KEEPERS = frozenset({Role.COORDINATOR, Role.COUNSELLOR})
 # Everyone who works on candidates' pathways (staff and organisations' people); the steering
 # committee is not among them and sees nothing personal.
 PATHWAY_ROLES = STAFF_ROLES | ORGANISATION_ROLES
+# The programme's own accounts, which the coordinator administers on one page (employer
+# contacts and tutors are their organisation's, on its people page).
+PROGRAMME_ROLES = STAFF_ROLES | {Role.STEERING}
 ROLE_LABELS = {
     Role.COORDINATOR: N_("Coordinator"),
     Role.COUNSELLOR: N_("Counsellor"),

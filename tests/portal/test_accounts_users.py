@@ -36,7 +36,7 @@ async def test_the_coordinator_lists_staff_users_and_no_one_else(client: AsyncTe
     assert 'href="/users"' in home.text
     page = await client.get("/users")
     assert page.status_code == 200
-    for role in ("coordinator", "counsellor", "teacher"):
+    for role in ("coordinator", "counsellor", "teacher", "steering"):
         assert DEMO_USERS[role] in page.text
     for email in (DEMO_USERS["employer"], DEMO_USERS["tutor"]):
         assert email not in page.text
@@ -60,6 +60,20 @@ async def test_deactivating_a_counsellor_signs_them_out_at_once(
     assert (await user_row(database_url, DEMO_USERS["counsellor"]))[1] is False
     assert (await post(client, f"/users/{counsellor_id}/reactivate")).status_code == 303
     assert (await user_row(database_url, DEMO_USERS["counsellor"]))[1] is True
+
+
+async def test_the_coordinator_deactivates_a_steering_committee_member(
+    client: AsyncTestClient, database_url: str
+) -> None:
+    steering_id, _ = await user_row(database_url, DEMO_USERS["steering"])
+    await sign_in(client, DEMO_USERS["coordinator"])
+    assert (await post(client, f"/users/{steering_id}/deactivate")).status_code == 303
+    assert (await user_row(database_url, DEMO_USERS["steering"]))[1] is False
+    refused = await post_login(client, DEMO_USERS["steering"], "isok-demo")
+    assert refused.status_code == 400
+    await sign_in(client, DEMO_USERS["coordinator"])
+    assert (await post(client, f"/users/{steering_id}/reactivate")).status_code == 303
+    assert (await user_row(database_url, DEMO_USERS["steering"]))[1] is True
 
 
 async def test_the_coordinator_cannot_deactivate_themselves_or_non_staff(
