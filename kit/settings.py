@@ -127,6 +127,29 @@ def _development_secret() -> str:
     return key
 
 
+# The drivers the portal runs on: it is asynchronous from the request to the database.
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def check_database_url(url: str) -> str:
+    """``url`` if it names one of :data:`ASYNC_DRIVERS`, else a one-line reason (which never
+    repeats the address: it may hold a password)."""
+    scheme, separator, _address = url.partition("://")
+    if separator and scheme in ASYNC_DRIVERS.values():
+        return url
+    dialect = scheme.split("+", 1)[0]
+    dialect = "postgresql" if dialect == "postgres" else dialect
+    if separator and dialect in ASYNC_DRIVERS:
+        raise SettingsError(
+            f"ISOK_DATABASE_URL must name the async driver: {ASYNC_DRIVERS[dialect]}://..."
+            f" rather than {scheme}://..."
+        )
+    raise SettingsError(
+        "ISOK_DATABASE_URL must be a sqlite+aiosqlite:///path or a"
+        " postgresql+asyncpg://user:password@host/database address"
+    )
+
+
 def resolve_database_url(url: str) -> str:
     """Make a relative SQLite path absolute against the project root.
 
@@ -211,7 +234,9 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         secret = _development_secret()
     elif len(secret) < 32:
         raise SettingsError("ISOK_SECRET_KEY must be at least 32 characters long")
-    url = resolve_database_url(env.get("ISOK_DATABASE_URL", DEFAULT_DATABASE_URL))
+    url = resolve_database_url(
+        check_database_url(env.get("ISOK_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+    )
     upload_dir = Path(env.get("ISOK_UPLOAD_DIR", "") or VAR_DIR / "uploads")
     if not upload_dir.is_absolute():
         upload_dir = PROJECT_ROOT / upload_dir

@@ -76,6 +76,7 @@ class ProgressLine:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="isok-portal", prog_name="isok")
 def main() -> None:
     """ISOK portal: placements and validation of immigrants' vocational competence."""
 

@@ -67,6 +67,14 @@ def test_help_works_on_every_command() -> None:
     walk(main, [])
 
 
+def test_version_is_the_installed_package_version() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"isok, version {version('isok-portal')}\n"
+
+
 def test_import_json_framework_then_update_it(isok: CliRunner, empty_database_url: str) -> None:
     result = run(isok, "frameworks", "import", str(DATA / "small_framework.json"))
     assert result.exit_code == 0, result.output

@@ -33,6 +33,38 @@ def test_unknown_environment_is_refused() -> None:
         settings_from_env({"ISOK_ENV": "staging", "ISOK_SECRET_KEY": "x" * 40})
 
 
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("postgresql://isok:s3cret-pass@db.example.fi/isok", "postgresql+asyncpg://"),
+        ("postgres://isok:s3cret-pass@db/isok", "postgresql+asyncpg://"),
+        ("postgresql+psycopg2://isok:s3cret-pass@db/isok", "postgresql+asyncpg://"),
+        ("sqlite:///var/s3cret-pass.sqlite3", "sqlite+aiosqlite://"),
+    ],
+)
+def test_a_database_url_without_the_async_driver_is_named_in_one_line(
+    url: str, driver: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        settings_from_env({"ISOK_SECRET_KEY": "x" * 40, "ISOK_DATABASE_URL": url})
+    message = str(refused.value)
+    assert driver in message
+    assert "\n" not in message
+    assert "s3cret-pass" not in message  # the address may hold a password: never repeated
+
+
+@pytest.mark.parametrize("url", ["mysql://a@b/c", "isok.sqlite3", "://"])
+def test_a_database_url_of_another_database_is_refused(url: str) -> None:
+    with pytest.raises(SettingsError, match="sqlite\\+aiosqlite:///path"):
+        settings_from_env({"ISOK_SECRET_KEY": "x" * 40, "ISOK_DATABASE_URL": url})
+
+
+def test_the_async_drivers_are_taken_as_given() -> None:
+    for url in ("postgresql+asyncpg://isok@db/isok", "sqlite+aiosqlite:////tmp/isok.sqlite3"):
+        env = {"ISOK_SECRET_KEY": "x" * 40, "ISOK_DATABASE_URL": url}
+        assert settings_from_env(env).database.url == url
+
+
 def test_production_settings_use_secure_cookies() -> None:
     settings = settings_from_env(
         {
