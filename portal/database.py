@@ -8,7 +8,11 @@ from typing import Any
 
 import aiosqlite
 from advanced_alchemy.base import orm_registry
-from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+)
 from sqlalchemy import MetaData, event, make_url
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -18,6 +22,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from kit.settings import DatabaseSettings
+from portal.migrate import MIGRATIONS_DIR
 
 metadata: MetaData = orm_registry.metadata
 """All tables of all domain packages (they share Advanced Alchemy's registry)."""
@@ -201,6 +206,9 @@ def create_sqlalchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
         before_send_handler="autocommit_include_redirects",
         session_dependency_key="db_session",
         create_all=False,
+        alembic_config=AlembicAsyncConfig(
+            script_location=str(MIGRATIONS_DIR), version_table_name="alembic_version"
+        ),
     )
 
 

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
+if TYPE_CHECKING:
+    from alembic.config import Config
 
+# Alembic is imported by the functions that use it: the app names this folder (for Advanced
+# Alchemy's `litestar database` commands) without loading Alembic in every worker.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(database_url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -22,4 +27,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
     Alembic runs its own event loop, so this must not be called from inside one.
     """
+    from alembic import command
+
     command.upgrade(alembic_config(database_url), revision)

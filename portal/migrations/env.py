@@ -7,11 +7,14 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from kit.settings import DatabaseSettings
+from kit.settings import DatabaseSettings, get_settings
 from portal.database import create_engine
 from portal.models import metadata
 
 config = context.config
+# `isok db upgrade` names the database; Litestar's `litestar database ...` commands (Advanced
+# Alchemy's) do not: then it is the configured one.
+URL = config.get_main_option("sqlalchemy.url") or get_settings().database.url
 
 
 def _run(connection: Connection) -> None:
@@ -37,14 +40,14 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online() -> None:
-    engine = create_engine(DatabaseSettings(url=config.get_main_option("sqlalchemy.url") or ""))
+    engine = create_engine(DatabaseSettings(url=URL))
     async with engine.connect() as connection:
         await connection.run_sync(_run)
     await engine.dispose()
 
 
 if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=metadata)
+    context.configure(url=URL, target_metadata=metadata)
     with context.begin_transaction():
         context.run_migrations()
 else:

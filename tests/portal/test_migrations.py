@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from kit.settings import DatabaseSettings
 from portal.database import create_engine
+from portal.migrate import alembic_config
 from portal.models import metadata
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_models_and_migrations_agree(empty_database_url: str) -> None:
@@ -86,3 +96,36 @@ def test_upgrade_keeps_existing_rows(backend: object, tmp_path: object) -> None:
     finally:
         if backend.cluster is not None:
             backend.cluster.execute('DROP DATABASE "isok_upgrade" WITH (FORCE)')
+
+
+def test_litestars_database_commands_run_our_migrations(tmp_path: Path) -> None:
+    """`litestar database ...` (Advanced Alchemy's commands, registered with the plugin) uses
+    the same migrations, version table and configured database as `isok db upgrade`."""
+    database = tmp_path / "litestar.sqlite3"
+    env = {
+        **os.environ,
+        "ISOK_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
+        "LITESTAR_APP": "portal.app:create_app",
+    }
+    env.pop("ISOK_ENV", None)
+
+    def litestar(*arguments: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "litestar", "--app-dir", str(ROOT), "database", *arguments],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    litestar("upgrade", "--no-prompt")
+    head = ScriptDirectory.from_config(alembic_config(f"sqlite+aiosqlite:///{database}"))
+    with sqlite3.connect(database) as connection:
+        (version,) = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert version == head.get_current_head()
+    assert {"candidate", "reporting_report", "matching_counter"} <= tables
+    assert f"{version} (head)" in litestar("show-current-revision")
