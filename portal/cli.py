@@ -282,6 +282,67 @@ def create_user_command(email: str, role: str, name: str, organisation: str | No
     click.echo(f"Created {role} {created}.")
 
 
+@users.command("list")
+@click.option("--role", default=None, help="Only this role (e.g. counsellor, steering).")
+def list_users_command(role: str | None) -> None:
+    """List the accounts: e-mail, role, name, organisation, active or not."""
+    from sqlalchemy import select
+
+    from accounts.models import User
+    from employers.models import Organisation
+
+    settings = _settings()
+
+    async def job(session: AsyncSession) -> list[tuple[str, str, str, str, bool]]:
+        statement = (
+            select(User.email, User.role, User.name, Organisation.name, User.is_active)
+            .outerjoin(Organisation, Organisation.id == User.organisation_id)
+            .order_by(User.role, User.email)
+        )
+        if role:
+            statement = statement.where(User.role == role)
+        return [
+            (email, str(kind), name, organisation or "", bool(active))
+            for email, kind, name, organisation, active in (await session.execute(statement))
+        ]
+
+    accounts = run_in_session(settings, job)
+    for email, kind, name, organisation, active in accounts:
+        state = "active" if active else "deactivated"
+        click.echo("\t".join((email, kind, name, organisation, state)))
+    click.echo(f"{len(accounts)} account{'' if len(accounts) == 1 else 's'}.", err=True)
+
+
+@users.command("deactivate")
+@click.argument("email")
+def deactivate_user_command(email: str) -> None:
+    """Deactivate an account: its sessions end at once and it can no longer sign in."""
+    _set_active(email, active=False)
+
+
+@users.command("reactivate")
+@click.argument("email")
+def reactivate_user_command(email: str) -> None:
+    """Let a deactivated account sign in again."""
+    _set_active(email, active=True)
+
+
+def _set_active(email: str, *, active: bool) -> None:
+    from accounts.services import get_by_email, set_active
+
+    settings = _settings()
+
+    async def job(session: AsyncSession) -> str:
+        user = await get_by_email(session, email=email)
+        if user is None:
+            raise click.ClickException(f"no account with the e-mail address {email}")
+        await set_active(session, user=user, active=active)
+        return str(user.email)
+
+    done = run_in_session(settings, job)
+    click.echo(f"{done} can sign in again." if active else f"{done} can no longer sign in.")
+
+
 @main.group()
 def uploads() -> None:
     """Evidence files in the upload folder."""

@@ -230,6 +230,30 @@ def test_users_create_reads_the_password_from_stdin(
     assert "already exists" in again.output
 
 
+def test_users_list_deactivate_and_reactivate(isok: CliRunner, empty_database_url: str) -> None:
+    assert run(isok, "demo", "seed").exit_code == 0
+    listed = run(isok, "users", "list")
+    lines = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert len(lines) == 7
+    assert ["steering@demo.test", "steering", "Ritva Ohjausryhmä", "", "active"] in lines
+    assert any(line[0] == "tutor@demo.test" and line[3] for line in lines)  # its organisation
+    only = run(isok, "users", "list", "--role", "counsellor").stdout.splitlines()
+    assert [line.split("\t")[0] for line in only] == ["counsellor@demo.test"]
+
+    done = run(isok, "users", "deactivate", "Counsellor@Demo.test")
+    assert done.exit_code == 0, done.output
+    assert "counsellor@demo.test can no longer sign in" in done.output
+    active = select(User.is_active).where(User.email == "counsellor@demo.test")
+    assert scalar(empty_database_url, active) is False
+    assert "deactivated" in run(isok, "users", "list", "--role", "counsellor").stdout
+    assert run(isok, "users", "reactivate", "counsellor@demo.test").exit_code == 0
+    assert scalar(empty_database_url, active) is True
+
+    unknown = isok.invoke(main, ["users", "deactivate", "nobody@example.fi"])
+    assert unknown.exit_code == 1
+    assert unknown.output.strip() == "Error: no account with the e-mail address nobody@example.fi"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
