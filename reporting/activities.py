@@ -16,8 +16,9 @@ organisations and reached 620 attendees; ``ProgrammeSettings.target_trainers_tra
 - *Attendees*: the attendees of every event held on or before the day counted to.
 
 Within a period (a six-monthly report) a training counts in the period of its last day and
-an event in the period of its date. :func:`totals` is the one place these rules are written;
-the indicators read their figures from it, with the ids of the rows each figure counted.
+an event in the period of its date: :data:`TRAINING_COUNTED_ON` and :data:`EVENT_COUNTED_ON`
+are the one place these dates are chosen, for :func:`totals` (this page's figures) and for the
+indicators (``reporting.indicators``: trainers trained, dissemination attendees).
 
 Only the coordinator writes (``portal/policy.py``). The models are audited, so every
 creation, change (old and new values) and removal reaches the audit trail with who did it,
@@ -357,6 +358,11 @@ class ActivityTotals:
         return len(self.event_ids)
 
 
+# The day a training or an event counts on, here and in the indicators.
+TRAINING_COUNTED_ON = Training.ends_on
+EVENT_COUNTED_ON = DisseminationEvent.held_on
+
+
 async def totals(
     session: AsyncSession,
     *,
@@ -380,11 +386,11 @@ async def totals(
         DisseminationEvent.id
     )
     if from_day is not None:
-        trainings = trainings.where(Training.ends_on >= from_day)
-        events = events.where(DisseminationEvent.held_on >= from_day)
+        trainings = trainings.where(from_day <= TRAINING_COUNTED_ON)
+        events = events.where(from_day <= EVENT_COUNTED_ON)
     if to_day is not None:
-        trainings = trainings.where(Training.ends_on <= to_day)
-        events = events.where(DisseminationEvent.held_on <= to_day)
+        trainings = trainings.where(to_day >= TRAINING_COUNTED_ON)
+        events = events.where(to_day >= EVENT_COUNTED_ON)
     training_rows = (await session.execute(trainings)).all()
     event_rows = (await session.execute(events)).all()
     counsellors = sum(row.counsellors for row in training_rows)

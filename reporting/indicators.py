@@ -64,6 +64,7 @@ from kit.forms import EARLIEST_DATE, LATEST_DATE
 from kit.i18n import N_
 from kit.settings import ProgrammeSettings
 from placements.models import Placement, PlacementStatus, Position
+from reporting.activities import EVENT_COUNTED_ON, TRAINING_COUNTED_ON
 from reporting.models import DisseminationEvent, Outcome, OutcomeKind, Training
 
 # --- Periods and filters ----------------------------------------------------------------
@@ -345,7 +346,7 @@ def _trainers_trained() -> Select[Any]:
     return select(
         Training.id.label("record_id"),
         _no_candidate(),
-        Training.ends_on.label("counted_at"),
+        TRAINING_COUNTED_ON.label("counted_at"),
         (Training.counsellors + Training.teachers + Training.others).label("weight"),
     )
 
@@ -354,7 +355,7 @@ def _dissemination_attendees() -> Select[Any]:
     return select(
         DisseminationEvent.id.label("record_id"),
         _no_candidate(),
-        DisseminationEvent.held_on.label("counted_at"),
+        EVENT_COUNTED_ON.label("counted_at"),
         DisseminationEvent.attendees.label("weight"),
     )
 
