@@ -14,15 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import services, throttle
 from accounts.middleware import session_tokens
+from accounts.services import same_site_path
 from kit.flash import flash
 from kit.i18n import gettext, ngettext
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect to another host after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/home"
 
 
 def _client_address(request: Request[Any, Any, Any]) -> str:
@@ -63,8 +57,8 @@ class LoginController(Controller):
         self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None
     ) -> Response[Any]:
         if request.scope.get("user") is not None:
-            return Redirect(path=safe_next(next), status_code=303)
-        return _form(safe_next(next))
+            return Redirect(path=same_site_path(next), status_code=303)
+        return _form(same_site_path(next))
 
     @post("/login", status_code=HTTP_200_OK)
     async def login(
@@ -73,7 +67,7 @@ class LoginController(Controller):
         form = await request.form()
         email = str(form.get("email", "")).strip()
         password = str(form.get("password", ""))
-        next_path = safe_next(str(form.get("next", "")) or None)
+        next_path = same_site_path(str(form.get("next", "")) or None)
         errors: dict[str, str] = {}
         if not email:
             errors["email"] = gettext("Enter your e-mail address.")

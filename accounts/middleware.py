@@ -9,7 +9,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from accounts.services import user_for_token
 from kit.audit import Actor, current_actor
-from kit.i18n import current_locale, negotiate_locale
+from kit.i18n import LANGUAGE_COOKIE, current_locale, is_supported, negotiate_locale
 
 
 class LoginSessionMiddleware:
@@ -41,10 +41,7 @@ class LoginSessionMiddleware:
             session.expunge_all()
         scope["user"] = user
         scope["auth"] = token if user is not None else None
-        headers = dict(scope.get("headers", []))
-        locale_token = current_locale.set(
-            negotiate_locale(headers.get(b"accept-language", b"").decode("latin-1"))
-        )
+        locale_token = current_locale.set(request_locale(scope, user))
         actor_token = current_actor.set(
             Actor(user_id=user.id, label=user.email)
             if user is not None
@@ -57,6 +54,32 @@ class LoginSessionMiddleware:
             current_locale.reset(locale_token)
 
 
+def request_locale(scope: Scope, user: Any) -> str:
+    """The language of the answer: the signed-in person's choice, else the one this browser
+    chose (the language cookie), else the best guess from ``Accept-Language``."""
+    if user is not None and is_supported(user.locale):
+        return str(user.locale)
+    for chosen in cookie_values(scope, LANGUAGE_COOKIE):
+        if is_supported(chosen):
+            return chosen
+    for key, value in scope.get("headers", []):
+        if key == b"accept-language":
+            return negotiate_locale(value.decode("latin-1"))
+    return negotiate_locale(None)
+
+
+def cookie_values(scope: Scope, name: str) -> list[str]:
+    """Every value of the cookie ``name`` the browser presented, in the order sent."""
+    values: list[str] = []
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                cookie_name, _sep, cookie_value = part.strip().partition("=")
+                if cookie_name == name and cookie_value:
+                    values.append(cookie_value)
+    return values
+
+
 def session_tokens(scope: Scope, name: str) -> list[str]:
     """Every value of the cookie ``name`` the browser presented, in the order sent.
 
@@ -64,14 +87,7 @@ def session_tokens(scope: Scope, name: str) -> list[str]:
     perhaps planted). Sign-in, sign-out and this middleware all read this one list, so
     they agree on which session is in use; sign-out and sign-in end all of them.
     """
-    tokens: list[str] = []
-    for key, value in scope.get("headers", []):
-        if key == b"cookie":
-            for part in value.decode("latin-1").split(";"):
-                cookie_name, _sep, cookie_value = part.strip().partition("=")
-                if cookie_name == name and cookie_value:
-                    tokens.append(cookie_value)
-    return tokens
+    return cookie_values(scope, name)
 
 
 def session_token(scope: Scope, name: str) -> str | None:

@@ -28,7 +28,7 @@ class User(IdentityAuditBase):
 
     __tablename__ = "user_account"
     __audited__ = True
-    __audit_exclude__ = ("password_hash", "last_login_at")
+    __audit_exclude__ = ("password_hash", "last_login_at", "locale")
     __table_args__ = (
         CheckConstraint(
             f"role IN ({', '.join(repr(r.value) for r in Role)})",
@@ -55,6 +55,9 @@ class User(IdentityAuditBase):
     last_login_at: Mapped[datetime.datetime | None] = mapped_column(
         DateTimeUTC(timezone=True), default=None
     )
+    # The language the person chose on the switch (kit.i18n.SUPPORTED_LOCALES); None until
+    # they choose, and then the browser's language is the guess.
+    locale: Mapped[str | None] = mapped_column(String(8), default=None)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
 

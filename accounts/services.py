@@ -272,3 +272,17 @@ async def get_staff(session: AsyncSession, *, user_id: int) -> User | None:
         select(User).where(User.id == user_id, User.role.in_(role_values(PROGRAMME_ROLES)))
     )
     return result.scalar_one_or_none()
+
+
+def same_site_path(target: str | None, default: str = "/home") -> str:
+    """``target`` if it is a path of this site, else ``default``: never a redirect to another
+    host (``//host``, ``/\\host``) and never a control character in a ``Location``."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not any(ord(character) < 0x20 or ord(character) == 0x7F for character in target)
+    ):
+        return target
+    return default

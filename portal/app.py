@@ -18,6 +18,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from accounts.language_pages import LanguageController
 from accounts.login_pages import LoginController
 from accounts.middleware import LoginSessionMiddleware
 from accounts.password_pages import AccountPages, PasswordResetPages
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PageController,
             HealthController,
             LoginController,
+            LanguageController,
             AccountPages,
             PasswordResetPages,
             StaffUserPages,

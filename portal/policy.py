@@ -67,6 +67,8 @@ ROUTE_POLICY: dict[str, Access] = {
     "GET /login": PUBLIC,
     "POST /login": PUBLIC,
     "POST /logout": PUBLIC,
+    "POST /language": PUBLIC,
+    "GET /accessibility": PUBLIC,
     "GET /schema": PUBLIC,
     "GET /schema/openapi.json": PUBLIC,
     "GET /schema/{path}": PUBLIC,

@@ -140,7 +140,9 @@ def test_language_is_negotiated_from_accept_language(header: str | None, expecte
 
 
 def test_only_translated_languages_are_offered() -> None:
-    assert negotiate_locale("fi") == "en"
+    assert negotiate_locale("fi") == "fi"
+    assert negotiate_locale("sv-FI,sv") == "en"
+    assert negotiate_locale("fi", supported=("en",)) == "en"
 
 
 @pytest.mark.parametrize("business_id", ["0112038-9", "1572860-0", "112038-9"])
