@@ -19,7 +19,7 @@ $(VENV)/.dev: $(BIN)/isok
 	touch $@
 
 compile-messages: $(BIN)/isok
-	$(BIN)/pybabel compile --use-fuzzy -d kit/locale -D messages 2>/dev/null || true
+	$(BIN)/pybabel compile --statistics -d kit/locale -D messages
 
 run: $(BIN)/isok compile-messages
 	$(BIN)/isok db upgrade

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from kit.i18n import DEFAULT_LOCALE, SUPPORTED_LOCALES, current_locale, gettext, ngettext
 from tests.test_architecture import PRESENT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,3 +41,65 @@ def test_catalogue_template_has_every_message() -> None:
 
 def test_finnish_catalogue_exists_for_translators() -> None:
     assert (ROOT / "kit/locale/fi/LC_MESSAGES/messages.po").is_file()
+
+
+PLACEHOLDER = re.compile(r"%(?:\([a-z_]+\))?[sdif%]")
+OFFERED = [locale for locale in SUPPORTED_LOCALES if locale != DEFAULT_LOCALE]
+
+
+def catalogue_of(locale: str) -> Catalog:
+    with (ROOT / f"kit/locale/{locale}/LC_MESSAGES/messages.po").open("rb") as handle:
+        return read_po(handle)
+
+
+@pytest.mark.parametrize("locale", OFFERED)
+def test_every_message_of_an_offered_language_is_translated(locale: str) -> None:
+    """A language is offered only whole: no message empty, none fuzzy (a guess by the
+    catalogue tools that nobody checked), none missing from the template."""
+    catalogue = catalogue_of(locale)
+    with (ROOT / "kit/locale/messages.pot").open("rb") as handle:
+        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    present = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id}
+    assert not sorted(template - present)[:5], "run `make messages` and translate"
+    empty, fuzzy = [], []
+    for message in catalogue:
+        if not message.id:
+            continue
+        forms = message.string if isinstance(message.string, tuple) else (message.string,)
+        if not all(form.strip() for form in forms):
+            empty.append(message.id)
+        if message.fuzzy:
+            fuzzy.append(message.id)
+    assert not empty, f"{len(empty)} untranslated in {locale}, e.g. {empty[:3]}"
+    assert not fuzzy, f"{len(fuzzy)} fuzzy in {locale}, e.g. {fuzzy[:3]}"
+
+
+@pytest.mark.parametrize("locale", OFFERED)
+def test_translations_keep_every_placeholder(locale: str) -> None:
+    """A translation that drops, renames or adds a ``%(name)s`` breaks the page it is on."""
+    wrong = []
+    for message in catalogue_of(locale):
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            pairs = list(zip(message.id, message.string, strict=False))
+            # Languages with more plural forms than English match the plural source.
+            pairs += [(message.id[1], form) for form in message.string[2:]]
+        else:
+            pairs = [(message.id, message.string)]
+        for source, translated in pairs:
+            if sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(translated)):
+                wrong.append((source, translated))
+    assert not wrong, wrong[:3]
+
+
+def test_a_translated_message_reaches_the_page_language() -> None:
+    token = current_locale.set("fi")
+    try:
+        assert gettext("Sign in") == "Kirjaudu sisään"
+        assert ngettext("%(num)d candidate", "%(num)d candidates", 3) % {"num": 3} != (
+            "3 candidates"
+        )
+    finally:
+        current_locale.reset(token)
+    assert gettext("Sign in") == "Sign in"
