@@ -38,9 +38,8 @@ from assessments.plan import ensure_plan, plan_outcomes
 from assessments.rating_form import form_errors, read_ratings, sheet_values
 from assessments.ratings import save_draft, sheets_for, submit
 from kit.audit import Actor, current_actor
-from kit.clock import PROGRAMME_TIMEZONE
 from kit.flash import flash, redirect_with
-from kit.i18n import gettext
+from kit.i18n import format_datetime, gettext
 from kit.invalid import Invalid
 from kit.roles import Viewer
 
@@ -95,8 +94,8 @@ async def _open(
 
 
 def _local(moment: datetime.datetime) -> str:
-    """A stored time as the programme's local time, to the minute."""
-    return as_utc(moment).astimezone(PROGRAMME_TIMEZONE).strftime("%Y-%m-%d %H:%M")
+    """A stored time as the programme's local time, to the minute, in the page's language."""
+    return format_datetime(as_utc(moment))
 
 
 async def _form_or_receipt(

@@ -15,7 +15,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +39,11 @@ from kit.languages import LANGUAGES
 from kit.roles import Viewer
 
 BLANK_EXTRA_ROWS = 2
+# Interviews held, per page of the list; the most recent cancelled ones shown.
+HELD_PAGE_SIZE = 50
+CANCELLED_SHOWN = 20
+# The value of "not demonstrated" in the list of levels.
+NOT_DEMONSTRATED = "not-demonstrated"
 MAX_ROWS = 80
 # Interviews are booked within two years either way of today.
 INTERVIEW_WINDOW_DAYS = 2 * 366
@@ -148,8 +153,13 @@ def read_record_form(form: Mapping[str, Any]) -> RecordForm:
     for row in range(count):
         competence = reader.text(f"competence-{row}", max_length=200)
         level_raw = reader.raw(f"level-{row}")
-        level = reader.integer(f"level-{row}", minimum=1, maximum=5)
-        not_demonstrated = reader.checkbox(f"not_demonstrated-{row}")
+        # One choice per competence: a level or "not demonstrated" (the form's one list),
+        # so the two cannot contradict each other; the older checkbox is still read.
+        chose_not_demonstrated = level_raw == NOT_DEMONSTRATED
+        level = (
+            None if chose_not_demonstrated else reader.integer(f"level-{row}", minimum=1, maximum=5)
+        )
+        not_demonstrated = chose_not_demonstrated or reader.checkbox(f"not_demonstrated-{row}")
         note = reader.text(f"note-{row}", max_length=services.MAX_NOTE)
         if level is not None and not_demonstrated:
             reader.error(f"level-{row}", gettext("Choose a level or “not demonstrated”, not both."))
@@ -165,7 +175,7 @@ def read_record_form(form: Mapping[str, Any]) -> RecordForm:
         results.append(
             ResultInput(
                 competence=competence,
-                level=level if level_raw else None,
+                level=level if level_raw and not chose_not_demonstrated else None,
                 not_demonstrated=not_demonstrated,
                 note=note,
             )
@@ -191,6 +201,15 @@ def read_record_form(form: Mapping[str, Any]) -> RecordForm:
     )
 
 
+def _level_choice(result: Any) -> str:
+    """The result as the form's list shows it: a level, "not demonstrated" or blank."""
+    if result is None:
+        return ""
+    if result.not_demonstrated:
+        return NOT_DEMONSTRATED
+    return str(result.verified_level or "")
+
+
 def _blank_row() -> dict[str, str]:
     return {"competence": "", "fixed": "", "level": "", "not_demonstrated": "", "note": ""}
 
@@ -206,7 +225,7 @@ def record_form_from(view: InterviewView, guide: list[services.GuideItem]) -> Re
         return {
             "competence": code,
             "fixed": "1" if fixed else "",
-            "level": str(result.verified_level or "") if result else "",
+            "level": _level_choice(result),
             "not_demonstrated": "on" if result and result.not_demonstrated else "",
             "note": result.note if result else "",
         }
@@ -281,7 +300,10 @@ async def _interview_page(
             "schedule_values": schedule_form.values if schedule_form else schedule_values(view),
             "schedule_errors": schedule_form.errors if schedule_form else {},
             "status_error": status_error,
-            "level_options": [(str(level), str(level)) for level in range(1, 6)],
+            "level_options": [
+                *((str(level), str(level)) for level in range(1, 6)),
+                (NOT_DEMONSTRATED, gettext("Not demonstrated")),
+            ],
             "language_options": languages,
             "acquired_labels": {key: gettext(label) for key, label in ACQUIRED_LABELS.items()},
         },
@@ -327,16 +349,30 @@ class InterviewPages(Controller):
 
     @get("/interviews")
     async def index(
-        self, db_session: NamedDependency[AsyncSession], viewer: NamedDependency[Viewer]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        page: FromQuery[str | None] = None,
     ) -> Template:
-        """A teacher's own interviews; a counsellor's caseload's; the coordinator's all."""
+        """A teacher's own interviews; a counsellor's caseload's; the coordinator's all.
+        Every upcoming one; those held a page at a time, latest first; the latest cancelled."""
         summaries = await services.list_interviews_for(db_session, viewer=viewer)
+        completed = [s for s in summaries if s.status == InterviewStatus.COMPLETED]
+        cancelled = [s for s in summaries if s.status == InterviewStatus.CANCELLED]
+        pages = max(1, -(-len(completed) // HELD_PAGE_SIZE))
+        # A page past the end shows the last; anything that is not a page number, the first.
+        shown = min(max(parse_integer((page or "")[:12]) or 1, 1), pages)
+        start = (shown - 1) * HELD_PAGE_SIZE
         return Template(
             template_name="candidates/interviews.html",
             context={
                 "upcoming": [s for s in summaries if s.status == InterviewStatus.SCHEDULED],
-                "completed": [s for s in summaries if s.status == InterviewStatus.COMPLETED],
-                "cancelled": [s for s in summaries if s.status == InterviewStatus.CANCELLED],
+                "completed": completed[start : start + HELD_PAGE_SIZE],
+                "completed_total": len(completed),
+                "page": shown,
+                "pages": pages,
+                "cancelled": cancelled[:CANCELLED_SHOWN],
+                "cancelled_total": len(cancelled),
             },
         )
 

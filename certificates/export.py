@@ -8,6 +8,7 @@ certificate. ``GET /api/certificates/{code}`` answers with it.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,11 @@ class Standing:
     revoked_on: str | None = None  # ISO date, programme time
     reason: RevocationReason | None = None
     newer_code: str | None = None  # the certificate that supersedes this one
+
+    @property
+    def revoked_day(self) -> datetime.date | None:
+        """The day of the revocation, for a page to write in its language."""
+        return None if self.revoked_on is None else datetime.date.fromisoformat(self.revoked_on)
 
 
 async def standing(session: AsyncSession, certificate: Certificate) -> Standing:

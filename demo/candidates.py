@@ -365,8 +365,8 @@ MILESTONE_NOTES: dict[Stage, tuple[str, ...]] = {
     ),
     Stage.INTERVIEW: (
         "Teacher interview done; went through claimed and verified levels together.",
-        "Interview with the vocational teacher held. Some levels lower than claimed; agreed "
-        "what to practise during the on-the-job training.",
+        "Haastattelu ammattiopettajan kanssa pidetty. Osa tasoista ilmoitettua matalampia; "
+        "sovittiin, mitä harjoitellaan työssäoppimisjakson aikana.",
     ),
     Stage.PLACEMENT: (
         "Looking for an on-the-job training place in {field}; profile shared with partner "

@@ -328,8 +328,8 @@ FIRST_TUTORED_POSITION: tuple[Story, ...] = (
                 REJECTED,
                 5,
                 "missing_competence",
-                "A required competence is not in the portfolio yet; suggest again once it"
-                " has been shown.",
+                "Vaadittu osaaminen puuttuu vielä portfoliosta; ehdota uudelleen, kun se"
+                " on osoitettu.",
             ),
         ),
     ),
@@ -353,7 +353,7 @@ FIRST_OTHER_POSITION: tuple[Story, ...] = (
         "top",
         (
             Step(PROPOSED, 9),
-            Step(WITHDRAWN, 7, note="The candidate took a summer job and is not free now."),
+            Step(WITHDRAWN, 7, note="Ehdokas sai kesätyön eikä ole nyt vapaana."),
         ),
     ),
     Story(

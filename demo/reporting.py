@@ -514,26 +514,26 @@ class DemoTraining:
 
 TRAININGS = (
     DemoTraining(
-        "Validating immigrants' competence: the ISOK model",
+        "Maahanmuuttajien osaamisen tunnistaminen: ISOK-malli",
         "Savon ammattiopisto",
         8,
         3,
         counsellors=5,
         teachers=10,
         others=3,
-        note="The pathway from guidance to certificate; the teacher interview; assessing "
-        "against learning outcomes as a triad. Others: study counsellors.",
+        note="Polku ohjauksesta todistukseen, opettajan haastattelu ja arviointi "
+        "ammattitaitovaatimuksia vasten kolmikantaisesti. Muut: opinto-ohjaajat.",
     ),
     DemoTraining(
-        "Guiding and assessing at a multicultural workplace",
+        "Ohjaus ja arviointi monikulttuurisessa työpaikassa",
         "Joensuun seudun työllisyyspalvelut",
         4,
         2,
         counsellors=12,
         teachers=3,
         others=6,
-        note="For employment-service counsellors, with workplace tutors of partner companies "
-        "(others): plain-language instructions and the tutor's assessment.",
+        note="Työllisyyspalvelujen uraohjaajille ja kumppaniyritysten työpaikkaohjaajille "
+        "(muut): selkokieliset ohjeet ja työpaikkaohjaajan arviointi.",
     ),
 )
 
@@ -550,50 +550,50 @@ class DemoEvent:
 
 EVENTS = (
     DemoEvent(
-        "The ISOK model: validating immigrants' competence",
+        "ISOK-malli: maahanmuuttajien osaamisen tunnistaminen",
         EventKind.SEMINAR,
         300,
-        "Employers, vocational colleges and employment services of North Savo",
+        "Pohjois-Savon työnantajat, ammattiopistot ja työllisyyspalvelut",
         85,
-        "The programme's opening seminar in Kuopio.",
+        "Hankkeen avausseminaari Kuopiossa.",
     ),
     DemoEvent(
-        "Tutoring a trainee who is still learning Finnish",
+        "Suomea vasta opettelevan harjoittelijan ohjaaminen",
         EventKind.WORKSHOP,
         215,
-        "Workplace tutors of partner companies",
+        "Kumppaniyritysten työpaikkaohjaajat",
         24,
     ),
     DemoEvent(
-        "The programme's stand at the Joensuu recruitment fair",
+        "Hankkeen osasto Joensuun rekrytointimessuilla",
         EventKind.FAIR,
         180,
-        "Jobseekers and employers",
+        "Työnhakijat ja työnantajat",
         140,
-        "Conversations at the stand, counted by the staff.",
+        "Keskustelut osastolla, henkilökunnan laskemina.",
     ),
     DemoEvent(
-        "Recognising prior learning: a webinar for vocational teachers",
+        "Aiemmin hankitun osaamisen tunnistaminen: webinaari ammattiopettajille",
         EventKind.WEBINAR,
         95,
-        "Vocational teachers in Eastern Finland",
+        "Itä-Suomen ammattiopettajat",
         62,
     ),
     DemoEvent(
-        "Validation of immigrants' competence in practice",
+        "Maahanmuuttajien osaamisen tunnistaminen käytännössä",
         EventKind.CONFERENCE,
         60,
-        "National validation network",
+        "Valtakunnallinen tunnistamisen verkosto",
         45,
-        "A presentation of the ISOK model and its first results.",
+        "ISOK-mallin ja sen ensimmäisten tulosten esittely.",
     ),
     DemoEvent(
-        "The first year's results",
+        "Ensimmäisen vuoden tulokset",
         EventKind.SEMINAR,
         -21,
-        "Steering committee, partner organisations and the funder",
+        "Ohjausryhmä, kumppaniorganisaatiot ja rahoittaja",
         0,
-        "Planned; registration open.",
+        "Suunnitteilla; ilmoittautuminen auki.",
     ),
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 from typing import Any
 
 import msgspec
@@ -21,6 +22,9 @@ from kit.roles import Role, Viewer
 from reporting import dashboard
 from reporting.follow_ups import follow_ups_due
 
+# When the accessibility statement was last checked against the portal (update on review).
+ACCESSIBILITY_REVIEWED = datetime.date(2026, 11, 30)
+
 
 class PageController(Controller):
     include_in_schema = False
@@ -30,6 +34,19 @@ class PageController(Controller):
         if request.scope.get("user") is not None:
             return Redirect(path="/home", status_code=303)
         return Template(template_name="portal/landing.html")
+
+    @get("/accessibility")
+    async def accessibility(self, request: Request[Any, Any, Any]) -> Template:
+        """The accessibility statement the Act on the Provision of Digital Services asks for."""
+        issuer = request.app.state.settings.certificates
+        return Template(
+            template_name="portal/accessibility.html",
+            context={
+                "provider": issuer.issuer_name,
+                "address": issuer.issuer_address,
+                "reviewed_on": ACCESSIBILITY_REVIEWED,
+            },
+        )
 
     @get("/home")
     async def home(

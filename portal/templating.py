@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -11,9 +12,22 @@ from jinja2.runtime import Context
 from litestar import Request
 from markupsafe import Markup
 
+from accounts.services import same_site_path
 from competences.models import label_in
 from kit.flash import Flash, take_flashes
-from kit.i18n import N_, current_locale, gettext, ngettext
+from kit.i18n import (
+    LANGUAGE_NAMES,
+    N_,
+    SUPPORTED_LOCALES,
+    current_locale,
+    direction,
+    format_date,
+    format_datetime,
+    format_list,
+    format_number,
+    gettext,
+    ngettext,
+)
 from kit.roles import Role
 from kit.settings import PROJECT_ROOT
 from portal.policy import access_for
@@ -76,6 +90,63 @@ def navigation(request: Request[Any, Any, Any]) -> tuple[NavItem, ...]:
     if user is None:
         return ()
     return NAVIGATION_BY_ROLE[Role(user.role).value]
+
+
+# Pages that belong to another menu item than their path's first part: a proposal is reached
+# from a position but is part of the proposals the employer answers; an employer's or
+# tutor's own organisation is "My organisation" (staff have no such item), and for staff the
+# organisations are the partners'.
+SECTION_OF_PATH = (
+    (re.compile(r"^/positions/\d+/proposals/"), "/proposals"),
+    (re.compile(r"^/organisations/\d+(/|$)"), "/organisation"),
+    (re.compile(r"^/organisations(/|$)"), "/partners"),
+)
+
+
+def current_section(request: Request[Any, Any, Any]) -> str | None:
+    """The one menu item the page belongs to (marked ``aria-current``): the item named for
+    its section, else the one whose path is the longest start of the page's path."""
+    items = navigation(request)
+    path = request.url.path
+    for pattern, section in SECTION_OF_PATH:
+        if pattern.match(path) and any(item.path == section for item in items):
+            return section
+    best: str | None = None
+    for item in items:
+        if (path == item.path or path.startswith(item.path + "/")) and (
+            best is None or len(item.path) > len(best)
+        ):
+            best = item.path
+    return best
+
+
+RETURN_PATH_MAX = 2000
+
+
+def return_path(request: Request[Any, Any, Any]) -> str:
+    """The page's own address as the browser sent it (still percent-encoded, so no control
+    character or quote gets through), for a form that comes back here: "/" if unusable."""
+    # Some servers put the query in raw_path as well; it is taken from query_string alone.
+    raw = (request.scope.get("raw_path") or request.scope["path"].encode("utf-8")).split(b"?")[0]
+    query = request.scope.get("query_string", b"")
+    target = (raw + (b"?" + query if query else b"")).decode("ascii", "replace")
+    if len(target) > RETURN_PATH_MAX:
+        return "/"
+    return same_site_path(target, default="/")
+
+
+@pass_context
+def has_form_errors(context: Context) -> bool:
+    """Whether the page shows a form that failed: any ``errors`` or ``*_errors`` mapping in
+    its context, or a form object's ``errors``, is not empty. The page's title then starts
+    with "Error:", so a screen reader says so first."""
+    for name, value in context.get_all().items():
+        if name == "errors" or name.endswith("_errors"):
+            if isinstance(value, dict) and value:
+                return True
+        elif isinstance(getattr(value, "errors", None), dict) and value.errors:
+            return True
+    return False
 
 
 def flashes(request: Request[Any, Any, Any]) -> list[Flash]:
@@ -155,11 +226,21 @@ def create_environment(*, auto_reload: bool = True) -> Environment:
     env.globals.update(
         current_user=current_user,
         navigation=navigation,
+        current_section=current_section,
+        has_form_errors=has_form_errors,
+        return_path=return_path,
         flashes=flashes,
         role_label=role_label,
         current_locale=current_locale.get,
+        text_direction=lambda: direction(current_locale.get()),
+        offered_languages=tuple((code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES),
         grade_name=grade_name,
         with_query=with_query,
     )
     env.filters["label"] = label
+    # Dates, moments, numbers and lists the way the page's language writes them.
+    env.filters["date"] = format_date
+    env.filters["datetime"] = format_datetime
+    env.filters["number"] = format_number
+    env.filters["and_list"] = format_list
     return env

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.models import User
 from competences.models import Framework, FrameworkKind, label_in
 from kit.forms import EARLIEST_DATE, LATEST_DATE, parse_date, parse_id
-from kit.i18n import N_, current_locale, gettext
+from kit.i18n import N_, current_locale, format_date, gettext
 from kit.regions import REGIONS
 from kit.roles import Role, Viewer
 from kit.settings import ProgrammeSettings
@@ -316,7 +316,7 @@ async def build(
                 "Of the candidates who became clients from %(from)s to %(to)s, how many had "
                 "reached each step by %(to)s."
             )
-            % {"from": period.starts_on.isoformat(), "to": period.ends_on.isoformat()},
+            % {"from": format_date(period.starts_on), "to": format_date(period.ends_on)},
             [charts.Bar(step.label, step.count, _count_and_share(step)) for step in steps],
         ),
         months=month_names,

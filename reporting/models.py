@@ -221,7 +221,7 @@ class LabourMarketStatus(enum.StrEnum):
 _LABOUR_MARKET_LABELS = {
     LabourMarketStatus.UNEMPLOYED: N_("Unemployed"),
     LabourMarketStatus.LONG_TERM_UNEMPLOYED: N_("Long-term unemployed"),
-    LabourMarketStatus.INACTIVE: N_("Inactive"),
+    LabourMarketStatus.INACTIVE: N_("Inactive (outside the labour force)"),
     LabourMarketStatus.EMPLOYED: N_("Employed, including self-employed"),
 }
 

@@ -159,7 +159,7 @@ async def _form_page(
                 db_session, current=outcome.organisation_id if outcome else None
             ),
             "unit_groups": await outcomes.unit_choices(db_session),
-            "latest_start": (clock.today() + outcomes.START_AHEAD).isoformat(),
+            "latest_start": clock.today() + outcomes.START_AHEAD,
         },
     )
 

@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import xlsxwriter
 from markupsafe import Markup
 
 from kit.clock import PROGRAMME_TIMEZONE
-from kit.i18n import N_, gettext
+from kit.i18n import N_, format_date, format_datetime, gettext
 from kit.spreadsheets import csv_bytes, spreadsheet_safe
 from reporting import charts
 from reporting.dashboard import percent_text
@@ -56,7 +56,9 @@ FIGURE_COLUMNS = (
 
 
 def local_time(moment: datetime.datetime) -> str:
-    """A moment in the programme's time, to the minute: ``2026-07-02 14:05``."""
+    """A moment in the programme's time, to the minute, as the exports' fields write it:
+    ``2026-07-02 14:05``. Pages and the print document write moments with
+    :func:`kit.i18n.format_datetime` instead."""
     return moment.astimezone(PROGRAMME_TIMEZONE).strftime("%Y-%m-%d %H:%M")
 
 
@@ -83,10 +85,12 @@ def shortened(ids: Sequence[int]) -> str:
     return gettext("%(ids)s and %(count)d more") % {"ids": shown, "count": len(ids) - IDS_SHOWN}
 
 
-def title(shown: Shown) -> str:
+def title(shown: Shown, *, day: Callable[[datetime.date], str] = format_date) -> str:
+    """The report's title; its days written the page's way, or as ``day`` writes them (the
+    exports' fields: ISO)."""
     return gettext("Six-monthly report %(from)s to %(to)s") % {
-        "from": shown.period.starts_on.isoformat(),
-        "to": shown.period.ends_on.isoformat(),
+        "from": day(shown.period.starts_on),
+        "to": day(shown.period.ends_on),
     }
 
 
@@ -94,13 +98,13 @@ def status_text(shown: Shown) -> str:
     """The status as a line: frozen when and by whom, or a draft computed when."""
     if shown.frozen and shown.report is not None and shown.report.frozen_at is not None:
         return gettext("Frozen on %(moment)s by %(name)s.") % {
-            "moment": local_time(shown.report.frozen_at),
+            "moment": format_datetime(shown.report.frozen_at),
             "name": shown.report.frozen_by_name,
         }
     return gettext(
         "DRAFT: the figures were computed on %(moment)s and change with the data until the "
         "report is frozen."
-    ) % {"moment": local_time(shown.figures.computed_at)}
+    ) % {"moment": format_datetime(shown.figures.computed_at)}
 
 
 def previous_text(figures: Figures) -> str:
@@ -108,8 +112,8 @@ def previous_text(figures: Figures) -> str:
     if figures.previous_period is None:
         return ""
     values = {
-        "from": figures.previous_period.starts_on.isoformat(),
-        "to": figures.previous_period.ends_on.isoformat(),
+        "from": format_date(figures.previous_period.starts_on),
+        "to": format_date(figures.previous_period.ends_on),
     }
     if figures.previous_source == COMPUTED:
         return (
@@ -133,10 +137,10 @@ def corrections_text(figures: Figures) -> str:
         "A difference means that data of those periods changed after the report was frozen "
         "(recorded late, corrected or removed)."
     ) % {
-        "from": corrected.period.starts_on.isoformat(),
-        "to": corrected.period.ends_on.isoformat(),
-        "moment": local_time(corrected.frozen_at),
-        "computed": local_time(figures.computed_at),
+        "from": format_date(corrected.period.starts_on),
+        "to": format_date(corrected.period.ends_on),
+        "moment": format_datetime(corrected.frozen_at),
+        "computed": format_datetime(figures.computed_at),
     }
 
 
@@ -158,7 +162,7 @@ def progress_chart(figures: Figures, key: str = "report-progress") -> Markup:
             "For each indicator with a target, the share of the target reached from the "
             "programme's start to %(to)s."
         )
-        % {"to": figures.period.ends_on.isoformat()},
+        % {"to": format_date(figures.period.ends_on)},
         bars,
     )
 
@@ -203,7 +207,7 @@ def _about(shown: Shown, generated: datetime.datetime) -> list[tuple[str, str]]:
     """The report's particulars as (label, value) pairs, for the top of the exports."""
     report = shown.report
     pairs = [
-        (gettext("Report"), title(shown)),
+        (gettext("Report"), title(shown, day=datetime.date.isoformat)),
         (gettext("Period from"), shown.period.starts_on.isoformat()),
         (gettext("Period to"), shown.period.ends_on.isoformat()),
         (gettext("Status"), gettext(shown.status.label)),
@@ -273,7 +277,11 @@ def xlsx_file(shown: Shown, *, generated: datetime.datetime) -> bytes:
         {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False},
     )
     workbook.set_properties(
-        {"title": title(shown), "subject": gettext(shown.status.label), "author": "ISOK"}
+        {
+            "title": title(shown, day=datetime.date.isoformat),
+            "subject": gettext(shown.status.label),
+            "author": "ISOK",
+        }
     )
     bold = workbook.add_format({"bold": True})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})

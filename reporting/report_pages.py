@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import clock
 from kit.flash import redirect_with
-from kit.i18n import gettext
+from kit.i18n import format_date, gettext
 from kit.invalid import Invalid
 from kit.roles import Viewer
 from kit.settings import ProgrammeSettings
@@ -85,7 +85,7 @@ def _not_frozen_yet(period: Period) -> Template:
                 "The steering committee reads a report once the coordinator has frozen it. "
                 "The report for %(from)s to %(to)s is not frozen yet."
             )
-            % {"from": period.starts_on.isoformat(), "to": period.ends_on.isoformat()},
+            % {"from": format_date(period.starts_on), "to": format_date(period.ends_on)},
         },
     )
 
@@ -112,7 +112,6 @@ def _common(shown: Shown) -> dict[str, Any]:
         "signed": report_exports.signed,
         "shortened": report_exports.shortened,
         "percent_text": percent_text,
-        "local_time": report_exports.local_time,
     }
 
 
@@ -177,9 +176,12 @@ def _document(request: Request[Any, Any, Any], shown: Shown) -> str:
     """The report's print document (what the PDF is made from), in the request's language."""
     engine = request.app.template_engine
     assert engine is not None
+    now = clock.now()
     context = {
         **_common(shown),
-        "generated": report_exports.local_time(clock.now()),
+        # The moment of printing: for the document's metadata, and as the reader sees it.
+        "generated": report_exports.local_time(now),
+        "generated_at": now,
         "show_text": True,
         "show_ids": False,
         "printable": True,
@@ -211,7 +213,6 @@ class ReportPages(Controller):
                 "programme_start": programme.reporting_start,
                 "today": today,
                 "is_coordinator": viewer.is_coordinator,
-                "local_time": report_exports.local_time,
             },
         )
 
@@ -309,7 +310,7 @@ class ReportPages(Controller):
                     "The period is not over: the report can be frozen from %(day)s, the day "
                     "after the period's last day."
                 )
-                % {"day": reports.freezable_from(period).isoformat()},
+                % {"day": format_date(reports.freezable_from(period))},
                 status=HTTP_409_CONFLICT,
             )
         return redirect_with(

@@ -234,7 +234,7 @@ class PositionPages(Controller):
             frameworks = await queries.qualification_choices(db_session)
             context.update(
                 field_options=[(f.code, label_in(f.labels, locale)) for f in frameworks],
-                region_options=[(r, r) for r in await queries.list_regions(db_session)],
+                region_options=[(r, gettext(r)) for r in await queries.list_regions(db_session)],
                 kind_options=[(key, gettext(value)) for key, value in KIND_LABELS.items()],
                 readiness_options=[
                     (str(key), gettext(value)) for key, value in READINESS_LABELS.items()

@@ -172,8 +172,7 @@ def record_form(world: World, **changes: str | None) -> dict[str, str]:
         "note-0": "Showed the delivery-note check confidently.",
         "competence-1": "LOG-U1-02",
         "fixed-1": "1",
-        "level-1": "",
-        "not_demonstrated-1": "on",
+        "level-1": "not-demonstrated",
         "note-1": "No experience of storage locations.",
         "competence-2": "LOG-U2-01",
         "level-2": "2",
@@ -207,7 +206,7 @@ async def test_counsellor_books_and_the_teacher_sees_it(
     assert listing.status_code == 200
     assert f'href="/interviews/{interview_id}"' in listing.text
     assert "Amina Testinen" in listing.text
-    assert "2027-02-15 09:30" in listing.text
+    assert "15 Feb 2027, 09:30" in listing.text
     candidate_page = await client.get(f"/candidates/{world.candidate_id}")
     assert candidate_page.status_code == 200
     assert "Amina Testinen" in candidate_page.text
@@ -318,6 +317,11 @@ async def test_the_teacher_records_verified_levels(
 
     page = await client.get(f"/interviews/{interview_id}")
     assert "not demonstrated" in page.text
+    # The form offers one list per competence, the not-demonstrated result chosen in it,
+    # and no checkbox that could say otherwise.
+    assert 'name="not_demonstrated-' not in page.text
+    level_1 = page.text.split('name="level-1"')[1].split("</select>")[0]
+    assert '<option value="not-demonstrated" selected>' in level_1
     summary = await list_interviews_of(db, world)
     assert [(s.id, s.teacher_name, s.status, s.result_count) for s in summary] == [
         (interview_id, "Leena Opettaja", "completed", 3)
@@ -328,9 +332,7 @@ async def test_the_teacher_records_verified_levels(
     response = await post(
         client,
         f"/interviews/{interview_id}/record",
-        record_form(
-            world, **{"level-0": "5", "not_demonstrated-1": None, "competence-2": "", "level-2": ""}
-        ),
+        record_form(world, **{"level-0": "5", "level-1": "", "competence-2": "", "level-2": ""}),
     )
     assert response.status_code == 303, response.text
     assert await db.count(VerifiedCompetence, VerifiedCompetence.interview_id == interview_id) == 1

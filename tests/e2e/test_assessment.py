@@ -44,7 +44,7 @@ DECISION_PATH = f"{ASSESSMENT_PATH}/decision"
 
 LINK_PATH = re.compile(r"^/assess/[A-Za-z0-9_-]{22,}$")  # 128 bits or more, URL-safe
 TUTOR_REFERENCE = re.compile(r"^T1-[0-9A-F]{8}$")
-LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$")
+LOCAL_MINUTE = re.compile(r"^\d{1,2} \w{3,4} \d{4}, \d{2}:\d{2}$")  # 3 Nov 2026, 16:05
 DRAFT_NOTE = "Checks every delivery against the waybill (e2e)."
 MISSING_REASON = "Mikko Ohjaaja, the counsellor, is on leave until February (e2e)."
 RATIONALE = "The tutor saw the daily work, the teacher two visits; we agreed on 3 (e2e)."
@@ -257,5 +257,5 @@ def test_tutor_link_draft_submit_divergence_and_signed_consensus(
         expect(page.get_by_role("heading", level=1)).to_contain_text(candidate_name)
         section = page.get_by_role("region", name="Assessment")
         expect(section).to_contain_text("2 of 3 ratings submitted")
-        expect(section).to_contain_text(re.compile(r"consensus signed on \d{4}-\d{2}-\d{2}"))
+        expect(section).to_contain_text(re.compile(r"consensus signed on \d{1,2} \w{3,4} \d{4}"))
         expect(section.get_by_role("link")).to_have_attribute("href", ASSESSMENT_PATH)

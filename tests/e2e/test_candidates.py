@@ -19,6 +19,8 @@ import pikepdf
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from kit.i18n import format_date
+
 pytestmark = pytest.mark.e2e
 
 DEMO_PASSWORD = "isok-demo"
@@ -170,7 +172,7 @@ def test_counsellor_builds_a_portfolio_and_teacher_verifies_it(page: Page, tmp_p
     today = datetime.date.today()
     client_since = today - datetime.timedelta(days=14)
     interview_day = today + datetime.timedelta(days=7)
-    interview_time = f"{interview_day.isoformat()} 10:30"
+    interview_time = f"{format_date(interview_day)}, 10:30"
     pdf = minimal_pdf()
     pdf_path = tmp_path / "reference-letter.pdf"
     pdf_path.write_bytes(pdf)
@@ -202,7 +204,7 @@ def test_counsellor_builds_a_portfolio_and_teacher_verifies_it(page: Page, tmp_p
     expect(heading.locator(".badge")).to_have_text("Guidance")
     record = page.get_by_role("region", name="Record")
     expect(record).to_contain_text(REGION)
-    expect(record).to_contain_text(f"Long-term client, since {client_since.isoformat()}")
+    expect(record).to_contain_text(f"Long-term client, since {format_date(client_since)}")
     expect(record).to_contain_text(COUNSELLOR_NAME)
     expect(record.get_by_role("listitem")).to_have_text(["Finnish: A2 (self-assessed)"])
 
@@ -219,7 +221,7 @@ def test_counsellor_builds_a_portfolio_and_teacher_verifies_it(page: Page, tmp_p
         state = states.filter(has_text=purpose)
         expect(state).to_have_count(1)
         expect(state.locator(".badge")).to_have_text("given")
-        expect(state).to_contain_text(f"recorded {today.isoformat()} by {COUNSELLOR_NAME}")
+        expect(state).to_contain_text(f"recorded {format_date(today)} by {COUNSELLOR_NAME}")
     expect(consent.get_by_text("All consent records (2)")).to_be_visible()
 
     # Two claims on the portfolio page: one through the type-ahead, one in the person's words.
@@ -338,7 +340,9 @@ def test_counsellor_builds_a_portfolio_and_teacher_verifies_it(page: Page, tmp_p
     picking_row.get_by_label("Verified level", exact=True).select_option("4")
     picking_row.get_by_label("Note", exact=True).fill("Showed the picking route on a floor plan.")
     forklift_row = group(record_form, f"{FORKLIFT_LABEL} ({FORKLIFT_CODE})")
-    forklift_row.get_by_label("Not demonstrated", exact=True).check()
+    # One list per competence: a level or "not demonstrated", never both.
+    forklift_row.get_by_label("Verified level", exact=True).select_option("Not demonstrated")
+    expect(forklift_row.get_by_role("checkbox")).to_have_count(0)
     forklift_row.get_by_label("Note", exact=True).fill("No forklift licence; could not show it.")
     record_form.get_by_label("An interpreter was used", exact=True).check()
     labelled(record_form, "Interpreter's language").select_option("ar")
@@ -395,7 +399,7 @@ def assert_claimed_vs_verified(page: Page, recorded_at: datetime.datetime) -> No
     Finland, so either is accepted here.
     """
     dates = {recorded_at.date(), recorded_at.astimezone(HELSINKI).date()}
-    on = "(" + "|".join(sorted(d.isoformat() for d in dates)) + ")"
+    on = "(" + "|".join(sorted(re.escape(format_date(d)) for d in dates)) + ")"
     summary = page.get_by_role("region", name="Claimed vs verified")
     expect(summary.get_by_role("columnheader")).to_have_text(
         ["Competence", "Claimed (self-assessed)", "Verified in interview", "Evidence"]

@@ -29,6 +29,7 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from kit.clock import today
+from kit.i18n import format_date
 from tests.e2e.browser import (
     anonymous_phone,
     assert_accessible,
@@ -183,10 +184,10 @@ def test_issue_verify_by_code_revoke_and_see_revoked(browser: Browser, live_serv
             revoke = page.get_by_role("region", name="Revoke the certificate")
             revoke.get_by_label("Reason").select_option(label=REASON)
             revoke.get_by_label("Note for the records (not public)").fill(NOTE)
-            before = today().isoformat()
+            before = format_date(today())
             revoke.get_by_role("button", name="Revoke").click()
             expect(flash(page, "The certificate was revoked.")).to_be_visible()
-            after = today().isoformat()
+            after = format_date(today())
             expect(verdict(page)).to_have_text(re.compile(r"^Revoked"))
             expect(fact(page, "Revocation note")).to_have_text(NOTE)
             expect(page.get_by_role("button", name="Revoke")).to_have_count(0)

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from employers.business_id import with_check_digit
+from kit.i18n import format_date
 
 pytestmark = pytest.mark.e2e
 
@@ -147,7 +148,7 @@ def test_organisation_registers_is_approved_and_posts_a_position(page: Page) -> 
     )
     partnership = page.get_by_role("region", name="Partnership")
     expect(partnership).to_contain_text("Partner")
-    expect(partnership).to_contain_text(f"from {today.isoformat()} until further notice")
+    expect(partnership).to_contain_text(f"from {format_date(today)} until further notice")
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)
 
     nav(page, "Partners")
@@ -236,7 +237,7 @@ def test_organisation_registers_is_approved_and_posts_a_position(page: Page) -> 
     facts = page.locator("dl.facts")
     expect(facts).to_contain_text(ORGANISATION)
     expect(facts).to_contain_text(LOGISTICS)
-    expect(facts).to_contain_text(f"{start.isoformat()} – {end.isoformat()}")
+    expect(facts).to_contain_text(f"{format_date(start)} – {format_date(end)}")
     requirement = page.get_by_role("row").filter(has_text=COMPETENCE_CODE)
     expect(requirement).to_have_count(1)
     expect(requirement).to_contain_text(COMPETENCE_LABEL)
@@ -256,7 +257,7 @@ def test_organisation_registers_is_approved_and_posts_a_position(page: Page) -> 
     listed = page.get_by_role("row").filter(has_text=POSITION_TITLE)
     expect(listed).to_have_count(1)
     expect(listed.locator(".badge")).to_have_text("open")
-    expect(listed).to_contain_text(f"{start.isoformat()} – {end.isoformat()}")
+    expect(listed).to_contain_text(f"{format_date(start)} – {format_date(end)}")
     listed.get_by_role("link", name=POSITION_TITLE).click()
     expect(page).to_have_url(position_url)
     sign_out(page)

@@ -141,7 +141,9 @@ def test_keyboard_tab_order_and_enter_submits(page: Page) -> None:
     assert skip_link in sequence, sequence
     after_skip = sequence[sequence.index(skip_link) :]
     fields = [entry for entry in after_skip if entry.startswith(("input#", "button"))]
-    assert fields[:3] == [
+    # The header's language switch, then the form's fields in order.
+    assert fields[:4] == [
+        "button.link-button Suomi",
         "input#email",
         "input#password",
         "button.button Sign in",

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from accounts.models import User
 from candidates.consent import record_consent
 from candidates.models import Candidate, CandidateAccess
+from kit.i18n import format_datetime
 from placements.models import Placement, Position, SuggestionDecision
 from placements.review import decisions
 from placements.review.decisions import (
@@ -534,7 +535,7 @@ async def test_decisions_page_shows_the_history_as_it_was(
     assert f"<td>{first.rank}</td>" in section or f"<td>{first.rank} (" in section
     for line in shown.matched + shown.partial + shown.missing_required:
         assert line.words in section
-    assert first.created_at.strftime("%Y-%m-%d %H:%M") in section
+    assert format_datetime(first.created_at) in section
 
     # The other counsellor's view: a candidate they may not see appears by number.
     async with db.session() as session, session.begin():

@@ -9,6 +9,8 @@ import re
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kit import clock
+from kit.i18n import format_date
 from placements.models import MonitoringVisit, Placement, PlacementStatus
 from tests.assessments.conftest import copies_of, statements_read
 from tests.conftest import DEMO_USERS, sign_in
@@ -40,7 +42,7 @@ async def test_the_candidate_page_reads_every_placements_standing_at_once(
     assert [text for _, _, text in lines[:3]] == [
         "0 of 3 ratings submitted; 0 outcomes diverge; consensus not signed yet."
     ] * 3
-    signed = datetime.date.today().isoformat()
+    signed = format_date(clock.today())  # signed when the demo was loaded, as the page writes it
     assert lines[3][1:] == (
         "Warehouse worker",
         f"3 of 3 ratings submitted; 1 outcome diverges; consensus signed on {signed}.",
@@ -69,9 +71,9 @@ async def test_the_placement_page_reads_the_same_statements_with_more_visits(
     items = [" ".join(item.split()) for item in re.findall(r"<li>(.*?)</li>", visits[1], re.S)]
     # Newest first, the visitor's name where there is one.
     assert items[-3:] == [
-        "<strong>2026-01-03</strong>, Mikko Ohjaaja<br>Visit 3",
-        "<strong>2026-01-02</strong><br>Visit 2",
-        "<strong>2026-01-01</strong>, Mikko Ohjaaja<br>Visit 1",
+        '<strong><time datetime="2026-01-03">3 Jan 2026</time></strong>, Mikko Ohjaaja<br>Visit 3',
+        '<strong><time datetime="2026-01-02">2 Jan 2026</time></strong><br>Visit 2',
+        '<strong><time datetime="2026-01-01">1 Jan 2026</time></strong>, Mikko Ohjaaja<br>Visit 1',
     ]
     # The tutor, teacher and counsellor with their addresses, read with the placement.
     for name, email in (

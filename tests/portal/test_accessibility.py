@@ -39,6 +39,7 @@ class PageStructure(HTMLParser):
     [
         (None, "/"),
         (None, "/login"),
+        (None, "/accessibility"),
         ("coordinator", "/home"),
         ("counsellor", "/frameworks"),
         ("counsellor", "/frameworks?q=pallet"),

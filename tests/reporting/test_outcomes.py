@@ -24,6 +24,7 @@ from competences.models import Unit
 from employers.models import Organisation, PartnershipStatus
 from kit import clock
 from kit.audit import AuditEvent
+from kit.i18n import format_date
 from kit.idempotency import FIELD
 from kit.roles import Role
 from kit.settings import Settings
@@ -151,7 +152,7 @@ async def test_a_counsellor_records_an_employment_and_the_candidate_page_shows_i
     page = await client.get(f"/candidates/{CANDIDATE}")
     assert "The outcome was recorded." in page.text
     assert "Short-term employment</strong>: Kuopion Logistiikka Oy" in page.text
-    assert "2026-10-01 – 2027-09-30" in page.text
+    assert "1 Oct 2026 – 30 Sept 2027" in page.text
     assert "Source: The candidate (Phone call with the candidate)" in page.text
     assert "by Mikko Ohjaaja" in page.text
     assert f'href="/candidates/{CANDIDATE}/outcomes/{outcome.id}/edit"' in page.text
@@ -184,7 +185,7 @@ async def test_shortened_studies_name_the_units_recognised(
     assert "<strong>Studies shortened</strong>" in page
     assert "<code>LOG-U1</code>" in page
     assert "<code>LOG-U2</code>" in page
-    assert "from 2026-10-01" in page
+    assert "from 1 Oct 2026" in page
 
 
 async def test_a_partner_chosen_names_the_employer(client: AsyncTestClient, db: Database) -> None:
@@ -687,7 +688,7 @@ async def test_a_placement_ended_3_months_ago_is_followed_up_until_an_outcome_is
         return [due for due in found if due[0] in mine]
 
     assert ours(page) == [(str(six), "6"), (str(three), "3")]  # longest ended first
-    assert f"due since {add_months(add_months(today, -7), 6).isoformat()}" in page
+    assert f"due since {format_date(add_months(add_months(today, -7), 6))}" in page
 
     # An outcome recorded before the date does not count; one changed on or after it does.
     none_yet = {"kind": "none_yet", "starts_on": "", "employer_name": ""}

@@ -429,7 +429,7 @@ async def test_the_coordinator_records_and_changes_a_candidates_data(
     shown = await client.get(FORM)
     assert 'value="long_term_unemployed" selected' in shown.text
     assert "marker QX7" in shown.text
-    assert "Recorded (given on 2026-01-02)" in (await client.get(f"/candidates/{CANDIDATE}")).text
+    assert "Recorded (given on 2 Jan 2026)" in (await client.get(f"/candidates/{CANDIDATE}")).text
 
     again = await _post(client, FORM, _form(gender=NOT_DISCLOSED, age_band="18_29"))
     assert again.status_code == 303

@@ -32,6 +32,7 @@ from certificates.models import Certificate
 from competences.models import Competence
 from kit import clock
 from kit.audit import AuditEvent
+from kit.i18n import format_date
 from kit.roles import Role, Viewer
 from kit.settings import Settings
 from kit.spreadsheets import BYTE_ORDER_MARK, read_csv
@@ -444,7 +445,7 @@ async def test_the_current_period_cannot_be_frozen(
     assert 'action="/reports/' not in confirm.text.split("</h1>", 1)[1].split("Sign out")[0]
     refused = await _freeze(client, SECOND)
     assert refused.status_code == 409
-    assert reports.freezable_from(SECOND).isoformat() in refused.text
+    assert format_date(reports.freezable_from(SECOND)) in refused.text
     report = await _report(sessions, SECOND)
     assert report is not None
     assert not report.is_frozen
