@@ -103,3 +103,12 @@ def test_a_translated_message_reaches_the_page_language() -> None:
     finally:
         current_locale.reset(token)
     assert gettext("Sign in") == "Sign in"
+
+
+def test_a_catalogue_never_compiled_is_compiled_in_memory() -> None:
+    """A checkout or an install that never ran `make compile-messages` still speaks Finnish."""
+    from kit.i18n import LOCALE_DIR, _compile_in_memory
+
+    catalogue = _compile_in_memory(LOCALE_DIR / "fi" / "LC_MESSAGES" / "messages.po")
+    assert catalogue.gettext("Sign in") == "Kirjaudu sisään"
+    assert catalogue.ngettext("%(num)d candidate", "%(num)d candidates", 2) != "%(num)d candidates"
