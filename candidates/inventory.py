@@ -1,19 +1,46 @@
-"""The data inventory of the candidate tables: every column, personal data or not, and why.
+"""The data inventory of the candidate tables: every column, personal data or not, whose and why.
 
-One entry per column of every table in :data:`TABLES`; ``tests/candidates/test_inventory.py``
-checks this list against the models both ways, so a new column cannot be added without
-saying here whether it is personal data and on what basis it is kept.
+One entry per column of every table in :data:`TABLES`, in the form of ``kit/inventory.py``;
+``tests/candidates/test_inventory.py`` checks this list against the models both ways, so a new
+column cannot be added without saying here whether it is personal data and on what basis it
+is kept. The tables include the matching change log (``matching_counter``,
+``matching_change``: which client's matching data changed at which version), whose models
+live here.
 
 Legal bases (GDPR art. 6): the programme's public task of guidance and validation (6(1)(e)),
 and the person's consent for sharing (6(1)(a)). No special categories (art. 9) are recorded
 here: no candidate table has a column for nationality, ethnicity, religion, gender or date of
 birth. The ESF+ participant data the funder asks for is kept apart in ``reporting/``, with an
-inventory of its own (``reporting/inventory.py``), as are the outcomes.
+inventory of its own (``reporting/inventory.py``), as are the outcomes. The ids of the staff
+who guide, interview or record (users) are personal data about them, kept for the same task.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from kit.inventory import (
+    AUDIT,
+    CANDIDATE,
+    CONSENT,
+    NOBODY,
+    RECORD,
+    TASK,
+    USER,
+    InventoryEntry,
+    columns_of,
+    entries,
+    personal_in,
+)
+
+__all__ = [
+    "AUDIT",
+    "CONSENT",
+    "INVENTORY",
+    "RECORD",
+    "TABLES",
+    "TASK",
+    "InventoryEntry",
+    "personal_columns",
+]
 
 TABLES: tuple[str, ...] = (
     "candidate",
@@ -25,126 +52,132 @@ TABLES: tuple[str, ...] = (
     "evidence_item",
     "interview",
     "verified_competence",
+    "matching_counter",
+    "matching_change",
 )
 
-TASK = "public task: guidance and validation"
-RECORD = "record keeping (technical)"
-CONSENT = "accountability for consent"
-AUDIT = "audit trail (technical)"
-
-
-@dataclass(frozen=True)
-class InventoryEntry:
-    """One column: whether it holds personal data, and its purpose and legal basis."""
-
-    table: str
-    column: str
-    personal: bool
-    purpose: str
-
-
-def _technical(table: str) -> list[InventoryEntry]:
-    return [
-        InventoryEntry(table, "id", False, RECORD),
-        InventoryEntry(table, "created_at", False, AUDIT),
-        InventoryEntry(table, "updated_at", False, AUDIT),
-    ]
-
-
-def _entries(table: str, *columns: tuple[str, bool, str]) -> list[InventoryEntry]:
-    return _technical(table) + [InventoryEntry(table, *column) for column in columns]
-
+MATCHING = f"{RECORD}: the change log that keeps the live matching index up to date"
 
 INVENTORY: tuple[InventoryEntry, ...] = tuple(
-    _entries(
+    entries(
         "candidate",
-        ("name", True, f"{TASK}: identify the client (never an input to matching)"),
-        ("email", True, f"{TASK}: contact the client"),
-        ("phone", True, f"{TASK}: contact the client"),
-        ("municipality", True, f"{TASK}: guidance near home"),
-        ("regions", True, f"{TASK}: match to positions where the client can work"),
-        ("available_from", True, f"{TASK}: plan placements"),
-        ("availability_note", True, f"{TASK}: plan placements"),
-        ("client_type", True, f"{TASK}: ESF reporting of long- and short-term clients"),
-        ("client_since", True, f"{TASK}: ESF reporting"),
-        ("counsellor_id", True, f"{TASK}: who guides the client (access control)"),
-        ("stage", True, f"{TASK}: the client's progress on the pathway"),
+        ("name", True, CANDIDATE, f"{TASK}: identify the client (never an input to matching)"),
+        ("email", True, CANDIDATE, f"{TASK}: contact the client"),
+        ("phone", True, CANDIDATE, f"{TASK}: contact the client"),
+        ("municipality", True, CANDIDATE, f"{TASK}: guidance near home"),
+        ("regions", True, CANDIDATE, f"{TASK}: match to positions where the client can work"),
+        ("available_from", True, CANDIDATE, f"{TASK}: plan placements"),
+        ("availability_note", True, CANDIDATE, f"{TASK}: plan placements"),
+        ("client_type", True, CANDIDATE, f"{TASK}: ESF reporting of long- and short-term clients"),
+        ("client_since", True, CANDIDATE, f"{TASK}: ESF reporting"),
+        ("counsellor_id", True, USER, f"{TASK}: who guides the client (access control)"),
+        ("stage", True, CANDIDATE, f"{TASK}: the client's progress on the pathway"),
     )
-    + _entries(
+    + entries(
         "candidate_language",
-        ("candidate_id", True, f"{TASK}: links the row to the client"),
-        ("language", True, f"{TASK}: match language requirements"),
-        ("level", True, f"{TASK}: match language requirements"),
-        ("assessment", True, f"{TASK}: how reliable the level is"),
+        ("candidate_id", True, CANDIDATE, f"{TASK}: links the row to the client"),
+        ("language", True, CANDIDATE, f"{TASK}: match language requirements"),
+        ("level", True, CANDIDATE, f"{TASK}: match language requirements"),
+        ("assessment", True, CANDIDATE, f"{TASK}: how reliable the level is"),
     )
-    + _entries(
+    + entries(
         "candidate_access",
-        ("candidate_id", True, f"{TASK}: access control"),
-        ("user_id", False, f"{TASK}: which counsellor was given access"),
+        ("candidate_id", True, CANDIDATE, f"{TASK}: access control"),
+        ("user_id", True, USER, f"{TASK}: which counsellor was given access"),
     )
-    + _entries(
+    + entries(
         "guidance_note",
-        ("candidate_id", True, f"{TASK}: links the note to the client"),
-        ("author_id", False, f"{TASK}: who wrote the note"),
-        ("noted_on", True, f"{TASK}: when the guidance took place"),
-        ("text", True, f"{TASK}: what was agreed in guidance"),
+        ("candidate_id", True, CANDIDATE, f"{TASK}: links the note to the client"),
+        ("author_id", True, USER, f"{TASK}: who wrote the note"),
+        ("noted_on", True, CANDIDATE, f"{TASK}: when the guidance took place"),
+        ("text", True, CANDIDATE, f"{TASK}: what was agreed in guidance"),
     )
-    + _entries(
+    + entries(
         "consent_record",
-        ("candidate_id", True, f"{CONSENT}: whose consent"),
-        ("purpose", True, f"{CONSENT}: what was consented to"),
-        ("organisation_id", True, f"{CONSENT}: with whom sharing was consented"),
-        ("given", True, f"{CONSENT}: given or withdrawn"),
-        ("text_shown", False, f"{CONSENT}: the exact text shown to the person"),
-        ("language", True, f"{CONSENT}: the language the text was shown in"),
-        ("recorded_by_id", False, f"{CONSENT}: who recorded it"),
+        ("candidate_id", True, CANDIDATE, f"{CONSENT}: whose consent"),
+        ("purpose", True, CANDIDATE, f"{CONSENT}: what was consented to"),
+        ("organisation_id", True, CANDIDATE, f"{CONSENT}: with whom sharing was consented"),
+        ("given", True, CANDIDATE, f"{CONSENT}: given or withdrawn"),
+        ("text_shown", False, NOBODY, f"{CONSENT}: the exact text shown to the person"),
+        ("language", True, CANDIDATE, f"{CONSENT}: the language the text was shown in"),
+        ("recorded_by_id", True, USER, f"{CONSENT}: who recorded it"),
     )
-    + _entries(
+    + entries(
         "claim",
-        ("candidate_id", True, f"{TASK}: links the claim to the client"),
-        ("competence_id", True, f"{TASK}: the claimed competence"),
-        ("free_text", True, f"{TASK}: the claim in the client's words"),
-        ("self_level", True, f"{TASK}: self-assessed level"),
-        ("acquired_how", True, f"{TASK}: how the competence was acquired"),
-        ("acquired_where", True, f"{TASK}: where the competence was acquired"),
-        ("months", True, f"{TASK}: how long the competence was practised"),
+        ("candidate_id", True, CANDIDATE, f"{TASK}: links the claim to the client"),
+        ("competence_id", True, CANDIDATE, f"{TASK}: the claimed competence"),
+        ("free_text", True, CANDIDATE, f"{TASK}: the claim in the client's words"),
+        ("self_level", True, CANDIDATE, f"{TASK}: self-assessed level"),
+        ("acquired_how", True, CANDIDATE, f"{TASK}: how the competence was acquired"),
+        ("acquired_where", True, CANDIDATE, f"{TASK}: where the competence was acquired"),
+        ("months", True, CANDIDATE, f"{TASK}: how long the competence was practised"),
     )
-    + _entries(
+    + entries(
         "evidence_item",
-        ("candidate_id", True, f"{TASK}: links the evidence to the client"),
-        ("claim_id", True, f"{TASK}: the claim it backs"),
-        ("title", True, f"{TASK}: evidence of competence"),
-        ("description", True, f"{TASK}: evidence of competence"),
-        ("stored_name", False, f"{RECORD}: random file name"),
-        ("original_name", True, f"{TASK}: the document as the client named it"),
-        ("content_type", False, f"{RECORD}: what the file really is"),
-        ("size_bytes", False, f"{RECORD}: file size"),
-        ("sha256", False, f"{RECORD}: file integrity"),
+        ("candidate_id", True, CANDIDATE, f"{TASK}: links the evidence to the client"),
+        ("claim_id", True, CANDIDATE, f"{TASK}: the claim it backs"),
+        ("title", True, CANDIDATE, f"{TASK}: evidence of competence"),
+        ("description", True, CANDIDATE, f"{TASK}: evidence of competence"),
+        ("stored_name", False, NOBODY, f"{RECORD}: random file name"),
+        ("original_name", True, CANDIDATE, f"{TASK}: the document as the client named it"),
+        ("content_type", False, NOBODY, f"{RECORD}: what the file really is"),
+        ("size_bytes", False, NOBODY, f"{RECORD}: file size"),
+        ("sha256", False, NOBODY, f"{RECORD}: file integrity"),
     )
-    + _entries(
+    + entries(
         "interview",
-        ("candidate_id", True, f"{TASK}: links the interview to the client"),
-        ("teacher_id", False, f"{TASK}: who interviews (access control)"),
-        ("scheduled_at", True, f"{TASK}: when the client is interviewed"),
-        ("place", True, f"{TASK}: where the client is interviewed"),
-        ("status", True, f"{TASK}: whether the interview took place"),
-        ("interpreter_used", True, f"{TASK}: reliability of the verification"),
-        ("interpreter_language", True, f"{TASK}: reliability of the verification"),
-        ("notes", True, f"{TASK}: the teacher's observations"),
-        ("completed_at", True, f"{TASK}: when the verification was made"),
+        ("candidate_id", True, CANDIDATE, f"{TASK}: links the interview to the client"),
+        ("teacher_id", True, USER, f"{TASK}: who interviews (access control)"),
+        ("scheduled_at", True, CANDIDATE, f"{TASK}: when the client is interviewed"),
+        ("place", True, CANDIDATE, f"{TASK}: where the client is interviewed"),
+        ("status", True, CANDIDATE, f"{TASK}: whether the interview took place"),
+        ("interpreter_used", True, CANDIDATE, f"{TASK}: reliability of the verification"),
+        ("interpreter_language", True, CANDIDATE, f"{TASK}: reliability of the verification"),
+        ("notes", True, CANDIDATE, f"{TASK}: the teacher's observations"),
+        ("completed_at", True, CANDIDATE, f"{TASK}: when the verification was made"),
     )
-    + _entries(
+    + entries(
         "verified_competence",
-        ("interview_id", True, f"{TASK}: links the result to the client's interview"),
-        ("competence_id", True, f"{TASK}: the verified competence"),
-        ("claim_id", True, f"{TASK}: the claim it verifies"),
-        ("verified_level", True, f"{TASK}: the verified level"),
-        ("not_demonstrated", True, f"{TASK}: the competence was not shown"),
-        ("note", True, f"{TASK}: the teacher's reason"),
+        ("interview_id", True, CANDIDATE, f"{TASK}: links the result to the client's interview"),
+        ("competence_id", True, CANDIDATE, f"{TASK}: the verified competence"),
+        ("claim_id", True, CANDIDATE, f"{TASK}: the claim it verifies"),
+        ("verified_level", True, CANDIDATE, f"{TASK}: the verified level"),
+        ("not_demonstrated", True, CANDIDATE, f"{TASK}: the competence was not shown"),
+        ("note", True, CANDIDATE, f"{TASK}: the teacher's reason"),
+    )
+    + columns_of(
+        "matching_counter",
+        ("id", False, NOBODY, f"{RECORD}: the one row (id 1)"),
+        ("version", False, NOBODY, f"{MATCHING}: the newest version of the matching data"),
+        (
+            "transaction_id",
+            False,
+            NOBODY,
+            f"{MATCHING}: the database transaction that raised the version last (PostgreSQL)",
+        ),
+    )
+    + columns_of(
+        "matching_change",
+        ("id", False, NOBODY, RECORD),
+        (
+            "candidate_id",
+            True,
+            CANDIDATE,
+            f"{MATCHING}: whose matching data changed (a client's id without a foreign key,"
+            " so the row outlives the client, whose deletion it announces; 0 stands for"
+            " everyone)",
+        ),
+        (
+            "version",
+            False,
+            NOBODY,
+            f"{MATCHING}: the version at which it last changed (a counter, not a time)",
+        ),
     )
 )
 
 
-def personal_columns(table: str) -> list[str]:
-    """Columns of ``table`` that hold personal data (for exports and erasure)."""
-    return [entry.column for entry in INVENTORY if entry.table == table and entry.personal]
+def personal_columns(table: str, subject: str | None = None) -> list[str]:
+    """Columns of ``table`` that hold personal data (about ``subject`` only, when given), for
+    exports and erasure."""
+    return personal_in(INVENTORY, table, subject)
