@@ -167,3 +167,31 @@ async def test_the_switch_returns_to_the_page_as_the_browser_wrote_it(
     assert found.group(1) == "/login?next=/home%00%22%3E%3Cb%3E&amp;x=%C3%A4"
     response = await choose(client, "fi", "/login?next=/home%00%22%3E%3Cb%3E&x=%C3%A4")
     assert response.headers["location"] == "/login?next=/home%00%22%3E%3Cb%3E&x=%C3%A4"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "fi;q=nan,en;q=inf",
+        "," * 20_000,
+        ";q=1," * 5_000 + "fi",
+        "fi-" + "x" * 8_000,
+        "\u00e4\u00f6;q=0.5",
+    ],
+)
+async def test_a_strange_accept_language_still_gets_a_page(
+    client: AsyncTestClient, header: str
+) -> None:
+    response = await client.get("/login", headers={"Accept-Language": header.encode("latin-1")})
+    assert response.status_code == 200
+    assert page_language(response.text) in {"en", "fi"}
+
+
+@pytest.mark.parametrize("cookie", ["de", "fi\\x00", "", "%66%69", "suomi"])
+async def test_a_language_cookie_not_offered_is_ignored(
+    client: AsyncTestClient, cookie: str
+) -> None:
+    client.cookies.set(LANGUAGE_COOKIE, cookie)
+    response = await client.get("/login", headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert page_language(response.text) == "en"
