@@ -20,6 +20,8 @@ with the keyboard.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -168,11 +170,30 @@ def _has_scrolling_table(page: Page) -> bool:
     )
 
 
+@contextmanager
+def in_language(page: Page, language: str) -> Iterator[None]:
+    """The signed-in account switched to ``language`` (Finnish words are longer), and back to
+    English afterwards: the account keeps the choice, and other tests expect English."""
+    if language == "en":
+        yield
+        return
+    page.goto("/home")
+    page.locator(f'.language-switch button[value="{language}"]').click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    try:
+        yield
+    finally:
+        page.goto("/home")
+        page.locator('.language-switch button[value="en"]').click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+@pytest.mark.parametrize("language", ["en", "fi"])
 @pytest.mark.parametrize("role", sorted(DEMO_USERS))
 def test_every_page_of_the_role_reflows_at_320_px(
-    browser: Browser, live_server: str, role: str
+    browser: Browser, live_server: str, role: str, language: str
 ) -> None:
-    with signed_in(browser, live_server, DEMO_USERS[role]) as page:
+    with signed_in(browser, live_server, DEMO_USERS[role]) as page, in_language(page, language):
         page.set_viewport_size(NARROW)
         pages = _role_pages(page)
         assert len(pages) > 1, f"{role}: only {pages} found"
@@ -183,14 +204,16 @@ def test_every_page_of_the_role_reflows_at_320_px(
             problems += found
             if not found and axe_page is None and _has_scrolling_table(page):
                 axe_page = path
-        print(f"{role}: {len(pages)} pages checked, {len(problems)} overflow")
-        assert not problems, f"{role}: pages wider than 320 px:\n" + "\n".join(problems)
+        print(f"{role} ({language}): {len(pages)} pages checked, {len(problems)} overflow")
+        assert not problems, f"{role} ({language}): pages wider than 320 px:\n" + "\n".join(
+            problems
+        )
 
         # One page per role through axe at 320 px: one with a table scrolling in its own
         # region when the role has one (scrollable-region-focusable), else the home page.
         axe_page = axe_page or "/home"
         page.goto(axe_page)
-        assert_accessible(page, f"{axe_page} as {role} at 320 px")
+        assert_accessible(page, f"{axe_page} as {role} at 320 px ({language})")
 
 
 def test_public_pages_reflow_at_320_px(browser: Browser, live_server: str) -> None:
