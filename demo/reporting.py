@@ -785,21 +785,21 @@ async def _participant_data(session: AsyncSession, people: _People, today: datet
 
 FROZEN_REPORT_TEXT = {
     "achievements": (
-        "Five clients finished an on-the-job training period with a partner employer and were "
-        "assessed by their teacher and counsellor; the first pilot training of counsellors and "
-        "teachers was held at Savon ammattiopisto."
+        "Viisi asiakasta suoritti työssäoppimisjakson kumppanityönantajalla, ja heidän "
+        "opettajansa ja uraohjaajansa arvioivat heidät; ensimmäinen uraohjaajien ja opettajien "
+        "pilottikoulutus pidettiin Savon ammattiopistossa."
     ),
     "empowerment": (
-        "Clients prepared their portfolios with their counsellors and described their own "
-        "competence in their own words before the teachers' interviews."
+        "Asiakkaat kokosivat portfolionsa uraohjaajiensa kanssa ja kuvasivat osaamisensa omin "
+        "sanoin ennen opettajien haastatteluja."
     ),
     "problems": (
-        "Workplace tutors had little time for the assessment in the placements' last week; "
-        "two partners' positions had no named tutor."
+        "Työpaikkaohjaajilla oli vähän aikaa arviointiin jakson viimeisellä viikolla; kahden "
+        "kumppanin paikoille ei ollut nimetty työpaikkaohjaajaa."
     ),
     "next_steps": (
-        "Name a tutor for every position before a placement starts, and hold the second pilot "
-        "training in North Karelia."
+        "Nimetään työpaikkaohjaaja jokaiselle paikalle ennen jakson alkua ja pidetään toinen "
+        "pilottikoulutus Pohjois-Karjalassa."
     ),
 }
 

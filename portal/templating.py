@@ -243,4 +243,6 @@ def create_environment(*, auto_reload: bool = True) -> Environment:
     env.filters["datetime"] = format_datetime
     env.filters["number"] = format_number
     env.filters["and_list"] = format_list
+    # A value from a fixed list whose names are in the catalogue (a region, a language).
+    env.filters["translated"] = gettext
     return env

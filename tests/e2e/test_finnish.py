@@ -82,11 +82,12 @@ def pages_of(page: Page) -> list[str]:
             continue
         found.append(path)
         page.goto(path)
-        records = page.locator("main a").evaluate_all(
-            "(links, prefix) => links.map(a => a.pathname)"
-            " .filter(p => p.startsWith(prefix) && /^\\d+$/.test(p.slice(prefix.length)))",
-            path.rstrip("/") + "/",
-        )
+        # A record of the list: its name, a slash and one part with a digit in it
+        # (/candidates/12, /positions/3/proposals/5, a certificate's code).
+        name = path.rstrip("/").rsplit("/", 1)[-1]
+        record = re.compile(r"^(/[^/]+)*/" + re.escape(name) + r"/[^/]*\d[^/]*$")
+        links = page.locator("main a").evaluate_all("links => links.map(a => a.pathname)")
+        records = [link for link in links if record.match(link) and not link.endswith("/pdf")]
         if records and records[0] not in found:
             found.append(records[0])
     return found
