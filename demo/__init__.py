@@ -7,6 +7,7 @@ Idempotent: running it again adds only what is missing.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -269,11 +270,28 @@ async def database_is_empty(session: AsyncSession) -> bool:
     return (await session.execute(select(func.count(User.id)))).scalar_one() == 0
 
 
-async def seed(session: AsyncSession, settings: Settings | None = None) -> SeedReport:
+SEED_STEPS = 10
+
+
+async def seed(
+    session: AsyncSession,
+    settings: Settings | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> SeedReport:
     """Add whatever part of the demo data is missing, in the session's transaction.
 
-    ``settings`` name the certificates' issuer (the defaults when not given).
+    ``settings`` name the certificates' issuer (the defaults when not given); ``progress`` is
+    told ``(steps done, SEED_STEPS)`` after each of the steps (``isok demo seed`` shows it).
     """
+    done = 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, SEED_STEPS)
+
     report = SeedReport()
     organisations: list[Organisation] = []
     for demo in ORGANISATIONS:
@@ -309,6 +327,7 @@ async def seed(session: AsyncSession, settings: Settings | None = None) -> SeedR
             report.organisations += 1
         organisations.append(existing)
     await session.flush()
+    step()
 
     for demo_user in USERS:
         if (await session.execute(select(User.id).where(User.email == demo_user.email))).first():
@@ -327,6 +346,7 @@ async def seed(session: AsyncSession, settings: Settings | None = None) -> SeedR
             organisation=organisation,
         )
         report.users += 1
+    step()
 
     existing_codes = set((await session.execute(select(Framework.code))).scalars())
     for path in sorted(FRAMEWORK_DIR.glob("*.json")):
@@ -335,15 +355,23 @@ async def seed(session: AsyncSession, settings: Settings | None = None) -> SeedR
             await import_framework(session, data)
             report.frameworks += 1
     await session.flush()
+    step()
     report.readiness_profiles = await seed_demo_readiness(session)
+    step()
     report.positions = await seed_demo_positions(session)
+    step()
     report.candidates = await seed_demo_candidates(session)
     await session.flush()
+    step()
     match_review = await seed_demo_match_review(session)
     report.decisions, report.placements = match_review.decisions, match_review.placements
+    step()
     report.assessments = await seed_demo_assessments(session)
+    step()
     report.certificates = await seed_demo_certificates(session, settings or Settings())
+    step()
     results = await seed_demo_results(session, (settings or Settings()).programme)
+    step()
     report.placements += results.placements
     report.assessments += results.assessments
     report.outcomes = results.outcomes

@@ -203,7 +203,9 @@ def seed(if_empty: bool) -> None:
     async def job(session: AsyncSession) -> demo_data.SeedReport | None:
         if if_empty and not await demo_data.database_is_empty(session):
             return None
-        return await demo_data.seed(session, settings)
+        return await demo_data.seed(
+            session, settings, progress=ProgressLine("Loading the demo data, step")
+        )
 
     report = run_in_session(settings, job)
     if report is None:

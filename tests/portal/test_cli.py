@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +15,11 @@ from sqlalchemy import func, select
 
 from accounts.models import User
 from competences.models import Competence, Framework
+from demo import SEED_STEPS
 from employers.models import Organisation
 from kit.audit import AuditEvent
 from kit.settings import DatabaseSettings, get_settings
-from portal.cli import main
+from portal.cli import ProgressLine, main
 from portal.database import create_engine, create_session_factory
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -201,6 +203,23 @@ def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> No
     assert counts[0] == 7
     assert counts[2] == 3
     assert "already has data" in run(isok, "demo", "seed", "--if-empty").output
+
+
+def test_demo_seed_shows_its_steps_on_a_terminal(
+    isok: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """About 20 s of work: a terminal sees each step counted; a pipe or a log sees nothing."""
+    quiet = run(isok, "demo", "seed")
+    assert "step:" not in quiet.stderr
+    monkeypatch.setattr(ProgressLine, "__init__", terminal_progress_line)
+    shown = run(isok, "demo", "seed")
+    steps = re.findall(r"Loading the demo data, step: (\d+)/(\d+)", shown.stderr)
+    assert steps == [(str(n), str(SEED_STEPS)) for n in range(1, SEED_STEPS + 1)]
+
+
+def terminal_progress_line(self: ProgressLine, label: str) -> None:
+    self.label = label
+    self.active = True  # as when stderr is a terminal
 
 
 def test_users_create_reads_the_password_from_stdin(
