@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candidates import consent, services
+from candidates import access_log, consent, services
 from candidates.access import may_change_record
 from candidates.models import Candidate
 from candidates.schemas import (
@@ -103,8 +103,13 @@ class CandidateApi(Controller):
         viewer: NamedDependency[Viewer],
         candidate_id: FromPath[int],
     ) -> CandidateOut:
-        """One candidate with the consent in force; one out of reach answers 404."""
-        return await _api_candidate(db_session, viewer, candidate_id)
+        """One candidate with the consent in force; one out of reach answers 404. Each
+        answer is a line in the record's access log."""
+        found = await _api_candidate(db_session, viewer, candidate_id)
+        await access_log.record_opening(
+            db_session, candidate_id=candidate_id, viewer=viewer, via="api"
+        )
+        return found
 
     @post("/", status_code=HTTP_201_CREATED)
     async def create_candidate(

@@ -54,8 +54,13 @@ TABLES: tuple[str, ...] = (
     "verified_competence",
     "matching_counter",
     "matching_change",
+    "record_opening",
 )
 
+OPENINGS = (
+    "accountability: who opened the client's record and when, shown to the coordinator and"
+    " in the client's copy of their data"
+)
 MATCHING = f"{RECORD}: the change log that keeps the live matching index up to date"
 
 INVENTORY: tuple[InventoryEntry, ...] = tuple(
@@ -174,6 +179,28 @@ INVENTORY: tuple[InventoryEntry, ...] = tuple(
             f"{MATCHING}: the version at which it last changed (a counter, not a time)",
         ),
     )
+    + [
+        InventoryEntry("record_opening", "id", False, NOBODY, RECORD),
+        InventoryEntry(
+            "record_opening",
+            "created_at",
+            True,
+            CANDIDATE,
+            f"{OPENINGS}: when the record was opened",
+        ),
+        InventoryEntry("record_opening", "updated_at", False, NOBODY, RECORD),
+        InventoryEntry(
+            "record_opening", "candidate_id", True, CANDIDATE, f"{OPENINGS}: whose record"
+        ),
+        InventoryEntry("record_opening", "user_id", True, USER, f"{OPENINGS}: who opened it"),
+        InventoryEntry(
+            "record_opening", "user_name", True, USER, f"{OPENINGS}: who opened it, by name"
+        ),
+        InventoryEntry(
+            "record_opening", "role", True, USER, f"{OPENINGS}: in which role they opened it"
+        ),
+        InventoryEntry("record_opening", "via", False, NOBODY, f"{OPENINGS}: the page or the API"),
+    ]
 )
 
 

@@ -346,3 +346,25 @@ class MatchingChange(IdentityBase):
 
     candidate_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     version: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class RecordOpening(IdentityAuditBase):
+    """Someone opened a candidate's record (their page, or the record through the API).
+
+    The access log the coordinator reads and the candidate's copy of their data includes.
+    It is a log, so it is not audited itself; who opened it is kept by name as well, so the
+    line still says who after their account is gone.
+    """
+
+    __tablename__ = "record_opening"
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidate.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    user_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    # "page" or "api"
+    via: Mapped[str] = mapped_column(String(10))

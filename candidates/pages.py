@@ -21,7 +21,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candidates import consent, interviews, portfolio, services
+from candidates import access_log, consent, interviews, portfolio, services
 from candidates.access import may_change_record
 from candidates.forms import (
     BLANK_LANGUAGE,
@@ -265,10 +265,17 @@ async def _detail_page(
         services.STAGES.index(candidate.stage) if candidate.stage in services.STAGES else 0
     )
     consents = await consent.consent_records(db_session, candidate_id=candidate.id)
+    # Who opened the record: the coordinator's to read (docs/privacy.md).
+    openings = (
+        await access_log.openings(db_session, candidate_id=candidate.id)
+        if viewer.is_coordinator
+        else None
+    )
     return Template(
         template_name="candidates/detail.html",
         status_code=status,
         context={
+            "openings": openings,
             "candidate": candidate,
             "viewer": viewer,
             "may_change": may_change,
@@ -402,6 +409,7 @@ class CandidatePages(Controller):
         candidate_id: FromPath[int],
     ) -> Template:
         record = await _record(db_session, viewer, candidate_id)
+        await access_log.record_opening(db_session, candidate_id=record.id, viewer=viewer)
         return await _detail_page(db_session, viewer=viewer, candidate=record)
 
     @get("/{candidate_id:int}/edit")
