@@ -47,15 +47,37 @@ def english_phrases() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(phrases), frozenset(words)
 
 
+# The page's text, and the texts of its labelled parts, leaving out what is marked as written
+# in another language (a certificate issued in English keeps its words: WCAG 3.1.2).
+PAGE_TEXTS = """(selector) => {
+  const page = document.documentElement.lang;
+  const own = (node) => {
+    const marked = node.closest("[lang]");
+    return !marked || marked.lang === page;
+  };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const text = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const parent = node.parentElement;
+    if (parent && own(parent) && !parent.closest("script, style, [hidden]")) {
+      text.push(node.textContent);
+    }
+  }
+  const parts = Array.from(document.querySelectorAll(selector))
+    .filter(own).map((element) => element.innerText);
+  return [text.join(" "), parts];
+}"""
+LABELLED = "h1, h2, h3, label, legend, button, a, th, td, dt, dd, caption, option, summary"
+
+
 def english_on(page: Page) -> list[str]:
     """English messages on the page: a phrase anywhere in its text, or a one-word label as
     the whole text of a heading, label, button, link, table header or cell."""
     phrases, words = english_phrases()
-    text = " ".join(page.locator("body").inner_text().split())
+    text, texts = page.evaluate(PAGE_TEXTS, LABELLED)
+    text = " ".join(text.split())
     found = sorted(phrase for phrase in phrases if phrase in text)
-    texts = page.locator(
-        "h1, h2, h3, label, legend, button, a, th, td, dt, dd, caption, option, summary"
-    ).all_inner_texts()
     found += sorted({t.strip() for t in texts if t.strip() in words})
     return found
 
