@@ -179,28 +179,18 @@ INVENTORY: tuple[InventoryEntry, ...] = tuple(
             f"{MATCHING}: the version at which it last changed (a counter, not a time)",
         ),
     )
-    + [
-        InventoryEntry("record_opening", "id", False, NOBODY, RECORD),
-        InventoryEntry(
-            "record_opening",
-            "created_at",
-            True,
-            CANDIDATE,
-            f"{OPENINGS}: when the record was opened",
-        ),
-        InventoryEntry("record_opening", "updated_at", False, NOBODY, RECORD),
-        InventoryEntry(
-            "record_opening", "candidate_id", True, CANDIDATE, f"{OPENINGS}: whose record"
-        ),
-        InventoryEntry("record_opening", "user_id", True, USER, f"{OPENINGS}: who opened it"),
-        InventoryEntry(
-            "record_opening", "user_name", True, USER, f"{OPENINGS}: who opened it, by name"
-        ),
-        InventoryEntry(
-            "record_opening", "role", True, USER, f"{OPENINGS}: in which role they opened it"
-        ),
-        InventoryEntry("record_opening", "via", False, NOBODY, f"{OPENINGS}: the page or the API"),
-    ]
+    # The moment of opening is the fact recorded, so not bookkeeping.
+    + columns_of(
+        "record_opening",
+        ("id", False, NOBODY, RECORD),
+        ("created_at", True, CANDIDATE, f"{OPENINGS}: when the record was opened"),
+        ("updated_at", False, NOBODY, RECORD),
+        ("candidate_id", True, CANDIDATE, f"{OPENINGS}: whose record"),
+        ("user_id", True, USER, f"{OPENINGS}: who opened it"),
+        ("user_name", True, USER, f"{OPENINGS}: who opened it, by name"),
+        ("role", True, USER, f"{OPENINGS}: in which role they opened it"),
+        ("via", False, NOBODY, f"{OPENINGS}: the page or the API"),
+    )
 )
 
 

@@ -60,3 +60,49 @@ def assert_accessible(page: Page, what: str) -> None:
 def flash(page: Page, text: str) -> Locator:
     """The success message (role status) that says ``text``."""
     return page.get_by_role("status").filter(has_text=text)
+
+
+# The paths of this site that the links matching a selector lead to.
+PATHS_IN = """(selector) => Array.from(document.querySelectorAll(selector), (a) => {
+  const url = new URL(a.href, document.baseURI);
+  return url.origin === location.origin ? url.pathname : null;
+}).filter((path) => path)"""
+DOWNLOAD = re.compile(r"(/export$)|(\.[A-Za-z0-9]{2,5}$)")
+
+
+def paths(page: Page, selector: str) -> list[str]:
+    """The site's paths the links ``selector`` lead to, each once, in page order."""
+    return list(dict.fromkeys(page.evaluate(PATHS_IN, selector)))
+
+
+def downloads(path: str) -> bool:
+    return bool(DOWNLOAD.search(path))
+
+
+def first_record(page: Page, list_path: str) -> str | None:
+    """The first link in main to a record of the list: its name, a slash and one part with a
+    digit in it (``/candidates`` lists ``/candidates/12``, ``/proposals`` lists
+    ``/positions/3/proposals/5``, ``/certificates`` a certificate's code)."""
+    name = list_path.rstrip("/").rsplit("/", 1)[-1]
+    record = re.compile(r"^(/[^/]+)*/" + re.escape(name) + r"/[^/]*\d[^/]*$")
+    return next(
+        (
+            path
+            for path in paths(page, "main a[href]")
+            if record.match(path) and not downloads(path)
+        ),
+        None,
+    )
+
+
+def role_pages(page: Page) -> list[str]:
+    """A signed-in role's main pages: /home, the header navigation's pages and the first
+    record each of those lists (downloads left out)."""
+    lists = [path for path in ["/home", *paths(page, "header nav a[href]")] if not downloads(path)]
+    pages = list(dict.fromkeys(lists))
+    for list_path in pages[:]:
+        page.goto(list_path)
+        record = first_record(page, list_path)
+        if record and record not in pages:
+            pages.append(record)
+    return pages

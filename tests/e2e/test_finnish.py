@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import DEMO_USERS
-from tests.e2e.browser import DEMO_PASSWORD, HOME_URL, assert_accessible
+from tests.e2e.browser import DEMO_PASSWORD, HOME_URL, assert_accessible, role_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%(?:\([a-z_]+\))?[sdif%]")
@@ -95,32 +95,12 @@ def sign_in_in_finnish(browser: Browser, live_server: str, email: str) -> Page:
     return page
 
 
-def pages_of(page: Page) -> list[str]:
-    """Home, every page in the navigation, and the first record each of those lists."""
-    navigation = page.locator("header nav a").evaluate_all("links => links.map(a => a.pathname)")
-    found: list[str] = ["/home"]
-    for path in navigation:
-        if path in found:
-            continue
-        found.append(path)
-        page.goto(path)
-        # A record of the list: its name, a slash and one part with a digit in it
-        # (/candidates/12, /positions/3/proposals/5, a certificate's code).
-        name = path.rstrip("/").rsplit("/", 1)[-1]
-        record = re.compile(r"^(/[^/]+)*/" + re.escape(name) + r"/[^/]*\d[^/]*$")
-        links = page.locator("main a").evaluate_all("links => links.map(a => a.pathname)")
-        records = [link for link in links if record.match(link) and not link.endswith("/pdf")]
-        if records and records[0] not in found:
-            found.append(records[0])
-    return found
-
-
 @pytest.mark.parametrize("role", sorted(DEMO_USERS))
 def test_each_roles_pages_are_in_finnish(browser: Browser, live_server: str, role: str) -> None:
     page = sign_in_in_finnish(browser, live_server, DEMO_USERS[role])
     try:
         english: dict[str, list[str]] = {}
-        paths = pages_of(page)
+        paths = role_pages(page)
         assert len(paths) >= 3, paths
         for path in paths:
             response = page.goto(path)

@@ -19,7 +19,6 @@ with the keyboard.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,12 +27,18 @@ import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.conftest import DEMO_USERS
-from tests.e2e.browser import assert_accessible, new_context, signed_in
+from tests.e2e.browser import (
+    assert_accessible,
+    first_record,
+    new_context,
+    paths,
+    role_pages,
+    signed_in,
+)
 
 pytestmark = pytest.mark.e2e
 
 NARROW = ViewportSize(width=320, height=640)
-DOWNLOAD = re.compile(r"(/export$)|(\.[A-Za-z0-9]{2,5}$)")
 PUBLIC_PAGES = ("/", "/login", "/register", "/verify")
 
 # The page's width against the viewport, and the outermost elements that reach past its
@@ -93,34 +98,6 @@ MEASURE = """(rtl) => {
   };
 }"""
 
-PATHS_IN = """(selector) => Array.from(document.querySelectorAll(selector), (a) => {
-  const url = new URL(a.href, document.baseURI);
-  return url.origin === location.origin ? url.pathname : null;
-}).filter((path) => path)"""
-
-
-def _paths(page: Page, selector: str) -> list[str]:
-    return list(dict.fromkeys(page.evaluate(PATHS_IN, selector)))
-
-
-def _downloads(path: str) -> bool:
-    return bool(DOWNLOAD.search(path))
-
-
-def _first_record(page: Page, list_path: str) -> str | None:
-    """The first link in main to a record of the list: ``/candidates`` lists ``/candidates/12``,
-    ``/proposals`` lists ``/positions/3/proposals/5``."""
-    name = list_path.rstrip("/").rsplit("/", 1)[-1]
-    record = re.compile(r"^(/[^/]+)*/" + re.escape(name) + r"/[^/]*\d[^/]*$")
-    return next(
-        (
-            path
-            for path in _paths(page, "main a[href]")
-            if record.match(path) and not _downloads(path)
-        ),
-        None,
-    )
-
 
 def _problems(page: Page, path: str) -> list[str]:
     """What is wrong with ``path`` at the page's width: sideways scrolling (left to right and
@@ -145,20 +122,6 @@ def _problems(page: Page, path: str) -> list[str]:
                 + ", ".join(measure["unreachable"])
             )
     return problems
-
-
-def _role_pages(page: Page) -> list[str]:
-    """/home, the header navigation's pages and the first record of each of them."""
-    lists = [
-        path for path in ["/home", *_paths(page, "header nav a[href]")] if not _downloads(path)
-    ]
-    pages = list(dict.fromkeys(lists))
-    for list_path in pages[:]:
-        page.goto(list_path)
-        record = _first_record(page, list_path)
-        if record and record not in pages:
-            pages.append(record)
-    return pages
 
 
 def _has_scrolling_table(page: Page) -> bool:
@@ -195,7 +158,7 @@ def test_every_page_of_the_role_reflows_at_320_px(
 ) -> None:
     with signed_in(browser, live_server, DEMO_USERS[role]) as page, in_language(page, language):
         page.set_viewport_size(NARROW)
-        pages = _role_pages(page)
+        pages = role_pages(page)
         assert len(pages) > 1, f"{role}: only {pages} found"
         problems: list[str] = []
         axe_page = None
@@ -220,18 +183,18 @@ def test_public_pages_reflow_at_320_px(browser: Browser, live_server: str) -> No
     # A certificate's public verification page, as the signed-in counsellor finds it linked.
     with signed_in(browser, live_server, DEMO_USERS["counsellor"]) as staff:
         staff.goto("/certificates")
-        certificate = _first_record(staff, "/certificates")
+        certificate = first_record(staff, "/certificates")
         if certificate:
             staff.goto(certificate)
         verification = next(
-            (p for p in _paths(staff, "main a[href]") if p.startswith("/verify/")), None
+            (p for p in paths(staff, "main a[href]") if p.startswith("/verify/")), None
         )
     context = new_context(browser, live_server)
     try:
         page = context.new_page()
         page.set_viewport_size(NARROW)
         page.goto("/")
-        linked = _paths(page, "a[href]")
+        linked = paths(page, "a[href]")
         pages = [p for p in PUBLIC_PAGES if p in linked or p in ("/", "/login", "/verify")]
         if verification:
             pages.append(verification)
