@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assessments import decisions, plan, ratings
@@ -199,6 +199,23 @@ async def test_a_correction_supersedes_with_a_reason_and_keeps_the_old(
     assert {o.grade for o in live.outcomes} == {4}
 
 
+async def waiting_for_a_lock(sessions: Sessions) -> None:
+    """Until another transaction waits for a row lock (PostgreSQL), so that the race is run
+    and not left to timing on a busy machine; SQLite, one writer at a time, gets a moment."""
+    async with sessions() as watcher:
+        if watcher.bind.dialect.name != "postgresql":
+            await asyncio.sleep(0.5)
+            return
+        for _ in range(200):
+            waiting = await watcher.scalar(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            )
+            if waiting:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("the second signing never waited for the first one's lock")
+
+
 async def test_two_signings_at_once_leave_one_live_decision(sessions: Sessions, fresh: int) -> None:
     ids = await all_rated(sessions)
     async with sessions() as one, sessions() as two:
@@ -213,7 +230,7 @@ async def test_two_signings_at_once_leave_one_live_decision(sessions: Sessions, 
                 two, TEACHER, placement=found, outcomes=final(ids, grade=4), participants=[]
             )
         )
-        await asyncio.sleep(0.5)
+        await waiting_for_a_lock(sessions)
         await one.commit()
         with pytest.raises(DecisionConflict):
             await racing
