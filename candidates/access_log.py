@@ -1,5 +1,6 @@
 """Who opened a candidate's record, and when: written each time the record is opened (its
-page, or the record through the API), read by the coordinator on the candidate's page.
+page, the record through the API, or a copy of the data made for the coordinator), read by
+the coordinator on the candidate's page.
 
 Only a viewer the access rules already let in is logged, so a refused try (another
 counsellor's client, answered 404) leaves no line: the audit of refusals is the server's

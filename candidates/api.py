@@ -11,9 +11,9 @@ import dataclasses
 import msgspec
 from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import ClientException, NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_201_CREATED, HTTP_409_CONFLICT
 from msgspec import UNSET
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +32,7 @@ from candidates.services import (
     CaseloadFilters,
     LanguageInput,
 )
+from kit.i18n import gettext
 from kit.roles import Viewer
 
 
@@ -143,6 +144,11 @@ class CandidateApi(Controller):
         )
         if candidate is None or not may_change_record(viewer):
             raise NotFoundException(detail=f"No candidate with the id {candidate_id}.")
+        if candidate.erased_at is not None:
+            raise ClientException(
+                detail=gettext("This record was erased and cannot be changed."),
+                status_code=HTTP_409_CONFLICT,
+            )
         changes = {
             name: getattr(data, name)
             for name in data.__struct_fields__

@@ -80,7 +80,9 @@ async def held_competences(
     for candidate_id, competence_id, level in (
         await session.execute(
             select(Claim.candidate_id, Claim.competence_id, Claim.self_level).where(
-                Claim.candidate_id.in_(ids), Claim.competence_id.is_not(None)
+                Claim.candidate_id.in_(ids),
+                Claim.competence_id.is_not(None),
+                Claim.draft.is_(False),
             )
         )
     ).all():

@@ -331,7 +331,7 @@ async def interview_guide(
         (
             await session.execute(
                 select(Claim)
-                .where(Claim.candidate_id == candidate_id)
+                .where(Claim.candidate_id == candidate_id, Claim.draft.is_(False))
                 .options(selectinload(Claim.competence).selectinload(Competence.criteria))
                 .order_by(Claim.id)
             )

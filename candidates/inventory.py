@@ -55,12 +55,14 @@ TABLES: tuple[str, ...] = (
     "matching_counter",
     "matching_change",
     "record_opening",
+    "correction_request",
 )
 
 OPENINGS = (
     "accountability: who opened the client's record and when, shown to the coordinator and"
     " in the client's copy of their data"
 )
+RIGHTS = f"{TASK}: the client's right to have their record corrected (GDPR art. 16)"
 MATCHING = f"{RECORD}: the change log that keeps the live matching index up to date"
 
 INVENTORY: tuple[InventoryEntry, ...] = tuple(
@@ -77,6 +79,8 @@ INVENTORY: tuple[InventoryEntry, ...] = tuple(
         ("client_since", True, CANDIDATE, f"{TASK}: ESF reporting"),
         ("counsellor_id", True, USER, f"{TASK}: who guides the client (access control)"),
         ("stage", True, CANDIDATE, f"{TASK}: the client's progress on the pathway"),
+        ("user_id", True, CANDIDATE, f"{TASK}: the client's own account, to see their record"),
+        ("erased_at", False, NOBODY, f"{RECORD}: when the record was made anonymous"),
     )
     + entries(
         "candidate_language",
@@ -96,6 +100,7 @@ INVENTORY: tuple[InventoryEntry, ...] = tuple(
         ("author_id", True, USER, f"{TASK}: who wrote the note"),
         ("noted_on", True, CANDIDATE, f"{TASK}: when the guidance took place"),
         ("text", True, CANDIDATE, f"{TASK}: what was agreed in guidance"),
+        ("shared", True, CANDIDATE, f"{TASK}: whether the client sees the note on their pages"),
     )
     + entries(
         "consent_record",
@@ -116,6 +121,7 @@ INVENTORY: tuple[InventoryEntry, ...] = tuple(
         ("acquired_how", True, CANDIDATE, f"{TASK}: how the competence was acquired"),
         ("acquired_where", True, CANDIDATE, f"{TASK}: where the competence was acquired"),
         ("months", True, CANDIDATE, f"{TASK}: how long the competence was practised"),
+        ("draft", True, CANDIDATE, f"{TASK}: added by the client, waiting for the counsellor"),
     )
     + entries(
         "evidence_item",
@@ -128,6 +134,7 @@ INVENTORY: tuple[InventoryEntry, ...] = tuple(
         ("content_type", False, NOBODY, f"{RECORD}: what the file really is"),
         ("size_bytes", False, NOBODY, f"{RECORD}: file size"),
         ("sha256", False, NOBODY, f"{RECORD}: file integrity"),
+        ("draft", True, CANDIDATE, f"{TASK}: added by the client, waiting for the counsellor"),
     )
     + entries(
         "interview",
@@ -190,6 +197,16 @@ INVENTORY: tuple[InventoryEntry, ...] = tuple(
         ("user_name", True, USER, f"{OPENINGS}: who opened it, by name"),
         ("role", True, USER, f"{OPENINGS}: in which role they opened it"),
         ("via", False, NOBODY, f"{OPENINGS}: the page or the API"),
+    )
+    + entries(
+        "correction_request",
+        ("candidate_id", True, CANDIDATE, f"{RIGHTS}: whose record"),
+        ("requested_by_id", True, USER, f"{RIGHTS}: who asked (the client's own account)"),
+        ("text", True, CANDIDATE, f"{RIGHTS}: what the client says is wrong"),
+        ("status", True, CANDIDATE, f"{RIGHTS}: open, corrected or declined"),
+        ("answer", True, CANDIDATE, f"{RIGHTS}: the answer to the client"),
+        ("answered_by_id", True, USER, f"{RIGHTS}: who answered"),
+        ("answered_at", True, CANDIDATE, f"{RIGHTS}: when it was answered"),
     )
 )
 

@@ -80,7 +80,8 @@ async def candidates_for_matching(
     claims = await connection.execute(
         select(Claim.candidate_id, Competence.code, Claim.free_text, Claim.self_level)
         .outerjoin(Competence, Competence.id == Claim.competence_id)
-        .where(Claim.candidate_id.in_(ids))
+        # A claim the candidate added waits for the counsellor before it counts.
+        .where(Claim.candidate_id.in_(ids), Claim.draft.is_(False))
     )
     for candidate_id, code, text, level in claims.all():
         if code is not None:

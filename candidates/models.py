@@ -96,6 +96,16 @@ class Candidate(IdentityAuditBase):
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None, index=True
     )
     stage: Mapped[str] = mapped_column(String(20), default=Stage.GUIDANCE.value, index=True)
+    # The candidate's own account, once a counsellor invited them (candidates/own.py).
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None, unique=True
+    )
+    # When the person's data was erased at their request or after the retention period
+    # (portal/erasure.py): the row stays, without anything that tells who it was, so that
+    # the programme's counts stay as reported.
+    erased_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
 
     languages: Mapped[list[CandidateLanguage]] = relationship(
         back_populates="candidate",
@@ -157,6 +167,8 @@ class GuidanceNote(IdentityAuditBase):
     )
     noted_on: Mapped[datetime.date] = mapped_column(Date)
     text: Mapped[str] = mapped_column(Text)
+    # Internal unless the counsellor shares it: only shared notes show on the candidate's pages.
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ConsentRecord(IdentityAuditBase):
@@ -218,6 +230,9 @@ class Claim(IdentityAuditBase):
     acquired_how: Mapped[str] = mapped_column(String(20), default=AcquiredHow.WORK_HISTORY.value)
     acquired_where: Mapped[str] = mapped_column(String(300), default="")
     months: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Added by the candidate on their own pages and not yet reviewed by the counsellor: kept
+    # out of matching and the interview guide until accepted (candidates/own.py).
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
 
     candidate: Mapped[Candidate] = relationship(back_populates="claims")
     competence: Mapped[Competence | None] = relationship(lazy="raise")
@@ -254,6 +269,8 @@ class EvidenceItem(IdentityAuditBase):
     content_type: Mapped[str | None] = mapped_column(String(50), default=None)
     size_bytes: Mapped[int | None] = mapped_column(BigInteger, default=None)
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Added by the candidate, not yet reviewed by the counsellor (as ``Claim.draft``).
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
 
     claim: Mapped[Claim | None] = relationship(back_populates="evidence")
 
@@ -346,6 +363,39 @@ class MatchingChange(IdentityBase):
 
     candidate_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     version: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class CorrectionStatus(enum.StrEnum):
+    OPEN = "open"
+    CORRECTED = "corrected"
+    DECLINED = "declined"
+
+
+class CorrectionRequest(IdentityAuditBase):
+    """A candidate's request to correct their record (GDPR art. 16), and its answer."""
+
+    __tablename__ = "correction_request"
+    __audited__ = True
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'corrected', 'declined')", name="status_known"),
+        CheckConstraint("status = 'open' OR answered_at IS NOT NULL", name="answer_dated"),
+    )
+
+    candidate_id: Mapped[int] = mapped_column(
+        ForeignKey("candidate.id", ondelete="CASCADE"), index=True
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=CorrectionStatus.OPEN.value)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    answered_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
 
 
 class RecordOpening(IdentityAuditBase):

@@ -15,13 +15,13 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
-from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from candidates import access_log, consent, interviews, portfolio, services
+from candidates import access_log, consent, corrections, interviews, own, portfolio, services
 from candidates.access import may_change_record
 from candidates.forms import (
     BLANK_LANGUAGE,
@@ -69,6 +69,11 @@ async def _changeable(db_session: AsyncSession, viewer: Viewer, candidate_id: in
     candidate = await _visible(db_session, viewer, candidate_id)
     if not may_change_record(viewer):
         raise NotFoundException(detail=gettext("No such candidate."))
+    if candidate.erased_at is not None:
+        raise ClientException(
+            detail=gettext("This record was erased and cannot be changed."),
+            status_code=HTTP_409_CONFLICT,
+        )
     return candidate
 
 
@@ -247,7 +252,7 @@ async def _detail_page(
     status: int = HTTP_200_OK,
 ) -> Template:
     forms = forms or DetailForms()
-    may_change = may_change_record(viewer)
+    may_change = may_change_record(viewer) and candidate.erased_at is None
     organisations = await consent.list_partner_organisations(db_session) if may_change else []
     chosen = gettext("the organisation chosen below")
     purposes = [
@@ -259,7 +264,7 @@ async def _detail_page(
         }
         for purpose in consent.PURPOSES
     ]
-    note_values = {"noted_on": datetime.date.today().isoformat(), "text": ""}
+    note_values = {"noted_on": datetime.date.today().isoformat(), "text": "", "shared": ""}
     note_values.update(forms.note_values)
     stage_index = (
         services.STAGES.index(candidate.stage) if candidate.stage in services.STAGES else 0
@@ -318,6 +323,12 @@ async def _detail_page(
                 else []
             ),
             "access_error": forms.access_error,
+            "corrections": await corrections.requests_of(db_session, candidate_id=candidate.id)
+            if may_change_record(viewer)
+            else [],
+            "own_account": await own.account_for(db_session, candidate_id=candidate.id)
+            if may_change
+            else None,
         },
     )
 
@@ -459,6 +470,7 @@ class CandidatePages(Controller):
         reader = FormReader(await request.form())
         noted_on = reader.date("noted_on", required=True)
         text = reader.text("text", required=True, max_length=services.NOTE_MAX)
+        shared = reader.raw("shared") == "on"
         errors = dict(reader.errors)
         if not errors:
             try:
@@ -468,6 +480,7 @@ class CandidatePages(Controller):
                     author_id=viewer.user_id,
                     noted_on=noted_on,
                     text=text,
+                    shared=shared,
                 )
             except Invalid as invalid:
                 errors = invalid.errors
@@ -477,7 +490,11 @@ class CandidatePages(Controller):
                 viewer=viewer,
                 candidate=await _record(db_session, viewer, candidate.id),
                 forms=DetailForms(
-                    note_values={"noted_on": reader.raw("noted_on"), "text": text},
+                    note_values={
+                        "noted_on": reader.raw("noted_on"),
+                        "text": text,
+                        "shared": "on" if shared else "",
+                    },
                     note_errors=errors,
                 ),
                 status=HTTP_400_BAD_REQUEST,

@@ -156,10 +156,13 @@ def _apply(claim: Claim, checked: CheckedClaim) -> None:
     claim.months = checked.data.months
 
 
-async def create_claim(session: AsyncSession, *, candidate_id: int, data: ClaimInput) -> Claim:
-    """Add a claim to the candidate's portfolio (audited like every claim change)."""
+async def create_claim(
+    session: AsyncSession, *, candidate_id: int, data: ClaimInput, draft: bool = False
+) -> Claim:
+    """Add a claim to the candidate's portfolio (audited like every claim change); a
+    ``draft`` (the candidate's own) waits for the counsellor's review."""
     checked = await check_claim(session, candidate_id=candidate_id, data=data)
-    claim = Claim(candidate_id=candidate_id, self_level=MIN_LEVEL)
+    claim = Claim(candidate_id=candidate_id, self_level=MIN_LEVEL, draft=draft)
     _apply(claim, checked)
     session.add(claim)
     await session.flush()
@@ -232,6 +235,7 @@ async def add_evidence(
     data: EvidenceInput,
     upload: CheckedUpload | None,
     store: EvidenceStore,
+    draft: bool = False,
 ) -> EvidenceItem:
     """Add a description and/or an uploaded file to the portfolio.
 
@@ -259,6 +263,7 @@ async def add_evidence(
         claim_id=data.claim_id,
         title=_shorten(title, MAX_TITLE) or gettext("Evidence"),
         description=data.description,
+        draft=draft,
     )
     if upload is None:
         session.add(item)
@@ -306,6 +311,16 @@ async def delete_evidence(
     store.delete_after_commit(session.sync_session, stored_name)
 
 
+async def accept_draft(session: AsyncSession, *, item: Claim | EvidenceItem) -> bool:
+    """The counsellor accepts what the candidate added: it joins the portfolio proper (and,
+    for a claim, matching). False when it was no draft (accepted already)."""
+    if not item.draft:
+        return False
+    item.draft = False
+    await session.flush()
+    return True
+
+
 # --- Reading the portfolio -------------------------------------------------------------
 
 
@@ -328,6 +343,8 @@ class OverviewRow:
     not_demonstrated: bool = False
     verified_on: datetime.date | None = None
     evidence_count: int = 0
+    # Added by the candidate and not reviewed yet.
+    draft: bool = False
 
     @property
     def mapped(self) -> bool:
@@ -368,6 +385,7 @@ _CLAIMS = (
         Competence.labels,
         Claim.free_text,
         Claim.self_level,
+        Claim.draft,
     )
     .outerjoin(Competence, Claim.competence_id == Competence.id)
     .where(Claim.candidate_id == bindparam("candidate_id"))
@@ -424,7 +442,7 @@ async def portfolio_overview(session: AsyncSession, *, candidate_id: int) -> Por
 
     rows: list[OverviewRow] = []
     claimed: set[int] = set()
-    for claim_id, competence_id, code, labels, free_text, self_level in claim_rows:
+    for claim_id, competence_id, code, labels, free_text, self_level, draft in claim_rows:
         found = newest.get(competence_id) if competence_id is not None else None
         if competence_id is not None:
             claimed.add(competence_id)
@@ -440,6 +458,7 @@ async def portfolio_overview(session: AsyncSession, *, candidate_id: int) -> Por
                 not_demonstrated=found.not_demonstrated if found else False,
                 verified_on=found.on if found else None,
                 evidence_count=counts.get(claim_id, 0),
+                draft=bool(draft),
             )
         )
     for competence_id, found in newest.items():

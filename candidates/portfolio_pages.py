@@ -8,55 +8,39 @@ evidence item outside the viewer's reach answers 404. The rules live in
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
 from litestar.response import File, Redirect, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates import portfolio as services
 from candidates.access import get_visible_candidate, may_change_record
-from candidates.models import AcquiredHow, Candidate, Claim
-from candidates.portfolio import ClaimInput, EvidenceInput
+from candidates.models import Candidate, Claim
+from candidates.portfolio import EvidenceInput
+from candidates.portfolio_forms import (
+    BLANK_CLAIM,
+    EVIDENCE_FIELDS,
+    UPLOAD_REQUEST_LIMIT,
+    FormState,
+    read_claim_form,
+    upload_from,
+)
 from candidates.uploads import (
     EXTENSIONS,
-    CheckedUpload,
     EvidenceStore,
-    UploadRejected,
-    check_upload,
     megabytes,
-    read_limited,
 )
 from kit.flash import flash
 from kit.forms import FormReader
 from kit.i18n import gettext
 from kit.invalid import Invalid
 from kit.roles import Viewer
-
-CLAIM_FIELDS = ("competence", "self_level", "acquired_how", "acquired_where", "months")
-EVIDENCE_FIELDS = ("title", "description", "claim")
-BLANK_CLAIM = {**dict.fromkeys(CLAIM_FIELDS, ""), "acquired_how": AcquiredHow.WORK_HISTORY.value}
-# The request body may be this big (the file plus the form). The file itself is limited by
-# settings.uploads.max_bytes, with a message beside the field; this ceiling only keeps
-# absurd bodies out before they are read, and must stay above max_bytes.
-UPLOAD_REQUEST_LIMIT = 32 * 1024 * 1024
-
-
-@dataclass
-class FormState:
-    """A form as shown: values by field name and messages beside the fields."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 def _store(request: Request[Any, Any, Any]) -> EvidenceStore:
@@ -72,6 +56,11 @@ async def _candidate(
         raise NotFoundException(detail=gettext("No such candidate."))
     if change and not may_change_record(viewer):
         raise PermissionDeniedException(detail=gettext("Only counsellors change portfolios."))
+    if change and candidate.erased_at is not None:
+        raise ClientException(
+            detail=gettext("This record was erased and cannot be changed."),
+            status_code=HTTP_409_CONFLICT,
+        )
     return candidate
 
 
@@ -80,28 +69,6 @@ async def _claim(db_session: AsyncSession, candidate: Candidate, claim_id: int) 
     if claim is None:
         raise NotFoundException(detail=gettext("No such claim."))
     return claim
-
-
-def read_claim_form(form: Mapping[str, Any]) -> tuple[FormState, ClaimInput]:
-    """Read the claim form field by field (the service checks the rest)."""
-    reader = FormReader(form)
-    values = {name: reader.raw(name) for name in CLAIM_FIELDS}
-    competence = reader.text("competence", required=True, max_length=services.MAX_TEXT)
-    level = reader.integer(
-        "self_level", required=True, minimum=services.MIN_LEVEL, maximum=services.MAX_LEVEL
-    )
-    how = reader.choice("acquired_how", services.ACQUIRED_HOW_LABELS, required=True)
-    where = reader.text("acquired_where", max_length=services.MAX_TEXT)
-    months = reader.integer("months", minimum=0, maximum=services.MAX_MONTHS)
-    data = ClaimInput(
-        competence=competence,
-        self_level=level,
-        acquired_how=how,
-        acquired_where=where,
-        months=months,
-        words=reader.raw("words"),
-    )
-    return FormState(values=values, errors=dict(reader.errors)), data
 
 
 def _claim_values(claim: Claim) -> dict[str, str]:
@@ -187,28 +154,6 @@ def _saved(request: Request[Any, Any, Any], candidate: Candidate, claim: Claim) 
     )
     flash(request, response, message, "success")
     return response
-
-
-async def _upload_from(
-    request: Request[Any, Any, Any], form: Mapping[str, Any], errors: dict[str, str]
-) -> CheckedUpload | None:
-    """The checked file of the form, or None (no file chosen, or a message in ``errors``)."""
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        return None  # no file chosen: browsers send an empty text part
-    try:
-        content = await read_limited(
-            upload, max_bytes=int(request.app.state.settings.uploads.max_bytes)
-        )
-        # Decoding images and inflating PDF streams takes CPU time: keep the event loop free.
-        return await anyio.to_thread.run_sync(
-            functools.partial(check_upload, content, original_name=str(upload.filename or ""))
-        )
-    except UploadRejected as rejected:
-        errors["file"] = rejected.message
-        return None
-    finally:
-        await upload.close()
 
 
 def _download_name(original_name: str, content_type: str, evidence_id: int) -> str:
@@ -321,6 +266,58 @@ class PortfolioPages(Controller):
         flash(request, response, gettext("The claim was removed."), "success")
         return response
 
+    @post("/{candidate_id:int}/claims/{claim_id:int}/accept")
+    async def accept_claim(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        candidate_id: FromPath[int],
+        claim_id: FromPath[int],
+    ) -> Response[Any]:
+        """Accept a claim the candidate added: it counts in matching and interviews."""
+        candidate = await _candidate(db_session, viewer, candidate_id, change=True)
+        claim = await _claim(db_session, candidate, claim_id)
+        accepted = await services.accept_draft(db_session, item=claim)
+        response: Response[Any] = Redirect(
+            path=f"/candidates/{candidate.id}/portfolio#claim-{claim.id}", status_code=303
+        )
+        message = (
+            gettext("The claim was accepted.")
+            if accepted
+            else gettext("The claim was already accepted.")
+        )
+        flash(request, response, message, "success")
+        return response
+
+    @post("/{candidate_id:int}/evidence/{evidence_id:int}/accept")
+    async def accept_evidence(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
+        candidate_id: FromPath[int],
+        evidence_id: FromPath[int],
+    ) -> Response[Any]:
+        """Accept evidence the candidate added."""
+        candidate = await _candidate(db_session, viewer, candidate_id, change=True)
+        evidence = await services.get_evidence(
+            db_session, candidate_id=candidate.id, evidence_id=evidence_id
+        )
+        if evidence is None:
+            raise NotFoundException(detail=gettext("No such evidence."))
+        accepted = await services.accept_draft(db_session, item=evidence)
+        response: Response[Any] = Redirect(
+            path=f"/candidates/{candidate.id}/portfolio#evidence-{evidence.id}", status_code=303
+        )
+        message = (
+            gettext("The evidence was accepted.")
+            if accepted
+            else gettext("The evidence was already accepted.")
+        )
+        flash(request, response, message, "success")
+        return response
+
     @post("/{candidate_id:int}/evidence", request_max_body_size=UPLOAD_REQUEST_LIMIT)
     async def add_evidence(
         self,
@@ -338,7 +335,7 @@ class PortfolioPages(Controller):
         description = reader.text("description", max_length=services.MAX_DESCRIPTION)
         claim_id = reader.integer("claim")
         state.errors.update(reader.errors)
-        upload = await _upload_from(request, form, state.errors)
+        upload = await upload_from(request, form, state.errors)
         if not state.errors:
             try:
                 await services.add_evidence(

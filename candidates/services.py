@@ -305,6 +305,7 @@ async def add_guidance_note(
     author_id: int,
     noted_on: datetime.date | None,
     text: str,
+    shared: bool = False,
 ) -> GuidanceNote:
     """A dated guidance note; raises :class:`Invalid` (keys ``noted_on``, ``text``)."""
     errors: dict[str, str] = {}
@@ -317,7 +318,11 @@ async def add_guidance_note(
         raise Invalid(errors)
     assert noted_on is not None
     note = GuidanceNote(
-        candidate_id=candidate.id, author_id=author_id, noted_on=noted_on, text=text.strip()
+        candidate_id=candidate.id,
+        author_id=author_id,
+        noted_on=noted_on,
+        text=text.strip(),
+        shared=shared,
     )
     session.add(note)
     await session.flush()
@@ -377,6 +382,8 @@ class CandidateRecord:
     stage: str
     counsellor_name: str | None
     languages: list[LanguageLine]
+    # When the record was erased at the person's request (docs/privacy.md), or None.
+    erased_at: datetime.datetime | None = None
 
 
 _RECORD_COLUMNS = (
@@ -392,6 +399,7 @@ _RECORD_COLUMNS = (
     Candidate.client_since,
     Candidate.counsellor_id,
     Candidate.stage,
+    Candidate.erased_at,
     User.name,
     CandidateLanguage.language,
     CandidateLanguage.level,
@@ -428,8 +436,9 @@ async def candidate_record(
         client_since,
         counsellor_id,
         stage,
+        erased_at,
         counsellor_name,
-    ) = rows[0][:13]
+    ) = rows[0][:14]
     return CandidateRecord(
         id=id_,
         name=name,
@@ -443,11 +452,12 @@ async def candidate_record(
         client_since=client_since,
         counsellor_id=counsellor_id,
         stage=stage,
+        erased_at=erased_at,
         counsellor_name=counsellor_name,
         languages=[
-            LanguageLine(language=row[13], level=row[14], assessment=row[15])
+            LanguageLine(language=row[14], level=row[15], assessment=row[16])
             for row in rows
-            if row[13] is not None
+            if row[14] is not None
         ],
     )
 
@@ -649,10 +659,13 @@ class NoteRow:
     noted_on: datetime.date
     text: str
     author_name: str | None
+    shared: bool
 
 
 _NOTES = (
-    select(GuidanceNote.id, GuidanceNote.noted_on, GuidanceNote.text, User.name)
+    select(
+        GuidanceNote.id, GuidanceNote.noted_on, GuidanceNote.text, User.name, GuidanceNote.shared
+    )
     .outerjoin(User, User.id == GuidanceNote.author_id)
     .where(GuidanceNote.candidate_id == bindparam("candidate_id"))
     .order_by(GuidanceNote.noted_on.desc(), GuidanceNote.id.desc())

@@ -1,4 +1,5 @@
-"""The certificates JSON API (CONTRACTS.md): staff read, the coordinator revokes.
+"""The certificates JSON API (CONTRACTS.md): staff and the candidate (their own) read, the
+coordinator revokes.
 
 ``GET /api/certificates`` lists them (filters ``q``, ``status``; ``page`` of 50);
 ``GET /api/certificates/{code}`` answers with the export for schools (docs/certificates.md);
@@ -19,6 +20,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_409_CONFLICT
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from candidates.own import own_candidate_id
 from certificates import issuing, listing, rendering
 from certificates.export import recognition, standing, verify_url
 from certificates.models import Status
@@ -61,6 +63,7 @@ class CertificateApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
         q: FromQuery[str] = "",
         status: FromQuery[str | None] = None,
         page: FromQuery[str] = "1",
@@ -73,7 +76,14 @@ class CertificateApi(Controller):
         if number is None or number < 1:
             raise Invalid.of("page", gettext("Give a page number from 1."))
         found = await listing.certificates(
-            db_session, search=q, status=Status(status) if status else None, page=number
+            db_session,
+            search=q,
+            status=Status(status) if status else None,
+            page=number,
+            # A candidate lists their own certificates only (an unknown record: none at all).
+            candidate_id=None
+            if viewer.is_staff
+            else (await own_candidate_id(db_session, viewer) or 0),
         )
         public_url = rendering.settings_of(request).public_url
         return CertificatePage(
@@ -101,10 +111,11 @@ class CertificateApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
         code: FromPath[str],
     ) -> dict[str, Any]:
         """The certificate's content in the documented export shape, with its status."""
-        certificate = await rendering.found(db_session, code)
+        certificate = await rendering.found(db_session, code, viewer)
         return recognition(
             issuing.content_of(certificate),
             await standing(db_session, certificate),
@@ -116,10 +127,11 @@ class CertificateApi(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
         code: FromPath[str],
     ) -> Response[str]:
         """The signed Open Badges 3.0 credential (VC-JWT)."""
-        certificate = await rendering.found(db_session, code)
+        certificate = await rendering.found(db_session, code, viewer)
         return Response(
             rendering.credential_token(certificate, rendering.settings_of(request)),
             media_type=rendering.VC_JWT,
@@ -136,7 +148,7 @@ class CertificateApi(Controller):
         data: JSONBody[Revocation],
     ) -> Response[dict[str, Any]]:
         """Revoke with a reason category (and a note kept off the public page)."""
-        certificate = await rendering.found(db_session, code)
+        certificate = await rendering.found(db_session, code, viewer)
         try:
             await issuing.revoke(
                 db_session, viewer, certificate=certificate, reason=data.reason, note=data.note

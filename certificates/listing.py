@@ -43,10 +43,13 @@ async def certificates(
     status: Status | None = None,
     page: int = 1,
     page_size: int = PAGE_SIZE,
+    candidate_id: int | None = None,
 ) -> Listing:
-    """Certificates whose candidate's name or code holds ``search``; a page past the end
-    gives the last page."""
+    """Certificates whose candidate's name or code holds ``search`` (only ``candidate_id``'s
+    when given); a page past the end gives the last page."""
     conditions: list[ColumnElement[bool]] = []
+    if candidate_id is not None:
+        conditions.append(Certificate.candidate_id == candidate_id)
     search = " ".join(search.split())[:SEARCH_MAX]
     if search:
         pattern = f"%{_escaped(search.lower())}%"

@@ -108,7 +108,7 @@ class CertificatePages(Controller):
         viewer: NamedDependency[Viewer],
         code: FromPath[str],
     ) -> Template:
-        certificate = await rendering.found(db_session, code)
+        certificate = await rendering.found(db_session, code, viewer)
         return await _page(request, db_session, viewer, certificate)
 
     @get("/{code:str}/certificate.pdf")
@@ -116,9 +116,10 @@ class CertificatePages(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
         code: FromPath[str],
     ) -> Response[Any]:
-        certificate = await rendering.found(db_session, code)
+        certificate = await rendering.found(db_session, code, viewer)
         body = await rendering.pdf(issuing.content_of(certificate), rendering.settings_of(request))
         return _attachment(body, "application/pdf", f"certificate-{certificate.code}.pdf")
 
@@ -127,9 +128,10 @@ class CertificatePages(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
         code: FromPath[str],
     ) -> Response[Any]:
-        certificate = await rendering.found(db_session, code)
+        certificate = await rendering.found(db_session, code, viewer)
         token = rendering.credential_token(certificate, rendering.settings_of(request))
         return _attachment(token, rendering.VC_JWT, f"credential-{certificate.code}.jwt")
 
@@ -138,9 +140,10 @@ class CertificatePages(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
+        viewer: NamedDependency[Viewer],
         code: FromPath[str],
     ) -> Response[Any]:
-        certificate = await rendering.found(db_session, code)
+        certificate = await rendering.found(db_session, code, viewer)
         shape = recognition(
             issuing.content_of(certificate),
             await standing(db_session, certificate),
@@ -158,7 +161,7 @@ class CertificatePages(Controller):
         code: FromPath[str],
     ) -> Response[Any]:
         """The coordinator revokes the certificate with a reason; shown at once everywhere."""
-        certificate = await rendering.found(db_session, code)
+        certificate = await rendering.found(db_session, code, viewer)
         reader = FormReader(await request.form())
         values = {"reason": reader.raw("reason"), "note": reader.raw("note")}
         try:

@@ -37,7 +37,7 @@ class RefusingFetcher(weasyprint.URLFetcher):  # type: ignore[misc]
         super().__init__(fail_on_errors=True)
 
     def fetch(self, url: str, headers: Any = None) -> NoReturn:
-        raise ResourceRefused(f"the certificate document may not fetch {url[:200]!r}")
+        raise ResourceRefused(f"the document may not fetch {url[:200]!r}")
 
 
 def _pdf_options() -> dict[str, Any]:
@@ -52,17 +52,23 @@ def _pdf_options() -> dict[str, Any]:
     return {"pdf_tags": True}
 
 
-def render_pdf(content: Content, *, verify_url: str) -> bytes:
-    """The certificate as an A4 PDF in its language, tagged (PDF/UA-1), with its QR code.
+def html_to_pdf(html: str) -> bytes:
+    """Any self-contained HTML document (styles inline, nothing to fetch) as a tagged PDF.
 
-    Raises :class:`ResourceRefused` if the document ever asks for a URL (it is all inline).
+    Raises :class:`ResourceRefused` if the document asks for a URL.
     """
-    document = weasyprint.HTML(
-        string=render_html(content, verify_url=verify_url), url_fetcher=RefusingFetcher()
-    )
+    document = weasyprint.HTML(string=html, url_fetcher=RefusingFetcher())
     try:
         pdf: bytes = document.write_pdf(**_pdf_options())
     except FatalURLFetchingError as error:
         # WeasyPrint's error is a BaseException: turn it into an ordinary one for the caller.
         raise ResourceRefused(str(error)) from error
     return pdf
+
+
+def render_pdf(content: Content, *, verify_url: str) -> bytes:
+    """The certificate as an A4 PDF in its language, tagged (PDF/UA-1), with its QR code.
+
+    Raises :class:`ResourceRefused` if the document ever asks for a URL (it is all inline).
+    """
+    return html_to_pdf(render_html(content, verify_url=verify_url))

@@ -14,11 +14,13 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from candidates.own import own_candidate_id
 from certificates import issuing
 from certificates.content import Content
 from certificates.export import verify_url
 from certificates.models import Certificate
 from kit.i18n import gettext
+from kit.roles import Viewer
 from kit.settings import Settings
 
 VC_JWT = "application/vc+jwt"
@@ -29,10 +31,13 @@ def settings_of(request: Request[Any, Any, Any]) -> Settings:
     return settings
 
 
-async def found(db_session: AsyncSession, code: str) -> Certificate:
-    """The certificate ``code`` names, or 404 (an unknown and a malformed code alike)."""
+async def found(db_session: AsyncSession, code: str, viewer: Viewer) -> Certificate:
+    """The certificate ``code`` names if ``viewer`` may have it, or 404 (an unknown and a
+    malformed code alike). Staff have every certificate; a candidate only their own."""
     certificate = await issuing.by_code(db_session, code)
-    if certificate is None:
+    if certificate is None or not (
+        viewer.is_staff or certificate.candidate_id == await own_candidate_id(db_session, viewer)
+    ):
         raise NotFoundException(detail=gettext("No certificate has this code."))
     return certificate
 

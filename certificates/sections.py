@@ -104,3 +104,9 @@ async def candidate_certificates(
             "issuable": False,
         },
     )
+
+
+async def own_certificates(session: AsyncSession, viewer: Viewer, *, candidate_id: int) -> Section:
+    """The candidate's own home: their certificates, to download and to show to others."""
+    certificates = list(await issuing.certificates_of(session, candidate_id=candidate_id))
+    return Section("certificates/_own.html", {"lines": await _lines(session, certificates)})

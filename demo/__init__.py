@@ -21,7 +21,13 @@ from competences.models import Framework
 from competences.services import import_framework
 from demo.assessments import seed_demo_assessments
 from demo.candidates import seed_demo_candidates
-from demo.certificates import seed_demo_certificates
+from demo.certificates import (
+    CANDIDATE_EMAIL as CANDIDATE_EMAIL,
+)
+from demo.certificates import (
+    seed_demo_candidate_account,
+    seed_demo_certificates,
+)
 from demo.placements import seed_demo_match_review, seed_demo_positions
 from demo.readiness import seed_demo_readiness
 from demo.reporting import seed_demo_results
@@ -369,6 +375,7 @@ async def seed(
     report.assessments = await seed_demo_assessments(session)
     step()
     report.certificates = await seed_demo_certificates(session, settings or Settings())
+    report.users += await seed_demo_candidate_account(session, DEMO_PASSWORD)
     step()
     results = await seed_demo_results(session, (settings or Settings()).programme)
     step()

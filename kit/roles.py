@@ -26,6 +26,9 @@ class Role(enum.StrEnum):
     # Reads the programme's dashboard and reports (aggregates only): neither staff nor an
     # organisation's person, so no route that shows a candidate, a position or a placement.
     STEERING = "steering"
+    # A candidate with their own account: sees their own record (the parts that are not
+    # internal), gives and withdraws their consents, and nothing of anybody else.
+    CANDIDATE = "candidate"
 
     @property
     def belongs_to_organisation(self) -> bool:
@@ -55,6 +58,7 @@ ROLE_LABELS = {
     Role.EMPLOYER: N_("Employer contact"),
     Role.TUTOR: N_("Workplace tutor"),
     Role.STEERING: N_("Steering committee member"),
+    Role.CANDIDATE: N_("Candidate"),
 }
 
 

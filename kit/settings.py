@@ -64,6 +64,14 @@ class AssessmentSettings:
 
 
 @dataclass(frozen=True)
+class PrivacySettings:
+    """How long a candidate's record is kept untouched before it is erased (portal/erasure.py,
+    ``isok privacy retention``)."""
+
+    retention_years: int = 5
+
+
+@dataclass(frozen=True)
 class CertificateSettings:
     """Who issues certificates and which key signs their credentials (certificates/)."""
 
@@ -106,6 +114,7 @@ class Settings:
     uploads: UploadSettings = field(default_factory=UploadSettings)
     assessments: AssessmentSettings = field(default_factory=AssessmentSettings)
     certificates: CertificateSettings = field(default_factory=CertificateSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     debug: bool = False
     # The portal's public address for links it gives out; never the request's Host header.
     public_url: str = "http://127.0.0.1:8000"
@@ -172,6 +181,15 @@ def _positive_days(env: dict[str, str], name: str, default: int) -> int:
         return default
     if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= 366:
         raise SettingsError(f"{name} must be a number of days from 1 to 366, not {raw!r}")
+    return int(raw)
+
+
+def _years(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]{1,2}", raw) or not 1 <= int(raw) <= 50:
+        raise SettingsError(f"{name} must be a number of years from 1 to 50, not {raw!r}")
     return int(raw)
 
 
@@ -267,6 +285,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
             issuer_address=_text(env, "ISOK_ISSUER_ADDRESS", defaults.issuer_address),
             issuer_url=env.get("ISOK_ISSUER_URL", "").strip().rstrip("/") or public_url,
         ),
+        privacy=PrivacySettings(retention_years=_years(env, "ISOK_RETENTION_YEARS", 5)),
         debug=False,
         public_url=public_url,
     )

@@ -29,15 +29,24 @@ from assessments.api import AssessmentApi
 from assessments.decision_pages import DecisionPages
 from assessments.link_pages import TutorLinkIssuePages, TutorLinkPages
 from assessments.pages import AssessmentPages
-from assessments.placement_section import candidate_assessments, placement_assessment
+from assessments.placement_section import (
+    candidate_assessments,
+    own_results,
+    placement_assessment,
+)
 from candidates.api import CandidateApi
 from candidates.interview_pages import InterviewPages
+from candidates.own_pages import CandidateAccountPages, OwnPages
 from candidates.pages import CandidatePages
 from candidates.portfolio_pages import PortfolioPages
 from certificates.api import CertificateApi
 from certificates.credential_api import CredentialPublication
 from certificates.pages import CertificatePages, IssuePages
-from certificates.sections import candidate_certificates, placement_certificate
+from certificates.sections import (
+    candidate_certificates,
+    own_certificates,
+    placement_certificate,
+)
 from certificates.verify_pages import VerifyPages
 from competences.api import CompetenceApi, FrameworkApi
 from competences.pages import CompetenceSuggestionPages, FrameworkPages
@@ -51,13 +60,14 @@ from kit import (
 from kit.roles import provide_viewer
 from kit.settings import Settings, get_settings
 from placements.lifecycle.api import PlacementApi
-from placements.lifecycle.candidate_section import candidate_placements
+from placements.lifecycle.candidate_section import candidate_placements, own_placements
 from placements.lifecycle.pages import PlacementPages, ProposalPages
 from placements.positions.api import PositionApi
 from placements.positions.pages import PositionPages
 from placements.review.api import SuggestionApi
 from placements.review.oversight_pages import AssignmentPages, OversightPages
 from placements.review.suggestion_pages import CandidateSuggestionPages, SuggestionPages
+from portal.data_pages import PersonalDataPages
 from portal.database import create_engine, create_session_factory, create_sqlalchemy_config
 from portal.errors import EXCEPTION_HANDLERS, redact_link_tokens_in_logs
 from portal.openapi import SchemaIndexPlugin
@@ -65,6 +75,7 @@ from portal.pages import HealthController, PageController, SharedCheck
 from portal.partners import PartnerPages
 from portal.path_ids import bound_path_ids
 from portal.policy import enforce_policy
+from portal.privacy_pages import PrivacyPages
 from portal.security import add_security_headers
 from portal.templating import STATIC_DIR, create_environment
 from reporting.activity_pages import ActivityPages
@@ -100,6 +111,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sections.add("candidate", candidate_certificates)
     sections.add("candidate", candidate_outcomes)
     sections.add("candidate", candidate_participant_data)
+    # The candidate's own home, in the order of their path.
+    sections.add("own", own_placements)
+    sections.add("own", own_results)
+    sections.add("own", own_certificates)
     engine = create_engine(settings.database)
     sqlalchemy_config = create_sqlalchemy_config(engine)
 
@@ -139,6 +154,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AssignmentPages,
             CandidatePages,
             CandidateApi,
+            CandidateAccountPages,
+            OwnPages,
+            PersonalDataPages,
+            PrivacyPages,
             PortfolioPages,
             InterviewPages,
             AssessmentPages,

@@ -20,6 +20,7 @@ import click
 from certificates.commands import certificates_group, keys_group
 from kit.settings import Settings, SettingsError, get_settings
 from portal.match_commands import match
+from portal.privacy_commands import privacy
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -225,6 +226,7 @@ def seed(if_empty: bool) -> None:
     click.echo(f"Demo logins (password: {demo_data.DEMO_PASSWORD}):")
     for user in demo_data.USERS:
         click.echo(f"  {user.email:<24} {user.role.value}")
+    click.echo(f"  {demo_data.CANDIDATE_EMAIL:<24} candidate (the certified demo candidate)")
 
 
 @main.group()
@@ -434,6 +436,7 @@ def import_command(file: Path, language: str) -> None:
 
 
 main.add_command(match)
+main.add_command(privacy)
 main.add_command(keys_group)
 main.add_command(certificates_group)
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from assessments.standing import owed_ratings
+from candidates import own_home
 from certificates.waiting import to_certify
 from competences.models import Framework
 from kit import clock
@@ -55,6 +56,8 @@ class PageController(Controller):
         db_session: NamedDependency[AsyncSession],
         viewer: NamedDependency[Viewer],
     ) -> Template:
+        if viewer.role == Role.CANDIDATE:
+            return await own_home.home_page(db_session, viewer)
         # Each role's page reads only what it shows: the frameworks are on the coordinator's
         # alone, the dashboard (reporting/dashboard.py) on the coordinator's and the steering
         # committee's.

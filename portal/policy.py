@@ -58,6 +58,11 @@ SIGNED_IN = allow(*Role)
 PATHWAY_OBJECTS = allow(*PATHWAY_ROLES, object_check=True)
 STAFF = allow(Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER)
 COORDINATOR = allow(Role.COORDINATOR)
+CANDIDATE = allow(Role.CANDIDATE)
+# Staff, and a candidate for their own objects only (another's answers 404).
+STAFF_AND_OWN = allow(
+    Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, Role.CANDIDATE, object_check=True
+)
 
 
 ROUTE_POLICY: dict[str, Access] = {
@@ -69,6 +74,7 @@ ROUTE_POLICY: dict[str, Access] = {
     "POST /logout": PUBLIC,
     "POST /language": PUBLIC,
     "GET /accessibility": PUBLIC,
+    "GET /privacy": PUBLIC,
     "GET /schema": PUBLIC,
     "GET /schema/openapi.json": PUBLIC,
     "GET /schema/{path}": PUBLIC,
@@ -77,6 +83,9 @@ ROUTE_POLICY: dict[str, Access] = {
     # --- portal: signed-in pages
     "GET /home": SIGNED_IN,
     "GET /api/me": SIGNED_IN,
+    "GET /api/me/export": SIGNED_IN,
+    # The record of processing activities (GDPR art. 30), from the data inventory.
+    "GET /processing": COORDINATOR,
     # --- competences: frameworks are browsed by staff
     "GET /frameworks": STAFF,
     "GET /frameworks/{code}": STAFF,
@@ -275,16 +284,16 @@ ROUTE_POLICY: dict[str, Access] = {
     # DID document and the revocation status lists: third parties verify without an account.
     "GET /certificates": STAFF,
     "GET /certificates/{code}": STAFF,
-    "GET /certificates/{code}/certificate.pdf": STAFF,
-    "GET /certificates/{code}/credential.jwt": STAFF,
+    "GET /certificates/{code}/certificate.pdf": STAFF_AND_OWN,
+    "GET /certificates/{code}/credential.jwt": STAFF_AND_OWN,
     "GET /certificates/{code}/recognition.json": STAFF,
     "POST /certificates/{code}/revocation": COORDINATOR,
     "POST /placements/{placement_id}/certificate": allow(
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True
     ),
-    "GET /api/certificates": STAFF,
-    "GET /api/certificates/{code}": STAFF,
-    "GET /api/certificates/{code}/credential": STAFF,
+    "GET /api/certificates": STAFF_AND_OWN,
+    "GET /api/certificates/{code}": STAFF_AND_OWN,
+    "GET /api/certificates/{code}/credential": STAFF_AND_OWN,
     "POST /api/certificates/{code}/revocation": COORDINATOR,
     "GET /verify": PUBLIC,
     "GET /verify/{code}": PUBLIC,
@@ -317,6 +326,26 @@ ROUTE_POLICY: dict[str, Access] = {
     "POST /candidates/{candidate_id}/consent": allow(
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True
     ),
+    "POST /candidates/{candidate_id}/account": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    # The candidate's own pages (their home is GET /home): always their own record, found
+    # from the signed-in account, never from an id in the request.
+    "GET /my/consents": CANDIDATE,
+    "POST /my/consents": CANDIDATE,
+    "GET /my/portfolio": CANDIDATE,
+    "POST /my/claims": CANDIDATE,
+    "POST /my/evidence": CANDIDATE,
+    "GET /my/corrections": CANDIDATE,
+    "POST /my/corrections": CANDIDATE,
+    "POST /candidates/{candidate_id}/corrections/{request_id}": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "GET /my/data": CANDIDATE,
+    "GET /my/data.pdf": CANDIDATE,
+    "GET /candidates/{candidate_id}/data": allow(Role.COORDINATOR, object_check=True),
+    "GET /candidates/{candidate_id}/data.json": allow(Role.COORDINATOR, object_check=True),
+    "POST /candidates/{candidate_id}/erase": allow(Role.COORDINATOR, object_check=True),
     "GET /api/candidates": allow(
         Role.COORDINATOR, Role.COUNSELLOR, Role.TEACHER, object_check=True
     ),
@@ -344,6 +373,12 @@ ROUTE_POLICY: dict[str, Access] = {
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True
     ),
     "POST /candidates/{candidate_id}/claims/{claim_id}/delete": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/claims/{claim_id}/accept": allow(
+        Role.COORDINATOR, Role.COUNSELLOR, object_check=True
+    ),
+    "POST /candidates/{candidate_id}/evidence/{evidence_id}/accept": allow(
         Role.COORDINATOR, Role.COUNSELLOR, object_check=True
     ),
     "POST /candidates/{candidate_id}/evidence": allow(

@@ -61,7 +61,12 @@ NAVIGATION = (
     NavItem(N_("Oversight"), "/oversight"),
     NavItem(N_("People"), "/organisation/people"),
     NavItem(N_("Staff users"), "/users"),
+    NavItem(N_("Processing"), "/processing"),
     NavItem(N_("Frameworks"), "/frameworks"),
+    # The candidate's own pages.
+    NavItem(N_("My competences"), "/my/portfolio"),
+    NavItem(N_("My consents"), "/my/consents"),
+    NavItem(N_("My data"), "/my/data"),
 )
 
 

@@ -434,4 +434,5 @@ DEMO_USERS = {
     "employer": "employer@demo.test",
     "tutor": "tutor@demo.test",
     "steering": "steering@demo.test",
+    "candidate": "candidate@demo.test",
 }

@@ -243,6 +243,10 @@ NAMES_PARTICIPANT_DATA = {
     "reporting/models.py",
     "reporting/inventory.py",
     "portal/models.py",
+    # The readable copy of a person's own data names each part (portal/personal_data.py reads
+    # the tables from the inventory, naming none); the candidate sees their own participant
+    # data there, the coordinator a candidate's on request.
+    "portal/data_pages.py",
 }
 
 

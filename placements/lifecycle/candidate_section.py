@@ -66,3 +66,9 @@ async def candidate_placements(
     if not lines:
         return None
     return Section("placements/lifecycle/_candidate_placements.html", {"placements": lines})
+
+
+async def own_placements(session: AsyncSession, viewer: Viewer, *, candidate_id: int) -> Section:
+    """The section of the candidate's own home (their own record: the page found it)."""
+    lines = await list_placements(session, candidate_id=candidate_id)
+    return Section("placements/lifecycle/_own_placements.html", {"placements": lines})

@@ -181,7 +181,7 @@ def test_esco_file_without_official_columns_is_refused(isok: CliRunner, tmp_path
 
 def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> None:
     first = run(isok, "demo", "seed")
-    assert "7 users" in first.output
+    assert "8 users" in first.output
     # Placements and assessments: the match review's and the earlier rounds' (demo/reporting.py).
     assert (
         "8 placements, 7 assessments, 1 certificates, 6 outcomes, 2 trainings,"
@@ -189,6 +189,7 @@ def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> No
         in first.output
     )
     assert "coordinator@demo.test" in first.output
+    assert "candidate@demo.test" in first.output
     counts = [count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)]
     second = run(isok, "demo", "seed")
     assert (
@@ -200,7 +201,7 @@ def test_demo_seed_is_idempotent(isok: CliRunner, empty_database_url: str) -> No
     assert [
         count(empty_database_url, m) for m in (User, Organisation, Framework, Competence)
     ] == counts
-    assert counts[0] == 7
+    assert counts[0] == 8
     assert counts[2] == 3
     assert "already has data" in run(isok, "demo", "seed", "--if-empty").output
 

@@ -129,3 +129,26 @@ def test_litestars_database_commands_run_our_migrations(tmp_path: Path) -> None:
     assert version == head.get_current_head()
     assert {"candidate", "reporting_report", "matching_counter"} <= tables
     assert f"{version} (head)" in litestar("show-current-revision")
+
+
+def test_no_revision_loses_the_triggers_of_the_ones_before(tmp_path: Path) -> None:
+    """On SQLite, altering a table in batch mode rebuilds it and drops its triggers (the
+    matching change log's, the frozen reports'); each revision must put them back."""
+    from portal.migrate import upgrade
+
+    path = tmp_path / "triggers.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+
+    def triggers() -> set[str]:
+        with sqlite3.connect(path) as connection:
+            rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            return {str(row[0]) for row in rows}
+
+    script = ScriptDirectory.from_config(alembic_config(url))
+    before: set[str] = set()
+    for revision in reversed(list(script.walk_revisions())):
+        upgrade(url, revision.revision)
+        now = triggers()
+        assert before <= now, f"{revision.revision} dropped the triggers {sorted(before - now)}"
+        before = now
+    assert any(name.startswith("matching_change_claim") for name in before)

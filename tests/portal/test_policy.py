@@ -51,6 +51,8 @@ PATH_VALUES = {
     # and a report, if the walk's own draft made one (else 404).
     "period_start": "2026-01-01",
     "report_id": "1",
+    # A request to correct a record, if one was made (else 404).
+    "request_id": "1",
 }
 
 
