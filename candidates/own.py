@@ -110,7 +110,7 @@ async def invite(
             raise Invalid.of(
                 "account", gettext("The e-mail address on the record is not valid; correct it.")
             )
-        user = await _new_account(session, candidate, email)
+        user, new_account = await _new_account(session, candidate, email)
     elif not user.is_active:
         raise Invalid.of("account", gettext(ACCOUNT_INACTIVE))
     token = await password_links.issue(
@@ -142,8 +142,12 @@ async def invite(
     )
 
 
-async def _new_account(session: AsyncSession, candidate: Candidate, email: str) -> User:
-    """A candidate account linked to ``candidate``, or the one another request linked first."""
+async def _new_account(
+    session: AsyncSession, candidate: Candidate, email: str
+) -> tuple[User, bool]:
+    """A candidate account linked to ``candidate`` (and True), or the one another request
+    linked first (and False)."""
+    made: int | None = None
     try:
         async with session.begin_nested() as nested:
             # Nobody knows this password: the candidate sets their own with the link.
@@ -162,16 +166,18 @@ async def _new_account(session: AsyncSession, candidate: Candidate, email: str) 
             )
             if linked.rowcount != 1:  # type: ignore[attr-defined]
                 await nested.rollback()
-    except AccountError:
-        raise Invalid.of("account", gettext(ADDRESS_TAKEN)) from None
-    except IntegrityError:
-        pass  # the same address, made into an account a moment ago by another request
+            else:
+                made = user.id
+    except (AccountError, IntegrityError):
+        # The address has an account: another request's invitation of this very candidate,
+        # committed a moment ago (then the record is linked to it, below), or someone else's.
+        pass
     await session.refresh(candidate, attribute_names=["user_id"])
     if candidate.user_id is None:
         raise Invalid.of("account", gettext(ADDRESS_TAKEN))
     account = await session.get(User, candidate.user_id)
     assert account is not None
-    return account
+    return account, account.id == made
 
 
 async def shared_notes(session: AsyncSession, *, candidate_id: int) -> list[GuidanceNote]:

@@ -53,6 +53,7 @@ TABLE_LABELS: dict[str, str] = {
     "verified_competence": N_("Competences verified in interviews"),
     "matching_change": N_("Changes to your matching data"),
     "record_opening": N_("Who opened your record"),
+    "correction_request": N_("Your requests for corrections"),
     "suggestion_decision": N_("Decisions on suggestions and proposals"),
     "placement": N_("Placements"),
     "monitoring_visit": N_("Monitoring visits"),
@@ -91,23 +92,40 @@ def _value(value: Any) -> str:
 CODE = re.compile(r"[a-z][a-z0-9_]*")
 
 
-def _is_code(value: Any) -> bool:
-    """A stored code (``work_history``) or JSON: shown as written, marked as not the page's
-    language."""
-    return isinstance(value, dict | list) or (
-        isinstance(value, str) and bool(CODE.fullmatch(value))
-    )
+def _kind(value: Any) -> str:
+    """How a value reads: ``code`` (a stored code such as ``work_history``, or JSON: English
+    identifiers), ``data`` (what someone wrote, in a language the portal does not know) or
+    ``page`` (yes, no, a number or a date: the page's own language)."""
+    if isinstance(value, dict | list) or (isinstance(value, str) and CODE.fullmatch(value)):
+        return "code"
+    if isinstance(value, str) and value and not value[:1].isdigit():
+        return "data"
+    return "page"
 
 
-def _parts(copy: dict[str, Any]) -> list[dict[str, Any]]:
-    """The copy's tables that hold rows, as the readable page shows them."""
+# Headings of the account's parts where the record has a part of the same table.
+ACCOUNT_LABELS: dict[str, str] = {
+    "audit_event": N_("What you did in the portal, and changes to your account"),
+    "consent_record": N_("Consents you recorded"),
+    "correction_request": N_("Corrections you asked for"),
+    "form_submission": N_("Forms you sent"),
+    "record_opening": N_("Records you opened"),
+    "guidance_note": N_("Notes you wrote"),
+    "candidate": N_("Clients you counsel"),
+}
+
+
+def _parts(copy: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    """The copy's tables that hold rows, as the readable page shows them (``prefix`` keeps
+    the record's and the account's parts apart)."""
+    labels = {**TABLE_LABELS, **ACCOUNT_LABELS} if prefix == "account" else TABLE_LABELS
     return [
         {
-            "name": name,
-            "label": gettext(TABLE_LABELS[name]) if name in TABLE_LABELS else name,
+            "name": f"{prefix}-{name}",
+            "label": gettext(labels[name]) if name in labels else name,
             "rows": [
                 [
-                    (column, _value(row.get(column)), _is_code(row.get(column)))
+                    (column, _value(row.get(column)), _kind(row.get(column)))
                     for column in ["id", *part["columns"]]
                 ]
                 for row in part["rows"]
@@ -127,12 +145,12 @@ async def _copies(db_session: AsyncSession, viewer: Viewer) -> dict[str, Any]:
 
 
 def _context(copies: dict[str, Any], *, heading: str, whose: str) -> dict[str, Any]:
-    parts = _parts(copies["record"]) if "record" in copies else []
+    parts = _parts(copies["record"], "record") if "record" in copies else []
     return {
         "heading": heading,
         "whose": whose,
         "made_on": clock.today(),
-        "parts": parts + (_parts(copies["account"]) if "account" in copies else []),
+        "parts": parts + (_parts(copies["account"], "account") if "account" in copies else []),
         "left_out": copies.get("record", {}).get("left_out", {}),
     }
 

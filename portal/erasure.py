@@ -44,7 +44,7 @@ from kit import audit
 from kit.inventory import CANDIDATE
 from portal.inventory import personal_columns
 from portal.models import metadata
-from portal.personal_data import candidate_copy, last_changes
+from portal.personal_data import audited_rows, candidate_copy, last_changes
 
 T = TypeVar("T")
 ERASED = "[erased]"
@@ -126,7 +126,7 @@ async def erase_candidate(
                 await session.execute(update(table).where(table.c.id.in_(chunk)).values(values))
         report.rows[name] = len(ids)
     await _certificates(session, found.get("certificate", []))
-    await _audit_trail(session, found)
+    await _audit_trail(session, await audited_rows(session, candidate_id=candidate_id, found=found))
     if candidate.user_id is not None:
         await _account(session, candidate.user_id)
         report.account = True
@@ -215,11 +215,12 @@ async def _certificates(session: AsyncSession, ids: list[int]) -> None:
         )
 
 
-async def _audit_trail(session: AsyncSession, found: dict[str, list[int]]) -> None:
-    """The trail keeps that a row changed and when, not what it said."""
+async def _audit_trail(session: AsyncSession, audited: dict[str, set[str]]) -> None:
+    """The trail keeps that a row changed and when, not what it said (rows since deleted
+    included)."""
     table = metadata.tables["audit_event"]
-    for name, ids in found.items():
-        for chunk in _chunks([str(row_id) for row_id in ids]):
+    for name, ids in audited.items():
+        for chunk in _chunks(sorted(ids)):
             await session.execute(
                 update(table)
                 .where(table.c.entity == name, table.c.entity_id.in_(chunk))

@@ -169,6 +169,11 @@ async def last_changes(session: AsyncSession) -> dict[int, datetime.datetime]:
     return latest
 
 
+#: Columns about others that a candidate's copy still shows, because art. 15(1)(c) gives the
+#: person the right to know who their data was shown to.
+RECIPIENTS: dict[str, list[str]] = {"record_opening": ["user_name", "role"]}
+
+
 async def candidate_copy(session: AsyncSession, *, candidate_id: int) -> dict[str, Any]:
     """Everything kept about the candidate ``candidate_id``, table by table."""
     tables: dict[str, Any] = {}
@@ -177,14 +182,16 @@ async def candidate_copy(session: AsyncSession, *, candidate_id: int) -> dict[st
         if name in AGGREGATES or name == "audit_event":
             continue
         table = metadata.tables[name]
-        columns = personal_columns(name, CANDIDATE)
+        columns = [*personal_columns(name, CANDIDATE), *RECIPIENTS.get(name, [])]
         read = await _read(
             session, table, columns, _candidate_statement(table, columns, candidate_id)
         )
         tables[name] = {"columns": read.columns, "rows": read.rows}
         if name not in _SPECIAL:
             found[name] = [int(row["id"]) for row in read.rows]
-    tables["audit_event"] = await _audit_of(session, found)
+    tables["audit_event"] = await _audit_of(
+        session, await audited_rows(session, candidate_id=candidate_id, found=found)
+    )
     return {
         "format": FORMAT,
         "subject": CANDIDATE,
@@ -194,17 +201,41 @@ async def candidate_copy(session: AsyncSession, *, candidate_id: int) -> dict[st
     }
 
 
-async def _audit_of(session: AsyncSession, found: dict[str, list[int]]) -> dict[str, Any]:
+async def audited_rows(
+    session: AsyncSession, *, candidate_id: int, found: dict[str, list[int]]
+) -> dict[str, set[str]]:
+    """The rows whose history in the audit trail is the candidate's, per table: the rows of
+    the copy (``found``), and rows since deleted that named the candidate (a deletion's event
+    holds every value of the row, ``candidate_id`` among them; deletions are few, so they are
+    read and matched here rather than by a JSON path each database spells its own way)."""
+    events = metadata.tables["audit_event"]
+    rows = {name: {str(row_id) for row_id in ids} for name, ids in found.items()}
+    for name in found:
+        if "candidate_id" not in metadata.tables[name].c:
+            continue
+        statement = select(events.c.entity_id, events.c.changes).where(
+            events.c.entity == name, events.c.action == "delete"
+        )
+        for entity_id, changes in (await session.execute(statement)).all():
+            if isinstance(changes, dict) and changes.get("candidate_id") == candidate_id:
+                rows[name].add(str(entity_id))
+    if found.get("candidate"):
+        rows.setdefault("candidate", set()).add(str(candidate_id))
+    return rows
+
+
+async def _audit_of(session: AsyncSession, audited: dict[str, set[str]]) -> dict[str, Any]:
     """The audit trail's events about the rows of the copy (what changed, when, by whom)."""
     table = metadata.tables["audit_event"]
     columns = list(
         dict.fromkeys([*personal_columns("audit_event", CANDIDATE), "entity", "created_at"])
     )
     rows: list[dict[str, Any]] = []
-    for name, ids in found.items():
+    for name, ids in audited.items():
+        ordered = sorted(ids)
         # In slices, so that no statement carries more parameters than a database takes.
-        for start in range(0, len(ids), 500):
-            chunk = [str(row_id) for row_id in ids[start : start + 500]]
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
             condition: ColumnElement[bool] = and_(
                 table.c.entity == name, table.c.entity_id.in_(chunk)
             )
@@ -237,7 +268,8 @@ def _user_conditions(table: Table, user_id: int, email: str, names: list[str]) -
     if table.name in ("login_attempt", "login_throttle"):
         conditions.append(table.c.email == email)
     if table.name == "organisation":
-        conditions.append(table.c.decided_by.contains(f"<{email}>"))
+        # ``autoescape``: an address's ``_`` or ``%`` is itself, not a wildcard.
+        conditions.append(table.c.decided_by.contains(f"<{email}>", autoescape=True))
     return conditions
 
 
@@ -254,6 +286,9 @@ async def account_copy(session: AsyncSession, *, user_id: int) -> dict[str, Any]
         conditions = _user_conditions(table, user_id, str(email), columns)
         if not conditions:
             raise LookupError(f"no way from {name} to its user")
+        if name == "audit_event":
+            tables[name] = await _account_events(session, user_id, columns, conditions)
+            continue
         statement = select(*_columns(table, columns)).where(or_(*conditions))
         read = await _read(session, table, columns, statement)
         tables[name] = {"columns": read.columns, "rows": read.rows}
@@ -264,3 +299,20 @@ async def account_copy(session: AsyncSession, *, user_id: int) -> dict[str, Any]
         "hidden": {f"{table}.{column}": why for (table, column), why in HIDDEN.items()},
         "tables": tables,
     }
+
+
+async def _account_events(
+    session: AsyncSession, user_id: int, columns: list[str], conditions: list[Any]
+) -> dict[str, Any]:
+    """The audit trail's events the user acted in, and those about the account itself. Only
+    the latter show what changed: the former's values are about other people."""
+    table = metadata.tables["audit_event"]
+    about = and_(table.c.entity == "user_account", table.c.entity_id == str(user_id))
+    shown = [*columns, "entity", "entity_id", "changes"]
+    read = await _read(
+        session, table, shown, select(*_columns(table, shown)).where(or_(about, *conditions))
+    )
+    for row in read.rows:
+        if not (row["entity"] == "user_account" and row["entity_id"] == str(user_id)):
+            row["changes"] = None
+    return {"columns": read.columns, "rows": read.rows}

@@ -8,8 +8,9 @@
 2. The certified demo candidate (``candidate@demo.test``) reads their home in Finnish on a
    phone: every section under a Finnish heading, no English left, nothing scrolls sideways,
    and the certificate's PDF downloads.
-3. axe-core finds nothing on ``/home`` and ``/my/consents`` (also with a form error) in
-   English, in Finnish and turned right to left, nor on the counsellor's invitation page.
+3. axe-core finds nothing on the candidate's pages (``/home``, ``/my/portfolio``,
+   ``/my/corrections``, ``/my/data``, ``/my/consents``, also with a form error) in English, in
+   Finnish and turned right to left, nor on the counsellor's invitation page.
 4. The consent buttons are reached with Tab and pressed with Enter.
 
 What other tests rely on is put back: a consent to share with employers withdrawn here is
@@ -388,7 +389,7 @@ def test_candidate_pages_pass_axe_on_a_phone(
             assert scrolls_sideways(page) is None, f"{what}: {scrolls_sideways(page)}"
             assert_accessible(page, f"{what} ({variant}) on a phone")
 
-        for path in ("/home", "/my/consents"):
+        for path in ("/home", "/my/portfolio", "/my/corrections", "/my/data", "/my/consents"):
             response = page.goto(path)
             assert response is not None, path
             assert response.status == 200, f"{path} answered {response.status}"

@@ -30,6 +30,7 @@ pytestmark = pytest.mark.both_databases
 NOTE = "Erasure probe: the client told about Qwzx village and their brother Ylvo."
 CLAIM = "Erasure probe: repaired Zqvy tractors in Mosul"
 EVIDENCE = "Erasure probe: reference letter from Xorvath farm"
+REMOVED = "Erasure probe: Wqxj milking, claimed and removed again"
 
 
 def stored_files(settings: Settings) -> list[Path]:
@@ -64,6 +65,25 @@ async def give_the_record_words(client: AsyncTestClient, candidate_id: int) -> N
     answer = await client.post(
         f"/candidates/{candidate_id}/notes",
         data={"noted_on": "2026-11-02", "text": NOTE, "_csrf_token": token},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    # A claim made and removed again: only the audit trail remembers its words.
+    answer = await client.post(
+        f"/candidates/{candidate_id}/claims",
+        data={
+            "competence": REMOVED,
+            "self_level": "2",
+            "acquired_how": "work_history",
+            "_csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    claim_id = answer.headers["location"].rsplit("#claim-", 1)[1]
+    answer = await client.post(
+        f"/candidates/{candidate_id}/claims/{claim_id}/delete",
+        data={"_csrf_token": token},
         follow_redirects=False,
     )
     assert answer.status_code == 303, answer.text
@@ -158,6 +178,7 @@ async def test_after_erasure_no_table_holds_the_persons_words_and_the_counts_sta
         NOTE,
         "Zqvy",
         "Xorvath",
+        "Wqxj",
     ]
     assert await where_found(sessions, needles), "the probe texts were not written"
     uploaded = stored_files(settings)
