@@ -11,12 +11,15 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from candidates import services
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from candidates import consent, services
 from candidates.services import (
     CandidateInput,
     LanguageInput,
 )
 from kit.forms import FormReader, language_field_name, place_errors, read_language_rows
+from kit.invalid import Invalid
 
 MIN_LANGUAGE_ROWS = 3
 MAX_ROWS = 20
@@ -126,3 +129,37 @@ def form_from(data: CandidateInput) -> CandidateForm:
             for row in data.languages
         ],
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class ConsentDecision:
+    """A consent form as sent: for which purpose, given or not, and what was refused."""
+
+    purpose: str
+    given: bool
+    errors: dict[str, str]
+
+
+async def record_consent_from(
+    session: AsyncSession, form: Mapping[str, Any], *, candidate_id: int, recorded_by_id: int
+) -> ConsentDecision:
+    """Read a consent form (``purpose``, ``decision``, ``organisation``) and record the
+    decision for the candidate; nothing is written when ``errors`` is not empty."""
+    reader = FormReader(form)
+    purpose = reader.raw("purpose")
+    decision = reader.choice("decision", ("given", "withdrawn"), required=True)
+    organisation_id = reader.integer("organisation")
+    errors = dict(reader.errors)
+    if not errors:
+        try:
+            await consent.record_consent(
+                session,
+                candidate_id=candidate_id,
+                purpose=purpose,
+                given=decision == "given",
+                recorded_by_id=recorded_by_id,
+                organisation_id=organisation_id,
+            )
+        except Invalid as invalid:
+            errors = invalid.errors
+    return ConsentDecision(purpose=purpose, given=decision == "given", errors=errors)

@@ -33,17 +33,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates import consent, corrections, own, portfolio
 from candidates.access import get_visible_candidate, may_change_record
+from candidates.forms import record_consent_from
 from candidates.models import Candidate, ConsentPurpose
-from candidates.portfolio import EvidenceInput
 from candidates.portfolio_forms import (
     BLANK_CLAIM,
     EVIDENCE_FIELDS,
     UPLOAD_REQUEST_LIMIT,
     FormState,
-    read_claim_form,
-    upload_from,
+    add_claim_from,
+    add_evidence_from,
 )
-from candidates.uploads import EvidenceStore, megabytes
+from candidates.uploads import megabytes
 from competences.models import label_in
 from kit.flash import redirect_with
 from kit.forms import FormReader
@@ -188,30 +188,23 @@ class OwnPages(Controller):
     ) -> Response[Any]:
         """Give or withdraw one consent; it applies from this request on."""
         candidate = await _own(db_session, viewer)
-        reader = FormReader(await request.form())
-        purpose = reader.raw("purpose")
-        decision = reader.choice("decision", ("given", "withdrawn"), required=True)
-        organisation_id = reader.integer("organisation")
-        errors = dict(reader.errors)
-        if not errors:
-            try:
-                await consent.record_consent(
-                    db_session,
-                    candidate_id=candidate.id,
-                    purpose=purpose,
-                    given=decision == "given",
-                    recorded_by_id=viewer.user_id,
-                    organisation_id=organisation_id,
-                )
-            except Invalid as invalid:
-                errors = invalid.errors
-        if errors:
+        sent = await record_consent_from(
+            db_session,
+            await request.form(),
+            candidate_id=candidate.id,
+            recorded_by_id=viewer.user_id,
+        )
+        if sent.errors:
             return await _consent_page(
-                db_session, candidate, errors=errors, purpose=purpose, status=HTTP_400_BAD_REQUEST
+                db_session,
+                candidate,
+                errors=sent.errors,
+                purpose=sent.purpose,
+                status=HTTP_400_BAD_REQUEST,
             )
         message = (
             gettext("Thank you. Your consent is saved.")
-            if decision == "given"
+            if sent.given
             else gettext("Your consent is withdrawn. It applies from now on.")
         )
         return redirect_with(request, "/my/consents", message)
@@ -234,17 +227,9 @@ class OwnPages(Controller):
     ) -> Response[Any]:
         """A competence in the candidate's own words, for the counsellor to review."""
         candidate = await _own(db_session, viewer)
-        state, data = read_claim_form(await request.form())
-        try:
-            if state.errors:
-                await portfolio.check_claim(db_session, candidate_id=candidate.id, data=data)
-            else:
-                await portfolio.create_claim(
-                    db_session, candidate_id=candidate.id, data=data, draft=True
-                )
-        except Invalid as invalid:
-            for name, message in invalid.errors.items():
-                state.errors.setdefault(name, message)
+        state, _claim = await add_claim_from(
+            db_session, await request.form(), candidate_id=candidate.id, draft=True
+        )
         if state.errors:
             return await _portfolio_page(
                 db_session, request, candidate, claim_form=state, status=HTTP_400_BAD_REQUEST
@@ -264,26 +249,7 @@ class OwnPages(Controller):
     ) -> Response[Any]:
         """A description and/or a file (checked and rebuilt like every upload), as a draft."""
         candidate = await _own(db_session, viewer)
-        form = await request.form()
-        reader = FormReader(form)
-        state = FormState(values={name: reader.raw(name) for name in EVIDENCE_FIELDS})
-        title = reader.text("title", max_length=portfolio.MAX_TITLE)
-        description = reader.text("description", max_length=portfolio.MAX_DESCRIPTION)
-        claim_id = reader.integer("claim")
-        state.errors.update(reader.errors)
-        upload = await upload_from(request, form, state.errors)
-        if not state.errors:
-            try:
-                await portfolio.add_evidence(
-                    db_session,
-                    candidate_id=candidate.id,
-                    data=EvidenceInput(title=title, description=description, claim_id=claim_id),
-                    upload=upload,
-                    store=EvidenceStore(request.app.state.settings.uploads.directory),
-                    draft=True,
-                )
-            except Invalid as invalid:
-                state.errors.update(invalid.errors)
+        state = await add_evidence_from(request, db_session, candidate_id=candidate.id, draft=True)
         if state.errors:
             return await _portfolio_page(
                 db_session, request, candidate, evidence_form=state, status=HTTP_400_BAD_REQUEST

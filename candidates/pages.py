@@ -30,6 +30,7 @@ from candidates.forms import (
     CandidateForm,
     form_from,
     read_candidate_form,
+    record_consent_from,
 )
 from candidates.models import Candidate, Stage
 from candidates.services import (
@@ -576,34 +577,23 @@ class CandidatePages(Controller):
         candidate_id: FromPath[int],
     ) -> Response[Any]:
         candidate = await _changeable(db_session, viewer, candidate_id)
-        reader = FormReader(await request.form())
-        purpose = reader.raw("purpose")
-        decision = reader.choice("decision", ("given", "withdrawn"), required=True)
-        organisation_id = reader.integer("organisation")
-        errors = dict(reader.errors)
-        if not errors:
-            try:
-                await consent.record_consent(
-                    db_session,
-                    candidate_id=candidate.id,
-                    purpose=purpose,
-                    given=decision == "given",
-                    recorded_by_id=viewer.user_id,
-                    organisation_id=organisation_id,
-                )
-            except Invalid as invalid:
-                errors = invalid.errors
-        if errors:
+        sent = await record_consent_from(
+            db_session,
+            await request.form(),
+            candidate_id=candidate.id,
+            recorded_by_id=viewer.user_id,
+        )
+        if sent.errors:
             return await _detail_page(
                 db_session,
                 viewer=viewer,
                 candidate=await _record(db_session, viewer, candidate.id),
-                forms=DetailForms(consent_errors=errors, consent_purpose=purpose),
+                forms=DetailForms(consent_errors=sent.errors, consent_purpose=sent.purpose),
                 status=HTTP_400_BAD_REQUEST,
             )
         message = (
             gettext("Consent given was recorded.")
-            if decision == "given"
+            if sent.given
             else gettext("The withdrawal of consent was recorded. It applies at once.")
         )
         return redirect_with(request, f"/candidates/{candidate.id}#consent", message)

@@ -1,5 +1,6 @@
 """The portfolio's forms, shared by the counsellor's portfolio pages and the candidate's own:
-the claim form read field by field, and an uploaded file checked by content."""
+the claim form read field by field and saved, and evidence with its file checked by content
+(a candidate's own additions are drafts for the counsellor to accept)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,20 @@ from typing import Any
 
 import anyio
 from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates import portfolio as services
-from candidates.models import AcquiredHow
-from candidates.portfolio import ClaimInput
-from candidates.uploads import CheckedUpload, UploadRejected, check_upload, read_limited
+from candidates.models import AcquiredHow, Claim
+from candidates.portfolio import ClaimInput, EvidenceInput
+from candidates.uploads import (
+    CheckedUpload,
+    EvidenceStore,
+    UploadRejected,
+    check_upload,
+    read_limited,
+)
 from kit.forms import FormReader
+from kit.invalid import Invalid
 
 CLAIM_FIELDS = ("competence", "self_level", "acquired_how", "acquired_where", "months")
 EVIDENCE_FIELDS = ("title", "description", "claim")
@@ -76,3 +85,55 @@ async def upload_from(
         return None
     finally:
         await upload.close()
+
+
+async def add_claim_from(
+    session: AsyncSession, form: Mapping[str, Any], *, candidate_id: int, draft: bool = False
+) -> tuple[FormState, Claim | None]:
+    """Read the claim form and add the claim (a ``draft`` for the candidate's own); the form
+    as it was with every message beside its field, and the claim, or None if refused."""
+    state, data = read_claim_form(form)
+    claim: Claim | None = None
+    try:
+        if state.errors:
+            await services.check_claim(session, candidate_id=candidate_id, data=data)
+        else:
+            claim = await services.create_claim(
+                session, candidate_id=candidate_id, data=data, draft=draft
+            )
+    except Invalid as invalid:
+        for name, message in invalid.errors.items():
+            state.errors.setdefault(name, message)
+    return state, claim if not state.errors else None
+
+
+async def add_evidence_from(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    *,
+    candidate_id: int,
+    draft: bool = False,
+) -> FormState:
+    """Read the evidence form (multipart) and add the evidence, its file checked and rebuilt;
+    the form as it was, with a message beside each field that was refused."""
+    form = await request.form()
+    reader = FormReader(form)
+    state = FormState(values={name: reader.raw(name) for name in EVIDENCE_FIELDS})
+    title = reader.text("title", max_length=services.MAX_TITLE)
+    description = reader.text("description", max_length=services.MAX_DESCRIPTION)
+    claim_id = reader.integer("claim")
+    state.errors.update(reader.errors)
+    upload = await upload_from(request, form, state.errors)
+    if not state.errors:
+        try:
+            await services.add_evidence(
+                session,
+                candidate_id=candidate_id,
+                data=EvidenceInput(title=title, description=description, claim_id=claim_id),
+                upload=upload,
+                store=EvidenceStore(request.app.state.settings.uploads.directory),
+                draft=draft,
+            )
+        except Invalid as invalid:
+            state.errors.update(invalid.errors)
+    return state

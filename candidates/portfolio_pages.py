@@ -21,23 +21,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from candidates import portfolio as services
 from candidates.access import get_visible_candidate, may_change_record
-from candidates.models import Candidate, Claim
-from candidates.portfolio import EvidenceInput
+from candidates.models import Candidate, Claim, EvidenceItem
 from candidates.portfolio_forms import (
     BLANK_CLAIM,
     EVIDENCE_FIELDS,
     UPLOAD_REQUEST_LIMIT,
     FormState,
+    add_claim_from,
+    add_evidence_from,
     read_claim_form,
-    upload_from,
 )
 from candidates.uploads import (
     EXTENSIONS,
     EvidenceStore,
     megabytes,
 )
-from kit.flash import flash
-from kit.forms import FormReader
+from kit.flash import flash, redirect_with
 from kit.i18n import gettext
 from kit.invalid import Invalid
 from kit.roles import Viewer
@@ -62,6 +61,17 @@ async def _candidate(
             status_code=HTTP_409_CONFLICT,
         )
     return candidate
+
+
+async def _evidence(
+    db_session: AsyncSession, candidate: Candidate, evidence_id: int
+) -> EvidenceItem:
+    evidence = await services.get_evidence(
+        db_session, candidate_id=candidate.id, evidence_id=evidence_id
+    )
+    if evidence is None:
+        raise NotFoundException(detail=gettext("No such evidence."))
+    return evidence
 
 
 async def _claim(db_session: AsyncSession, candidate: Candidate, claim_id: int) -> Claim:
@@ -187,19 +197,10 @@ class PortfolioPages(Controller):
         candidate_id: FromPath[int],
     ) -> Response[Any]:
         candidate = await _candidate(db_session, viewer, candidate_id, change=True)
-        state, data = read_claim_form(await request.form())
-        claim: Claim | None = None
-        try:
-            if state.errors:
-                await services.check_claim(db_session, candidate_id=candidate.id, data=data)
-            else:
-                claim = await services.create_claim(
-                    db_session, candidate_id=candidate.id, data=data
-                )
-        except Invalid as invalid:
-            for name, message in invalid.errors.items():
-                state.errors.setdefault(name, message)
-        if state.errors or claim is None:
+        state, claim = await add_claim_from(
+            db_session, await request.form(), candidate_id=candidate.id
+        )
+        if claim is None:
             return await _portfolio_page(
                 db_session,
                 request,
@@ -279,16 +280,13 @@ class PortfolioPages(Controller):
         candidate = await _candidate(db_session, viewer, candidate_id, change=True)
         claim = await _claim(db_session, candidate, claim_id)
         accepted = await services.accept_draft(db_session, item=claim)
-        response: Response[Any] = Redirect(
-            path=f"/candidates/{candidate.id}/portfolio#claim-{claim.id}", status_code=303
-        )
-        message = (
+        return redirect_with(
+            request,
+            f"/candidates/{candidate.id}/portfolio#claim-{claim.id}",
             gettext("The claim was accepted.")
             if accepted
-            else gettext("The claim was already accepted.")
+            else gettext("The claim was already accepted."),
         )
-        flash(request, response, message, "success")
-        return response
 
     @post("/{candidate_id:int}/evidence/{evidence_id:int}/accept")
     async def accept_evidence(
@@ -301,22 +299,15 @@ class PortfolioPages(Controller):
     ) -> Response[Any]:
         """Accept evidence the candidate added."""
         candidate = await _candidate(db_session, viewer, candidate_id, change=True)
-        evidence = await services.get_evidence(
-            db_session, candidate_id=candidate.id, evidence_id=evidence_id
-        )
-        if evidence is None:
-            raise NotFoundException(detail=gettext("No such evidence."))
+        evidence = await _evidence(db_session, candidate, evidence_id)
         accepted = await services.accept_draft(db_session, item=evidence)
-        response: Response[Any] = Redirect(
-            path=f"/candidates/{candidate.id}/portfolio#evidence-{evidence.id}", status_code=303
-        )
-        message = (
+        return redirect_with(
+            request,
+            f"/candidates/{candidate.id}/portfolio#evidence-{evidence.id}",
             gettext("The evidence was accepted.")
             if accepted
-            else gettext("The evidence was already accepted.")
+            else gettext("The evidence was already accepted."),
         )
-        flash(request, response, message, "success")
-        return response
 
     @post("/{candidate_id:int}/evidence", request_max_body_size=UPLOAD_REQUEST_LIMIT)
     async def add_evidence(
@@ -328,25 +319,7 @@ class PortfolioPages(Controller):
     ) -> Response[Any]:
         """A description and/or a file (multipart form), optionally linked to a claim."""
         candidate = await _candidate(db_session, viewer, candidate_id, change=True)
-        form = await request.form()
-        reader = FormReader(form)
-        state = FormState(values={name: reader.raw(name) for name in EVIDENCE_FIELDS})
-        title = reader.text("title", max_length=services.MAX_TITLE)
-        description = reader.text("description", max_length=services.MAX_DESCRIPTION)
-        claim_id = reader.integer("claim")
-        state.errors.update(reader.errors)
-        upload = await upload_from(request, form, state.errors)
-        if not state.errors:
-            try:
-                await services.add_evidence(
-                    db_session,
-                    candidate_id=candidate.id,
-                    data=EvidenceInput(title=title, description=description, claim_id=claim_id),
-                    upload=upload,
-                    store=_store(request),
-                )
-            except Invalid as invalid:
-                state.errors.update(invalid.errors)
+        state = await add_evidence_from(request, db_session, candidate_id=candidate.id)
         if state.errors:
             return await _portfolio_page(
                 db_session,
@@ -401,11 +374,7 @@ class PortfolioPages(Controller):
         evidence_id: FromPath[int],
     ) -> Response[Any]:
         candidate = await _candidate(db_session, viewer, candidate_id, change=True)
-        evidence = await services.get_evidence(
-            db_session, candidate_id=candidate.id, evidence_id=evidence_id
-        )
-        if evidence is None:
-            raise NotFoundException(detail=gettext("No such evidence."))
+        evidence = await _evidence(db_session, candidate, evidence_id)
         await services.delete_evidence(db_session, evidence=evidence, store=_store(request))
         response: Response[Any] = Redirect(
             path=f"/candidates/{candidate.id}/portfolio#evidence", status_code=303

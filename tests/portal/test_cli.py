@@ -254,7 +254,7 @@ def test_users_list_deactivate_and_reactivate(isok: CliRunner, empty_database_ur
     assert run(isok, "demo", "seed").exit_code == 0
     listed = run(isok, "users", "list")
     lines = [line.split("\t") for line in listed.stdout.splitlines()]
-    assert len(lines) == 7
+    assert len(lines) == 8
     assert ["steering@demo.test", "steering", "Ritva Ohjausryhmä", "", "active"] in lines
     assert any(line[0] == "tutor@demo.test" and line[3] for line in lines)  # its organisation
     only = run(isok, "users", "list", "--role", "counsellor").stdout.splitlines()

@@ -3,11 +3,12 @@ every count already reported stays the same (docs/privacy.md)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import io
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner
@@ -20,11 +21,15 @@ from candidates import consent
 from candidates.models import Candidate, GuidanceNote
 from kit.settings import Settings, get_settings
 from portal.cli import main
+from portal.database import create_engine, create_session_factory
 from portal.erasure import ERASED, untouched_records
 from portal.models import metadata
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 
 pytestmark = pytest.mark.both_databases
+
+T = TypeVar("T")
+Sessions = async_sessionmaker[AsyncSession]
 
 # Texts only this test writes, so that finding one anywhere means erasure missed it.
 NOTE = "Erasure probe: the client told about Qwzx village and their brother Ylvo."
@@ -354,22 +359,34 @@ def isok(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterator[CliRun
     get_settings.cache_clear()
 
 
-def test_retention_dry_run_lists_and_the_real_run_erases(
-    isok: CliRunner, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    import asyncio
+def in_own_loop(settings: Settings, job: Callable[[Sessions], Awaitable[T]]) -> T:
+    """Run ``job`` from a synchronous test, with an engine of its own event loop (a
+    PostgreSQL connection belongs to the loop that opened it)."""
 
-    old = asyncio.run(_age_one_record(sessions, years=6))
+    async def run() -> T:
+        engine = create_engine(settings.database)
+        try:
+            return await job(create_session_factory(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_retention_dry_run_lists_and_the_real_run_erases(
+    isok: CliRunner, settings: Settings
+) -> None:
+    old = in_own_loop(settings, lambda sessions: _age_one_record(sessions, years=6))
     dry = isok.invoke(main, ["privacy", "retention", "--dry-run"], catch_exceptions=False)
     assert dry.exit_code == 0, dry.output
     assert f"candidate {old}\t" in dry.output
     assert "1 records untouched for 5 years would be erased" in dry.output
-    assert asyncio.run(_erased_at(sessions, old)) is None
+    assert in_own_loop(settings, lambda sessions: _erased_at(sessions, old)) is None
 
     real = isok.invoke(main, ["privacy", "retention"], catch_exceptions=False)
     assert real.exit_code == 0, real.output
     assert "1 records untouched for 5 years erased." in real.output
-    assert asyncio.run(_erased_at(sessions, old)) is not None
+    assert in_own_loop(settings, lambda sessions: _erased_at(sessions, old)) is not None
     again = isok.invoke(main, ["privacy", "retention", "--dry-run"], catch_exceptions=False)
     assert "0 records untouched" in again.output
 
