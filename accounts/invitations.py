@@ -190,7 +190,7 @@ async def create_invitation(
     legacy = pending is not None and pending.user_id is not None
     if owned and account is not None and account.organisation_id == organisation_id and not legacy:
         # Already one of this organisation's people, listed as such: nothing to add.
-        deliver(_tried_note(email, inviter, organisation))
+        await deliver(session, _tried_note(email, inviter, organisation), kind="invitation_tried")
         return answer
     token = secrets.token_urlsafe(32)
     try:
@@ -225,10 +225,10 @@ async def create_invitation(
             f"{link}",
             link=link,
         )
-        deliver(message)
+        await deliver(session, message, kind="invitation")
         return InvitationSent(name=name, email=email, expires_at=expires_at, message=message)
     if owned:
-        deliver(_tried_note(email, inviter, organisation))
+        await deliver(session, _tried_note(email, inviter, organisation), kind="invitation_tried")
     else:
         accounts_log.warning(
             "invitation %s to %s sent nowhere: the address looks like an existing account's",

@@ -65,7 +65,7 @@ async def request_reset(session: AsyncSession, *, email: str, public_url: str) -
         f"for {RESET_HOURS} hour: {link}\nIf it was not you, ignore this message.",
         link=link,
     )
-    deliver(message)
+    await deliver(session, message, kind="password_reset")
     return message
 
 

@@ -82,14 +82,16 @@ async def _tell_owner(db_session: AsyncSession, email: str) -> None:
     hash_password(secrets.token_urlsafe(32))
     owner = await get_by_email(db_session, email=email)
     if owner is not None:
-        deliver(
+        await deliver(
+            db_session,
             Outgoing(
                 to=owner.email,
                 subject=N_("Someone applied to the ISOK portal with your address"),
                 body="An organisation's application named this address, which already has an "
                 "account; nothing was saved. If you forgot your password, ask for a new one "
                 "on the sign-in page.",
-            )
+            ),
+            kind="registration_address_taken",
         )
 
 
@@ -176,7 +178,8 @@ class RegistrationController(Controller):
             details={"name": organisation.name, "contact_user_id": user.id},
         )
         link = password_links.link_for(request.app.state.settings.public_url, token)
-        deliver(
+        await deliver(
+            db_session,
             Outgoing(
                 to=user.email,
                 subject=N_("Set your password for the ISOK portal"),
@@ -184,6 +187,7 @@ class RegistrationController(Controller):
                 f"with this link; it works once, for {password_links.FIRST_PASSWORD_HOURS} "
                 f"hours: {link}",
                 link=link,
-            )
+            ),
+            kind="registration_first_password",
         )
         return _received(request, email, link)

@@ -117,7 +117,8 @@ async def invite(
         session, user=user, hours=password_links.FIRST_PASSWORD_HOURS
     )
     link = password_links.link_for(public_url, token)
-    deliver(
+    await deliver(
+        session,
         Outgoing(
             to=user.email,
             subject=N_("Your own pages in the ISOK portal"),
@@ -125,7 +126,8 @@ async def invite(
             "placements, certificates and consents. Set your password with this link; it works "
             f"once, for {password_links.FIRST_PASSWORD_HOURS} hours: {link}",
             link=link,
-        )
+        ),
+        kind="candidate_invitation",
     )
     await audit.record(
         session,

@@ -109,7 +109,9 @@ def personal_in(
     ]
 
 
-TABLES: tuple[str, ...] = ("audit_event", "form_submission")
+TABLES: tuple[str, ...] = ("audit_event", "form_submission", "outbox_message")
+# E-mail (kit/outbox.py) is part of the accounts' processing: invitations and password links.
+MAIL = "user accounts: e-mail the portal sends, kept until sent and 30 days after"
 
 INVENTORY: tuple[InventoryEntry, ...] = tuple(
     columns_of(
@@ -166,6 +168,24 @@ INVENTORY: tuple[InventoryEntry, ...] = tuple(
             f"{RECORD}: the page the created row lives on; for a new client or outcome a path"
             " with the client's id",
         ),
+    )
+    + entries(
+        "outbox_message",
+        ("message_id", False, NOBODY, f"{MAIL}: the message's own id"),
+        ("recipient", True, USER, f"{MAIL}: the address it goes to"),
+        ("subject", True, USER, f"{MAIL}: what it is about"),
+        ("text", True, USER, f"{MAIL}: the message (emptied once sent)"),
+        ("html", True, USER, f"{MAIL}: the message as HTML (emptied once sent)"),
+        ("language", True, USER, f"{MAIL}: the recipient's language"),
+        ("kind", True, USER, f"{MAIL}: which message it is"),
+        ("dedupe_key", False, NOBODY, f"{MAIL}: written once"),
+        ("status", True, USER, f"{MAIL}: waiting, being sent, sent or failed"),
+        ("attempts", False, NOBODY, f"{MAIL}: tries so far"),
+        ("next_attempt_at", False, NOBODY, f"{MAIL}: when to try next"),
+        ("claimed_by", False, NOBODY, f"{MAIL}: which sender holds it"),
+        ("claimed_at", False, NOBODY, f"{MAIL}: since when"),
+        ("sent_at", True, USER, f"{MAIL}: when it was sent"),
+        ("last_error", True, USER, f"{MAIL}: why the last try failed"),
     )
 )
 

@@ -64,6 +64,22 @@ class AssessmentSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """Where e-mail goes (kit/mailer.py). Without a host, each message is written as an
+    ``.eml`` file in ``directory`` (development)."""
+
+    host: str = ""
+    port: int = 587
+    # "starttls" (upgrade a plain connection), "tls" (TLS from the start, usually port 465)
+    # or "none" (a local relay only).
+    tls: str = "starttls"
+    user: str = ""
+    password: str = ""
+    sender: str = "ISOK portal <noreply@isok.invalid>"
+    directory: Path = VAR_DIR / "mail"
+
+
+@dataclass(frozen=True)
 class PrivacySettings:
     """How long a candidate's record is kept untouched before it is erased (portal/erasure.py,
     ``isok privacy retention``)."""
@@ -115,6 +131,7 @@ class Settings:
     assessments: AssessmentSettings = field(default_factory=AssessmentSettings)
     certificates: CertificateSettings = field(default_factory=CertificateSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    mail: MailSettings = field(default_factory=MailSettings)
     debug: bool = False
     # The portal's public address for links it gives out; never the request's Host header.
     public_url: str = "http://127.0.0.1:8000"
@@ -191,6 +208,35 @@ def _years(env: dict[str, str], name: str, default: int) -> int:
     if not re.fullmatch(r"[0-9]{1,2}", raw) or not 1 <= int(raw) <= 50:
         raise SettingsError(f"{name} must be a number of years from 1 to 50, not {raw!r}")
     return int(raw)
+
+
+def _mail(env: dict[str, str]) -> MailSettings:
+    defaults = MailSettings()
+    port_text = env.get("ISOK_SMTP_PORT", "").strip()
+    if port_text and (
+        not re.fullmatch(r"[0-9]{1,5}", port_text) or not 1 <= int(port_text) <= 65535
+    ):
+        raise SettingsError(
+            f"ISOK_SMTP_PORT must be a port number from 1 to 65535, not {port_text!r}"
+        )
+    tls = env.get("ISOK_SMTP_TLS", "").strip().lower() or defaults.tls
+    if tls not in ("starttls", "tls", "none"):
+        raise SettingsError(f"ISOK_SMTP_TLS must be starttls, tls or none, not {tls!r}")
+    host = env.get("ISOK_SMTP_HOST", "").strip()
+    if any(not ch.isprintable() or ch.isspace() for ch in host):
+        raise SettingsError("ISOK_SMTP_HOST must be a host name or address")
+    directory = Path(env.get("ISOK_MAIL_DIR", "") or VAR_DIR / "mail")
+    if not directory.is_absolute():
+        directory = PROJECT_ROOT / directory
+    return MailSettings(
+        host=host,
+        port=int(port_text) if port_text else (465 if tls == "tls" else defaults.port),
+        tls=tls,
+        user=env.get("ISOK_SMTP_USER", "").strip(),
+        password=env.get("ISOK_SMTP_PASSWORD", ""),
+        sender=_text(env, "ISOK_MAIL_FROM", defaults.sender),
+        directory=directory,
+    )
 
 
 def _text(env: dict[str, str], name: str, default: str) -> str:
@@ -286,6 +332,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
             issuer_url=env.get("ISOK_ISSUER_URL", "").strip().rstrip("/") or public_url,
         ),
         privacy=PrivacySettings(retention_years=_years(env, "ISOK_RETENTION_YEARS", 5)),
+        mail=_mail(env),
         debug=False,
         public_url=public_url,
     )

@@ -70,6 +70,7 @@ from placements.review.suggestion_pages import CandidateSuggestionPages, Suggest
 from portal.data_pages import PersonalDataPages
 from portal.database import create_engine, create_session_factory, create_sqlalchemy_config
 from portal.errors import EXCEPTION_HANDLERS, redact_link_tokens_in_logs
+from portal.mail_pages import MailPages
 from portal.openapi import SchemaIndexPlugin
 from portal.pages import HealthController, PageController, SharedCheck
 from portal.partners import PartnerPages
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OwnPages,
             PersonalDataPages,
             PrivacyPages,
+            MailPages,
             PortfolioPages,
             InterviewPages,
             AssessmentPages,

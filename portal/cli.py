@@ -10,6 +10,7 @@ and the matching engine are not loaded with the command line (docs/performance.m
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ import click
 
 from certificates.commands import certificates_group, keys_group
 from kit.settings import Settings, SettingsError, get_settings
+from portal.mail_commands import mail
 from portal.match_commands import match
 from portal.privacy_commands import privacy
 
@@ -149,21 +151,49 @@ async def _stop_filling_the_matching_index(app: Litestar) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve the portal with uvicorn."""
+@click.option(
+    "--mail-sender/--no-mail-sender",
+    default=True,
+    show_default=True,
+    help="Run one e-mail sender (isok mail send) beside the web workers.",
+)
+def serve(host: str, port: int, workers: int, mail_sender: bool) -> None:
+    """Serve the portal with uvicorn (and one e-mail sender, unless --no-mail-sender)."""
+    import subprocess
+
     import uvicorn
 
     _settings()  # fail early with a clear message rather than in every worker
-    uvicorn.run(
-        "portal.cli:create_served_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT,
-        proxy_headers=True,
-        log_level="info",
+    # One sender however many workers: a process of its own, stopped with the server.
+    sender = (
+        subprocess.Popen(  # noqa: S603 - this interpreter and our own fixed command line
+            [sys.executable, "-c", MAIL_SENDER, "mail", "send", "--parent", str(os.getpid())]
+        )
+        if mail_sender
+        else None
     )
+    try:
+        uvicorn.run(
+            "portal.cli:create_served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT,
+            proxy_headers=True,
+            log_level="info",
+        )
+    finally:
+        if sender is not None:
+            sender.terminate()
+            try:
+                sender.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                sender.kill()
+
+
+# How `isok serve` starts the sender: this command line's own entry point, in a child.
+MAIL_SENDER = "import sys; from portal.cli import main; sys.argv[0] = 'isok'; main()"
 
 
 @main.group()
@@ -437,6 +467,7 @@ def import_command(file: Path, language: str) -> None:
 
 main.add_command(match)
 main.add_command(privacy)
+main.add_command(mail)
 main.add_command(keys_group)
 main.add_command(certificates_group)
 

@@ -114,6 +114,9 @@ async def erase_candidate(
         if name not in ("audit_event", "form_submission", "matching_change") and part["rows"]
     }
     report.files = await _delete_files(session, found.get("evidence_item", []), store)
+    if candidate.email:
+        outbox = metadata.tables["outbox_message"]
+        await session.execute(delete(outbox).where(outbox.c.recipient == candidate.email))
     for name, ids in found.items():
         table = metadata.tables[name]
         values: dict[str, Any] = {
@@ -255,6 +258,8 @@ async def _account(session: AsyncSession, user_id: int) -> None:
     for name in ("login_attempt", "login_throttle"):
         table = metadata.tables[name]
         await session.execute(delete(table).where(table.c.email == email))
+    outbox = metadata.tables["outbox_message"]
+    await session.execute(delete(outbox).where(outbox.c.recipient == email))
     events = metadata.tables["audit_event"]
     await session.execute(
         update(events).where(events.c.actor_id == user_id).values(actor_label=ERASED)

@@ -25,6 +25,7 @@ from competences.models import AssessmentCriterion, Competence, Framework, Unit
 from employers.models import Organisation, ReadinessProfile
 from kit.audit import AuditEvent
 from kit.idempotency import FormSubmission
+from kit.outbox import OutboxMessage
 from placements.models import Position, PositionCompetence, PositionLanguage
 from portal.database import metadata
 from reporting.models import DisseminationEvent, Outcome, ParticipantData, Report, Training
@@ -51,6 +52,7 @@ __all__ = [
     "LoginAttempt",
     "LoginSession",
     "Organisation",
+    "OutboxMessage",
     "Outcome",
     "ParticipantData",
     "PlanOutcome",

@@ -267,6 +267,8 @@ def _user_conditions(table: Table, user_id: int, email: str, names: list[str]) -
         conditions.append(table.c.user_id == user_id)
     if table.name in ("login_attempt", "login_throttle"):
         conditions.append(table.c.email == email)
+    if table.name == "outbox_message":
+        conditions.append(table.c.recipient == email)
     if table.name == "organisation":
         # ``autoescape``: an address's ``_`` or ``%`` is itself, not a wildcard.
         conditions.append(table.c.decided_by.contains(f"<{email}>", autoescape=True))

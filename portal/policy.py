@@ -86,6 +86,9 @@ ROUTE_POLICY: dict[str, Access] = {
     "GET /api/me/export": SIGNED_IN,
     # The record of processing activities (GDPR art. 30), from the data inventory.
     "GET /processing": COORDINATOR,
+    # The outbox: what waits, what failed and why; in development the messages as files.
+    "GET /mail": COORDINATOR,
+    "POST /mail/{message_id}/retry": COORDINATOR,
     # --- competences: frameworks are browsed by staff
     "GET /frameworks": STAFF,
     "GET /frameworks/{code}": STAFF,

@@ -61,6 +61,7 @@ NAVIGATION = (
     NavItem(N_("Oversight"), "/oversight"),
     NavItem(N_("People"), "/organisation/people"),
     NavItem(N_("Staff users"), "/users"),
+    NavItem(N_("E-mail"), "/mail"),
     NavItem(N_("Processing"), "/processing"),
     NavItem(N_("Frameworks"), "/frameworks"),
     # The candidate's own pages.

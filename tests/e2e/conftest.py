@@ -81,6 +81,7 @@ def live_server() -> Iterator[str]:
             "ISOK_SECRET_KEY": TEST_SECRET_KEY,
             "ISOK_UPLOAD_DIR": str(tmp / "uploads"),  # never into the project's var/
             "ISOK_SIGNING_KEY": str(tmp / "signing-key"),  # likewise
+            "ISOK_MAIL_DIR": str(tmp / "mail"),  # the sender's .eml files, likewise
             "ISOK_ENV": "development",  # cookies without Secure over plain http
             "PYTHONUNBUFFERED": "1",
         }

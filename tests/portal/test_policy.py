@@ -53,6 +53,8 @@ PATH_VALUES = {
     "report_id": "1",
     # A request to correct a record, if one was made (else 404).
     "request_id": "1",
+    # An outbox message, if one failed (else the coordinator's retry says so).
+    "message_id": "1",
 }
 
 

@@ -33,6 +33,7 @@ SPIN = "import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() 
 class Served:
     base: str
     log: Path
+    pid: int
 
 
 @contextmanager
@@ -69,7 +70,7 @@ def serve(
                     time.sleep(0.2)
             else:
                 pytest.fail("server did not start: " + log_path.read_text()[-3000:])
-            yield Served(base=base, log=log_path)
+            yield Served(base=base, log=log_path, pid=server.pid)
         finally:
             server.terminate()
             try:
@@ -320,3 +321,53 @@ def test_each_worker_fills_its_matching_index_as_it_starts(
             time.sleep(0.5)
         assert len(ready) == 2, served.log.read_text()[-3000:]
         assert all(int(count) > 100 for count in ready)
+
+
+def test_serve_runs_one_mail_sender_that_stops_with_it(database_url: str, tmp_path: Path) -> None:
+    """A message waiting in the outbox is delivered (here as a file: no SMTP server is set)
+    by the sender `isok serve` starts beside its workers, and the sender ends with the
+    server."""
+    import asyncio
+
+    from kit.outbox import enqueue
+    from kit.settings import DatabaseSettings
+    from portal.database import create_engine, create_session_factory
+
+    async def write() -> None:
+        engine = create_engine(DatabaseSettings(url=database_url))
+        try:
+            async with create_session_factory(engine)() as session, session.begin():
+                await enqueue(
+                    session, to="someone@example.fi", subject="Waiting", text="x", kind="test"
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(write())
+    folder = tmp_path / "mail"
+    with serve(database_url, tmp_path, workers=2, env={"ISOK_MAIL_DIR": str(folder)}) as served:
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline and not list(folder.glob("*.eml")):
+            time.sleep(0.5)
+        (written,) = folder.glob("*.eml")
+        assert "Subject: Waiting" in written.read_text()
+        marker = f"--parent {served.pid}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _processes_with(marker):
+        time.sleep(0.5)
+    assert _processes_with(marker) == []
+
+
+def _processes_with(text: str) -> list[str]:
+    """Command lines of the running processes that contain ``text`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if text in command:
+            found.append(command)
+    return found
