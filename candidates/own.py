@@ -62,13 +62,6 @@ async def own_candidate_id(session: AsyncSession, viewer: Viewer) -> int | None:
     return int(found) if found is not None else None
 
 
-async def account_of(session: AsyncSession, candidate: Candidate) -> User | None:
-    """The candidate's own account, if they were invited."""
-    if candidate.user_id is None:
-        return None
-    return await session.get(User, candidate.user_id)
-
-
 async def account_for(session: AsyncSession, *, candidate_id: int) -> User | None:
     """The own account of the candidate ``candidate_id``, if they were invited."""
     statement = (
@@ -100,7 +93,7 @@ async def invite(
     Several invitations at once make one account: the record is linked with a conditional
     update, and a request that loses the race sends its link to the account that won.
     """
-    user = await account_of(session, candidate)
+    user = await account_for(session, candidate_id=candidate.id)
     new_account = user is None
     if user is None:
         email = normalise_email(candidate.email)
@@ -144,6 +137,10 @@ async def invite(
     )
 
 
+class _LinkedMeanwhile(Exception):
+    """Another request linked the record to an account first."""
+
+
 async def _new_account(
     session: AsyncSession, candidate: Candidate, email: str
 ) -> tuple[User, bool]:
@@ -151,7 +148,7 @@ async def _new_account(
     linked first (and False)."""
     made: int | None = None
     try:
-        async with session.begin_nested() as nested:
+        async with session.begin_nested():
             # Nobody knows this password: the candidate sets their own with the link.
             user = await create_user(
                 session,
@@ -167,10 +164,9 @@ async def _new_account(
                 .execution_options(synchronize_session=False)
             )
             if linked.rowcount != 1:  # type: ignore[attr-defined]
-                await nested.rollback()
-            else:
-                made = user.id
-    except (AccountError, IntegrityError):
+                raise _LinkedMeanwhile  # the savepoint drops the account just made
+            made = user.id
+    except (AccountError, IntegrityError, _LinkedMeanwhile):
         # The address has an account: another request's invitation of this very candidate,
         # committed a moment ago (then the record is linked to it, below), or someone else's.
         pass

@@ -74,6 +74,20 @@ async def _evidence(
     return evidence
 
 
+async def _accept(
+    request: Request[Any, Any, Any],
+    db_session: AsyncSession,
+    item: Claim | EvidenceItem,
+    back: str,
+    *,
+    done: str,
+    before: str,
+) -> Response[Any]:
+    """Accept a draft the candidate added, and say whether it was one."""
+    accepted = await services.accept_draft(db_session, item=item)
+    return redirect_with(request, back, done if accepted else before)
+
+
 async def _claim(db_session: AsyncSession, candidate: Candidate, claim_id: int) -> Claim:
     claim = await services.get_claim(db_session, candidate_id=candidate.id, claim_id=claim_id)
     if claim is None:
@@ -279,13 +293,13 @@ class PortfolioPages(Controller):
         """Accept a claim the candidate added: it counts in matching and interviews."""
         candidate = await _candidate(db_session, viewer, candidate_id, change=True)
         claim = await _claim(db_session, candidate, claim_id)
-        accepted = await services.accept_draft(db_session, item=claim)
-        return redirect_with(
+        return await _accept(
             request,
+            db_session,
+            claim,
             f"/candidates/{candidate.id}/portfolio#claim-{claim.id}",
-            gettext("The claim was accepted.")
-            if accepted
-            else gettext("The claim was already accepted."),
+            done=gettext("The claim was accepted."),
+            before=gettext("The claim was already accepted."),
         )
 
     @post("/{candidate_id:int}/evidence/{evidence_id:int}/accept")
@@ -300,13 +314,13 @@ class PortfolioPages(Controller):
         """Accept evidence the candidate added."""
         candidate = await _candidate(db_session, viewer, candidate_id, change=True)
         evidence = await _evidence(db_session, candidate, evidence_id)
-        accepted = await services.accept_draft(db_session, item=evidence)
-        return redirect_with(
+        return await _accept(
             request,
+            db_session,
+            evidence,
             f"/candidates/{candidate.id}/portfolio#evidence-{evidence.id}",
-            gettext("The evidence was accepted.")
-            if accepted
-            else gettext("The evidence was already accepted."),
+            done=gettext("The evidence was accepted."),
+            before=gettext("The evidence was already accepted."),
         )
 
     @post("/{candidate_id:int}/evidence", request_max_body_size=UPLOAD_REQUEST_LIMIT)

@@ -35,7 +35,7 @@ from kit.forms import FormReader
 from kit.i18n import N_, gettext
 from kit.roles import Viewer
 from portal.erasure import AlreadyErased, erase_candidate
-from portal.personal_data import account_copy, candidate_copy
+from portal.personal_data import HIDDEN, account_copy, candidate_copy
 
 NO_STORE = {"Cache-Control": "private, no-store"}
 PRINT_TEMPLATE = "portal/personal_data_print.html"
@@ -90,6 +90,8 @@ def _value(value: Any) -> str:
 
 
 CODE = re.compile(r"[a-z][a-z0-9_]*")
+# A number, a date or a time as stored (ASCII digits first): the page's own language.
+FIGURE = re.compile(r"[0-9]")
 
 
 def _kind(value: Any) -> str:
@@ -98,9 +100,16 @@ def _kind(value: Any) -> str:
     ``page`` (yes, no, a number or a date: the page's own language)."""
     if isinstance(value, dict | list) or (isinstance(value, str) and CODE.fullmatch(value)):
         return "code"
-    if isinstance(value, str) and value and not value[:1].isdigit():
+    if isinstance(value, str) and value and not FIGURE.match(value):
         return "data"
     return "page"
+
+
+def _shown(table: str, column: str, value: Any) -> tuple[str, str, str]:
+    """A field of the readable copy: its name, its value as shown, and how it reads."""
+    if (table, column) in HIDDEN:
+        return column, gettext("kept, not shown"), "page"
+    return column, _value(value), _kind(value)
 
 
 # Headings of the account's parts where the record has a part of the same table.
@@ -124,10 +133,7 @@ def _parts(copy: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
             "name": f"{prefix}-{name}",
             "label": gettext(labels[name]) if name in labels else name,
             "rows": [
-                [
-                    (column, _value(row.get(column)), _kind(row.get(column)))
-                    for column in ["id", *part["columns"]]
-                ]
+                [_shown(name, column, row.get(column)) for column in ["id", *part["columns"]]]
                 for row in part["rows"]
             ],
         }
@@ -244,11 +250,7 @@ class PersonalDataPages(Controller):
         candidate_id: FromPath[int],
     ) -> Response[Any]:
         """The coordinator erases a candidate's data at their request (portal/erasure.py)."""
-        candidate = await get_visible_candidate(
-            db_session, candidate_id=candidate_id, viewer=viewer
-        )
-        if candidate is None or not viewer.is_coordinator:
-            raise NotFoundException(detail=gettext("No such candidate."))
+        candidate = await _coordinators(db_session, viewer, candidate_id)
         back = f"/candidates/{candidate.id}#data-rights"
         if FormReader(await request.form()).raw("confirm") != "yes":
             return redirect_with(
@@ -278,10 +280,17 @@ class PersonalDataPages(Controller):
         )
 
 
-async def _for_coordinator(db_session: AsyncSession, viewer: Viewer, candidate_id: int) -> Any:
+async def _coordinators(db_session: AsyncSession, viewer: Viewer, candidate_id: int) -> Any:
+    """The candidate, for the coordinator; 404 for anybody else and for an unknown id."""
     candidate = await get_visible_candidate(db_session, candidate_id=candidate_id, viewer=viewer)
     if candidate is None or not viewer.is_coordinator:
         raise NotFoundException(detail=gettext("No such candidate."))
+    return candidate
+
+
+async def _for_coordinator(db_session: AsyncSession, viewer: Viewer, candidate_id: int) -> Any:
+    """The candidate, for a copy of their data made by the coordinator (in the access log)."""
+    candidate = await _coordinators(db_session, viewer, candidate_id)
     await access_log.record_opening(
         db_session, candidate_id=candidate.id, viewer=viewer, via="copy"
     )

@@ -362,7 +362,7 @@ def _processes_with(text: str) -> list[str]:
     """Command lines of the running processes that contain ``text`` (Linux /proc)."""
     found = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not re.fullmatch(r"[0-9]+", entry.name):
             continue
         try:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
