@@ -41,10 +41,13 @@ TABLES: tuple[str, ...] = (
     "login_throttle",
     "password_reset",
     "invitation",
+    "notification",
+    "mail_choice",
 )
 
 ACCOUNT = "user accounts: who may sign in, in which role"
 INVITATION = f"{PARTNERSHIP}: inviting the organisation's contacts and tutors"
+NOTICES = "user accounts: telling each person what they need to do (accounts/notices.py)"
 
 INVENTORY: tuple[InventoryEntry, ...] = tuple(
     entries(
@@ -131,6 +134,25 @@ INVENTORY: tuple[InventoryEntry, ...] = tuple(
             f"{INVITATION}: when the person used the link and made the account",
         ),
         ("user_id", True, USER, f"{INVITATION}: the account made with the link"),
+    )
+    + entries(
+        "notification",
+        ("user_id", True, USER, f"{NOTICES}: whom the notification is for"),
+        ("kind", True, USER, f"{NOTICES}: which kind of notice it is"),
+        (
+            "notice",
+            True,
+            USER,
+            f"{NOTICES}: what it says (positions, organisations and days; no candidate's name)",
+        ),
+        ("link", True, USER, f"{NOTICES}: the page it leads to"),
+        ("dedupe_key", False, NOBODY, f"{NOTICES}: written once (a reminder)"),
+        ("read_at", True, USER, f"{NOTICES}: when the person opened it"),
+    )
+    + entries(
+        "mail_choice",
+        ("user_id", True, USER, f"{NOTICES}: whose choice it is"),
+        ("kind", True, USER, f"{NOTICES}: a kind of e-mail the person chose not to get"),
     )
 )
 

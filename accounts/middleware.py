@@ -7,6 +7,7 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from accounts.notices import unread_count
 from accounts.services import user_for_token
 from kit.audit import Actor, current_actor
 from kit.i18n import LANGUAGE_COOKIE, current_locale, is_supported, negotiate_locale
@@ -35,6 +36,10 @@ class LoginSessionMiddleware:
             # rolled back and closed when the answer starts): one connection per request.
             session = state.request_session(state, scope)
             user = await user_for_token(session, token=token)
+            if user is not None and not scope["path"].startswith("/api/"):
+                # For the count in every page's header.
+                unread = await unread_count(session, user.id)
+                scope["unread"] = unread  # type: ignore[typeddict-unknown-key]
             # Detached, as a user from a session of its own was: a write that fails later in
             # the request rolls the session back and expires what it holds, and the error
             # page still shows who is signed in.

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from advanced_alchemy.base import IdentityAuditBase
-from advanced_alchemy.types import DateTimeUTC
+from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -189,3 +190,33 @@ class Invitation(IdentityAuditBase):
     )
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Notification(IdentityAuditBase):
+    """Something the portal told a user, kept for their list of notifications.
+
+    ``notice`` is the message as data (kit/notices.py), rendered in the language of the page
+    that shows it. ``dedupe_key`` makes a reminder written once however often it runs.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_unread", "user_id", "read_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    notice: Mapped[dict[str, Any]] = mapped_column(JsonB)
+    link: Mapped[str] = mapped_column(String(500), default="")
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    read_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTimeUTC(timezone=True), default=None
+    )
+
+
+class MailChoice(IdentityAuditBase):
+    """A kind of e-mail a user chose not to get (it still shows in their notifications)."""
+
+    __tablename__ = "mail_choice"
+    __table_args__ = (UniqueConstraint("user_id", "kind", name="uq_mail_choice_user_kind"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))

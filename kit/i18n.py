@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime
 import gettext as _gettext
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
@@ -161,3 +162,13 @@ def negotiate_locale(
         if language in supported:
             return language
     return DEFAULT_LOCALE
+
+
+@contextmanager
+def in_language(locale: str) -> Iterator[None]:
+    """Translate and format into ``locale`` inside the block (a message to someone else)."""
+    token = current_locale.set(locale if is_supported(locale) else DEFAULT_LOCALE)
+    try:
+        yield
+    finally:
+        current_locale.reset(token)

@@ -176,6 +176,12 @@ INVENTORY: tuple[InventoryEntry, ...] = tuple(
         ("subject", True, USER, f"{MAIL}: what it is about"),
         ("text", True, USER, f"{MAIL}: the message (emptied once sent)"),
         ("html", True, USER, f"{MAIL}: the message as HTML (emptied once sent)"),
+        (
+            "notice",
+            True,
+            USER,
+            f"{MAIL}: the message as data, rendered when it is sent (emptied once sent)",
+        ),
         ("language", True, USER, f"{MAIL}: the recipient's language"),
         ("kind", True, USER, f"{MAIL}: which message it is"),
         ("dedupe_key", False, NOBODY, f"{MAIL}: written once"),

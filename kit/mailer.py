@@ -21,6 +21,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kit.notices import Notice, render
 from kit.outbox import MAX_ATTEMPTS, Claimed, claim, forget_old, mark_failed, mark_sent
 from kit.settings import MailSettings
 
@@ -42,17 +43,28 @@ class Transport(Protocol):
         """Hand ``message`` over; raises :class:`SendFailure`."""
 
 
-def build(message: Claimed, *, sender: str) -> EmailMessage:
-    """The e-mail of an outbox message: plain text, and HTML beside it when there is some."""
+def build(message: Claimed, *, sender: str, public_url: str = "") -> EmailMessage:
+    """The e-mail of an outbox message: plain text, and HTML beside it when there is some.
+    A message written as a notice is rendered now, in its language, with links on
+    ``public_url``."""
+    subject, text, html = message.subject, message.text, message.html
+    if message.notice:
+        rendered = render(
+            Notice.from_data(message.notice.get("notice") or {}),
+            locale=message.language,
+            public_url=public_url,
+            footer=tuple(Notice.from_data(part) for part in message.notice.get("footer") or ()),
+        )
+        subject, text, html = rendered.subject, rendered.text, rendered.html
     built = EmailMessage()
     built["From"] = sender
     built["To"] = message.recipient
-    built["Subject"] = message.subject
+    built["Subject"] = subject
     built["Message-ID"] = message.message_id
     built["Date"] = email.utils.formatdate(localtime=False)
-    built.set_content(message.text)
-    if message.html:
-        built.add_alternative(message.html, subtype="html")
+    built.set_content(text)
+    if html:
+        built.add_alternative(html, subtype="html")
     # After the content: setting the content replaces the Content- headers.
     built["Content-Language"] = message.language
     return built
@@ -148,6 +160,7 @@ async def send_due(
     transport: Transport,
     *,
     settings: MailSettings,
+    public_url: str = "",
     sender: str | None = None,
     batch: int = 50,
     after_send: Callable[[Claimed], Awaitable[None]] | None = None,
@@ -162,7 +175,7 @@ async def send_due(
             break
         for message in taken:
             try:
-                await transport.send(build(message, sender=settings.sender))
+                await transport.send(build(message, sender=settings.sender, public_url=public_url))
             except SendFailure as failure:
                 async with sessions() as session, session.begin():
                     await mark_failed(

@@ -25,14 +25,30 @@ from __future__ import annotations
 import datetime
 import enum
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from advanced_alchemy.base import IdentityAuditBase
-from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import CheckConstraint, Index, Integer, String, Text, delete, func, select, update
+from advanced_alchemy.types import DateTimeUTC, JsonB
+from sqlalchemy import (
+    CheckConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    delete,
+    func,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+
+from kit.i18n import in_language
+from kit.notices import Notice, subject_of
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY = datetime.timedelta(minutes=1)
@@ -62,6 +78,9 @@ class OutboxMessage(IdentityAuditBase):
     subject: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text, default="")
+    # A message written as a notice (kit/notices.py) is rendered by the sender, which knows
+    # the portal's public address: {"notice": ..., "footer": [...]}. Emptied once sent.
+    notice: Mapped[dict[str, Any] | None] = mapped_column(JsonB, default=None)
     language: Mapped[str] = mapped_column(String(8), default="en")
     kind: Mapped[str] = mapped_column(String(40))
     # Set for a message that must be written once only (a reminder): a second enqueue with
@@ -98,6 +117,7 @@ async def enqueue(
     html: str = "",
     language: str = "en",
     dedupe_key: str | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> OutboxMessage | None:
     """Write a message in ``session``'s transaction; None when ``dedupe_key`` was used
     before (the message was written already)."""
@@ -107,6 +127,7 @@ async def enqueue(
         subject=subject[:300],
         text=text,
         html=html,
+        notice=notice,
         language=language[:8],
         kind=kind[:40],
         dedupe_key=dedupe_key,
@@ -125,6 +146,31 @@ async def enqueue(
     return message
 
 
+async def enqueue_notice(
+    session: AsyncSession,
+    *,
+    to: str,
+    notice: Notice,
+    language: str,
+    footer: Sequence[Notice] = (),
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Write ``notice`` to ``to`` in ``language``; the sender renders it (text and HTML)
+    with the portal's public address. The subject is kept written out, for the record."""
+    with in_language(language):
+        subject = subject_of(notice)
+    return await enqueue(
+        session,
+        to=to,
+        subject=subject,
+        text="",
+        kind=notice.kind,
+        language=language,
+        dedupe_key=dedupe_key,
+        notice={"notice": notice.as_data(), "footer": [part.as_data() for part in footer]},
+    )
+
+
 @dataclass(frozen=True)
 class Claimed:
     """A message a sender holds: what it needs to send it."""
@@ -137,6 +183,7 @@ class Claimed:
     html: str
     language: str
     attempts: int
+    notice: dict[str, Any] | None = None
 
 
 def _due(now: datetime.datetime) -> object:
@@ -185,6 +232,7 @@ async def claim(session: AsyncSession, *, sender: str, limit: int = 50) -> list[
                     html=message.html,
                     language=message.language,
                     attempts=message.attempts + 1,
+                    notice=message.notice,
                 )
             )
     return taken
@@ -195,7 +243,14 @@ async def mark_sent(session: AsyncSession, *, message_id: int, sender: str) -> N
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == sender[:100])
-        .values(status=MessageStatus.SENT.value, sent_at=_now(), text="", html="", last_error="")
+        .values(
+            status=MessageStatus.SENT.value,
+            sent_at=_now(),
+            text="",
+            html="",
+            notice=null(),
+            last_error="",
+        )
         .execution_options(synchronize_session=False)
     )
 

@@ -21,6 +21,7 @@ from litestar.template.config import TemplateConfig
 from accounts.language_pages import LanguageController
 from accounts.login_pages import LoginController
 from accounts.middleware import LoginSessionMiddleware
+from accounts.notice_pages import NotificationPages
 from accounts.password_pages import AccountPages, PasswordResetPages
 from accounts.people import InvitationPages, PeoplePages
 from accounts.registration import RegistrationController
@@ -160,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PersonalDataPages,
             PrivacyPages,
             MailPages,
+            NotificationPages,
             PortfolioPages,
             InterviewPages,
             AssessmentPages,

@@ -63,7 +63,9 @@ def send_command(once: bool, interval: int, parent: int | None) -> None:
         sessions = create_session_factory(engine)
         try:
             while True:
-                report = await send_due(sessions, transport, settings=settings.mail)
+                report = await send_due(
+                    sessions, transport, settings=settings.mail, public_url=settings.public_url
+                )
                 show(report)
                 if once:
                     return report

@@ -153,6 +153,12 @@ ROUTE_POLICY: dict[str, Access] = {
     "POST /invitations/{token}": PUBLIC,
     # --- accounts: one's own password, password links, staff users (issue 10, accounts)
     # The password link is the credential, so its pages are public.
+    # One's own notifications and e-mail choices (issue 17).
+    "GET /notifications": SIGNED_IN,
+    "POST /notifications/{notification_id}/open": SIGNED_IN,
+    "POST /notifications/read": SIGNED_IN,
+    "GET /notifications/settings": SIGNED_IN,
+    "POST /notifications/settings": SIGNED_IN,
     "GET /account/password": SIGNED_IN,
     "POST /account/password": SIGNED_IN,
     "GET /password/forgot": PUBLIC,

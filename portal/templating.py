@@ -28,6 +28,7 @@ from kit.i18n import (
     gettext,
     ngettext,
 )
+from kit.notices import lines_of, subject_of
 from kit.roles import Role
 from kit.settings import PROJECT_ROOT
 from portal.policy import access_for
@@ -89,6 +90,13 @@ def _navigation_of(role: Role) -> tuple[NavItem, ...]:
 NAVIGATION_BY_ROLE: dict[str, tuple[NavItem, ...]] = {
     role.value: _navigation_of(role) for role in Role
 }
+
+
+def unread_notifications(request: Request[Any, Any, Any]) -> int:
+    """How many of the signed-in user's notifications are unread (counted once per request
+    by the login middleware; 0 where it did not count)."""
+    unread: Any = request.scope.get("unread")
+    return int(unread or 0)
 
 
 def navigation(request: Request[Any, Any, Any]) -> tuple[NavItem, ...]:
@@ -242,6 +250,9 @@ def create_environment(*, auto_reload: bool = True) -> Environment:
         offered_languages=tuple((code, LANGUAGE_NAMES[code]) for code in SUPPORTED_LOCALES),
         grade_name=grade_name,
         with_query=with_query,
+        unread_notifications=unread_notifications,
+        notice_subject=subject_of,
+        notice_lines=lines_of,
     )
     env.filters["label"] = label
     # Dates, moments, numbers and lists the way the page's language writes them.

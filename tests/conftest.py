@@ -38,6 +38,7 @@ from kit.settings import (
 )
 from portal.app import create_app, use_database
 from portal.database import create_engine, create_session_factory
+from tests.mailbox import smtp  # noqa: F401  (the fixture, for every test)
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 REQUIRE_ALL = os.environ.get("ISOK_REQUIRE_ALL") == "1"

@@ -8,14 +8,10 @@ import asyncio
 import datetime
 import email
 import email.policy
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,48 +19,11 @@ from kit.mailer import FileTransport, SmtpTransport, send_due
 from kit.outbox import LEASE, MessageStatus, OutboxMessage, enqueue
 from kit.settings import MailSettings
 from tests.conftest import free_port
+from tests.mailbox import Inbox
 
 pytestmark = pytest.mark.both_databases
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@dataclass
-class Inbox:
-    """What the test SMTP server received, and the answer it gives to RCPT TO."""
-
-    received: list[EmailMessage] = field(default_factory=list)
-    refuse_with: str | None = None
-
-    async def handle_RCPT(
-        self, server: object, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if self.refuse_with:
-            return self.refuse_with
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: object, session: Session, envelope: Envelope) -> str:
-        content = envelope.original_content or b""
-        parsed = email.message_from_bytes(content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(parsed)
-        return "250 Message accepted"
-
-    def ids(self) -> list[str]:
-        return [str(message["Message-ID"]) for message in self.received]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, MailSettings]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, MailSettings(host="127.0.0.1", port=port, tls="none")
-    finally:
-        controller.stop()
 
 
 async def write(sessions: Sessions, count: int, *, html: bool = False) -> list[str]:

@@ -55,6 +55,7 @@ PATH_VALUES = {
     "request_id": "1",
     # An outbox message, if one failed (else the coordinator's retry says so).
     "message_id": "1",
+    "notification_id": "1",
 }
 
 
