@@ -3,10 +3,11 @@
 An employer contact invites a colleague by name, e-mail address and role. The invitation is
 a row of its own (:class:`Invitation`) that carries what the account will be made of:
 inviting never creates or touches a user account. A one-time link, valid for
-:data:`INVITATION_DAYS` days, goes to the invited address (``accounts.mail``: written
-to the log until the portal sends e-mail), and the account is created from the invitation
-in the transaction that uses the link. Only the SHA-256 of the link's token is stored, as
-for login sessions, so the database never holds a usable link.
+:data:`INVITATION_DAYS` days, goes to the invited address (an ``account`` notice written
+to the outbox in the same transaction, in the language of the inviter's page), and the
+account is created from the invitation in the transaction that uses the link. Only the
+SHA-256 of the link's token is stored, as for login sessions, so the database never holds a
+usable link.
 
 The inviter cannot tell whether the address already has an account (in another
 organisation, as staff, or a look-alike of one): the answer is the same page after the same
@@ -38,9 +39,10 @@ from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts import password_links
 from accounts.lookalike import skeleton
-from accounts.mail import Outgoing, deliver
 from accounts.models import Invitation, User
+from accounts.notices import notify_address
 from accounts.passwords import hash_password
 from accounts.services import (
     EMAIL_PATTERN,
@@ -55,8 +57,10 @@ from accounts.services import (
 from accounts.tokens import as_utc, token_hash, utc_now
 from employers.models import Organisation
 from kit import audit
+from kit.clock import PROGRAMME_TIMEZONE
 from kit.i18n import N_, gettext
 from kit.invalid import Invalid
+from kit.notices import Notice
 from kit.roles import ORGANISATION_ROLES, Role, Viewer
 
 INVITATION_DAYS = 14
@@ -83,15 +87,15 @@ class AddressHasAccount(Exception):
 class InvitationSent:
     """What the inviter is told: the same whatever the address.
 
-    ``message`` is the e-mail sent to the invited address with its link, or None when the
-    address receives no link (it has an account, or looks like one that has): only a
-    development aid may show it.
+    ``link`` is the one-time link e-mailed to the invited address, or None when the address
+    receives no link (it has an account, or looks like one that has): only a development
+    aid may show it.
     """
 
     name: str
     email: str
     expires_at: datetime.datetime
-    message: Outgoing | None
+    link: str | None
 
 
 class InvitationRace(Exception):
@@ -174,7 +178,7 @@ async def create_invitation(
         raise Invalid.of("form", gettext("The organisation no longer exists."))
     name = name.strip() or email
     expires_at = default_expiry()
-    answer = InvitationSent(name=name, email=email, expires_at=expires_at, message=None)
+    answer = InvitationSent(name=name, email=email, expires_at=expires_at, link=None)
     account = await _account_of(session, email)
     owned = account is not None and account.email == email
     pending = (
@@ -190,7 +194,7 @@ async def create_invitation(
     legacy = pending is not None and pending.user_id is not None
     if owned and account is not None and account.organisation_id == organisation_id and not legacy:
         # Already one of this organisation's people, listed as such: nothing to add.
-        await deliver(session, _tried_note(email, inviter, organisation), kind="invitation_tried")
+        await notify_address(session, email, _tried_note(inviter, organisation))
         return answer
     token = secrets.token_urlsafe(32)
     try:
@@ -217,18 +221,26 @@ async def create_invitation(
         raise InvitationRace from error
     if account is None or legacy:
         link = invitation_link(public_url, token)
-        message = Outgoing(
-            to=email,
-            subject=N_("You are invited to the ISOK portal"),
-            body=f"{inviter.name} invited you to the ISOK portal for {organisation.name}. "
-            f"Set your password with this link; it works once, until {expires_at:%Y-%m-%d}: "
-            f"{link}",
+        notice = Notice(
+            "account",
+            N_("You are invited to the ISOK portal"),
+            lines=(
+                N_("%(inviter)s invited you to the ISOK portal for %(organisation)s."),
+                N_("Set your password with the link below. It works once, until %(until)s."),
+            ),
+            values={
+                "inviter": inviter.name,
+                "organisation": organisation.name,
+                # The day it stops working, in Finland (as the inviter's page shows it).
+                "until": expires_at.astimezone(PROGRAMME_TIMEZONE).date(),
+            },
             link=link,
+            action=password_links.SET_PASSWORD,
         )
-        await deliver(session, message, kind="invitation")
-        return InvitationSent(name=name, email=email, expires_at=expires_at, message=message)
+        await notify_address(session, email, notice)
+        return InvitationSent(name=name, email=email, expires_at=expires_at, link=link)
     if owned:
-        await deliver(session, _tried_note(email, inviter, organisation), kind="invitation_tried")
+        await notify_address(session, email, _tried_note(inviter, organisation))
     else:
         accounts_log.warning(
             "invitation %s to %s sent nowhere: the address looks like an existing account's",
@@ -238,14 +250,22 @@ async def create_invitation(
     return answer
 
 
-def _tried_note(to: str, inviter: Viewer, organisation: Organisation) -> Outgoing:
-    """The note to the owner of an address with an account: no link, nothing changed."""
-    return Outgoing(
-        to=to,
-        subject=N_("Someone tried to invite you to the ISOK portal"),
-        body=f"{inviter.name} of {organisation.name} tried to invite this address, which "
-        "already has an account. Nothing has changed. Sign in as usual; if you forgot your "
-        "password, ask for a new one on the sign-in page.",
+def _tried_note(inviter: Viewer, organisation: Organisation) -> Notice:
+    """The note to the owner of an address with an account: no one-time link, nothing
+    changed (it leads to where anyone asks for a password link)."""
+    return Notice(
+        "account",
+        N_("Someone tried to invite you to the ISOK portal"),
+        lines=(
+            N_(
+                "%(inviter)s of %(organisation)s tried to invite this address, which already"
+                " has an account. Nothing has changed."
+            ),
+            password_links.FORGOT_LINE,
+        ),
+        values={"inviter": inviter.name, "organisation": organisation.name},
+        link=password_links.FORGOT_PATH,
+        action=password_links.ASK_FOR_NEW,
     )
 
 

@@ -5,7 +5,9 @@ holds a usable link. A link works once (a conditional ``UPDATE … WHERE used_at
 checked by its row count, so two submissions at once cannot both use it) and expires.
 Using it ends every session of the user: whoever knew the old password is signed out.
 
-The portal sends no e-mail yet: the message goes to the log (``accounts.mail``).
+The link goes by e-mail, an ``account`` notice written to the outbox in the caller's
+transaction (:func:`accounts.notices.notify_address`), in the account's language; it is
+never logged.
 """
 
 from __future__ import annotations
@@ -16,18 +18,28 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from accounts.mail import Outgoing, deliver
 from accounts.models import PasswordReset, User
+from accounts.notices import notify_address
 from accounts.passwords import hash_password
 from accounts.services import end_all_sessions, get_by_email, password_problem
 from accounts.tokens import as_utc, token_hash, utc_now
 from kit import audit
 from kit.i18n import N_, gettext
 from kit.invalid import Invalid
+from kit.notices import Notice
 
 RESET_HOURS = 1
 # A new contact may read the message later than someone who just asked for a reset.
 FIRST_PASSWORD_HOURS = 72
+# The e-mails with a first password's link say this under their first line (``hours``).
+FIRST_PASSWORD_LINE = N_(
+    "Set your password with the link below. It works once, for %(hours)s hours."
+)
+SET_PASSWORD = N_("Set your password")
+# Where anyone asks for a link: the note to an address that has an account leads there.
+FORGOT_PATH = "/password/forgot"
+FORGOT_LINE = N_("Sign in as usual. If you forgot your password, ask for a new one.")
+ASK_FOR_NEW = N_("Ask for a new password")
 
 
 def link_for(public_url: str, token: str) -> str:
@@ -49,8 +61,8 @@ async def issue(session: AsyncSession, *, user: User, hours: int = RESET_HOURS) 
     return token
 
 
-async def request_reset(session: AsyncSession, *, email: str, public_url: str) -> Outgoing | None:
-    """Issue and send a reset link when ``email`` is an active account's; the message, or
+async def request_reset(session: AsyncSession, *, email: str, public_url: str) -> str | None:
+    """Issue and send a reset link when ``email`` is an active account's; the link sent, or
     None. The caller answers the same either way, so the answer tells nothing."""
     user = await get_by_email(session, email=email)
     if user is None or not user.is_active:
@@ -58,15 +70,20 @@ async def request_reset(session: AsyncSession, *, email: str, public_url: str) -
         token_hash(secrets.token_urlsafe(32))
         return None
     link = link_for(public_url, await issue(session, user=user))
-    message = Outgoing(
-        to=user.email,
-        subject=N_("Set a new password for the ISOK portal"),
-        body=f"Someone (we hope you) asked to set a new password. The link works once, "
-        f"for {RESET_HOURS} hour: {link}\nIf it was not you, ignore this message.",
+    notice = Notice(
+        "account",
+        N_("Set a new password for the ISOK portal"),
+        lines=(
+            N_("Someone (we hope you) asked to set a new password for your account."),
+            N_("The link below works once, for %(minutes)s minutes."),
+            N_("If it was not you, ignore this message: your password stays as it is."),
+        ),
+        values={"minutes": RESET_HOURS * 60},
         link=link,
+        action=N_("Set a new password"),
     )
-    await deliver(session, message, kind="password_reset")
-    return message
+    await notify_address(session, user.email, notice)
+    return link
 
 
 async def get_open(session: AsyncSession, *, token: str) -> PasswordReset | None:

@@ -74,7 +74,8 @@ class AccountPages(Controller):
 
 
 def _development_aid(request: Request[Any, Any, Any], link: str | None) -> str | None:
-    """The link to show on screen, in development only: the portal sends no e-mail yet."""
+    """The link to show on screen, in development only: a developer need not open the
+    e-mail (``var/mail/`` or the coordinator's mail page) to follow it."""
     return link if request.app.state.settings.env == "development" else None
 
 
@@ -126,13 +127,13 @@ class PasswordResetPages(Controller):
                 },
             )
         # The same page whether or not the address has an account.
-        sent = await password_links.request_reset(
+        link = await password_links.request_reset(
             db_session, email=email, public_url=request.app.state.settings.public_url
         )
         return Template(
             template_name="accounts/password_sent.html",
             headers=NO_STORE,
-            context={"development_link": _development_aid(request, sent.link if sent else None)},
+            context={"development_link": _development_aid(request, link)},
         )
 
     @get("/reset/{token:str}")

@@ -103,14 +103,14 @@ class PeoplePages(Controller):
                 # Someone invited this address at the same moment: theirs stands, and the
                 # answer is the same as for an invitation made here.
                 sent = invitations.InvitationSent(
-                    name=name, email=email, expires_at=invitations.default_expiry(), message=None
+                    name=name, email=email, expires_at=invitations.default_expiry(), link=None
                 )
         if sent is None:
             people = await invitations.list_people(db_session, organisation_id=organisation_id)
             values = {"name": name, "email": email, "role": role or ""}
             return _people_page(people, values, reader.errors, HTTP_400_BAD_REQUEST)
         # The same page whether or not the address had an account. The link is shown on
-        # screen in development only, as an aid until the portal sends e-mail.
+        # screen in development only, as an aid (it also went by e-mail).
         development = request.app.state.settings.env == "development"
         return Template(
             template_name="accounts/invitation_created.html",
@@ -118,7 +118,7 @@ class PeoplePages(Controller):
             headers=NO_STORE,
             context={
                 "sent": sent,
-                "development_link": sent.message.link if development and sent.message else None,
+                "development_link": sent.link if development else None,
             },
         )
 

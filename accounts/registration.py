@@ -9,8 +9,9 @@ The answer never tells whether the e-mail address already has an account. The co
 not choose a password here (signing in with it would tell), but gets an e-mail with a
 one-time link to set one; an address that already has an account, or looks like one that
 has, gets the same page after the same argon2 work, nothing is written for it, and its
-owner is told by e-mail. Until the portal sends e-mail the messages go to the log, and in
-development the page shows the link as a development aid.
+owner is told by e-mail. Both e-mails are ``account`` notices written to the outbox with the
+rest (:func:`accounts.notices.notify_address`); in development the page also shows the link
+as a development aid.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import password_links
-from accounts.mail import Outgoing, deliver
 from accounts.models import User
+from accounts.notices import notify_address
 from accounts.passwords import hash_password
 from accounts.services import (
     EMAIL_PATTERN,
@@ -44,6 +45,7 @@ from kit.forms import FormReader
 from kit.i18n import N_
 from kit.i18n import gettext as _
 from kit.invalid import Invalid
+from kit.notices import Notice
 from kit.roles import Role
 
 ORGANISATION_FIELDS = ("name", "business_id", "kind", "sector", "municipality", "region", "size")
@@ -82,17 +84,20 @@ async def _tell_owner(db_session: AsyncSession, email: str) -> None:
     hash_password(secrets.token_urlsafe(32))
     owner = await get_by_email(db_session, email=email)
     if owner is not None:
-        await deliver(
-            db_session,
-            Outgoing(
-                to=owner.email,
-                subject=N_("Someone applied to the ISOK portal with your address"),
-                body="An organisation's application named this address, which already has an "
-                "account; nothing was saved. If you forgot your password, ask for a new one "
-                "on the sign-in page.",
+        notice = Notice(
+            "account",
+            N_("Someone applied to the ISOK portal with your address"),
+            lines=(
+                N_(
+                    "An organisation's application named this address, which already has an"
+                    " account. Nothing was saved."
+                ),
+                password_links.FORGOT_LINE,
             ),
-            kind="registration_address_taken",
+            link=password_links.FORGOT_PATH,
+            action=password_links.ASK_FOR_NEW,
         )
+        await notify_address(db_session, owner.email, notice)
 
 
 async def register_with_contact(
@@ -178,16 +183,19 @@ class RegistrationController(Controller):
             details={"name": organisation.name, "contact_user_id": user.id},
         )
         link = password_links.link_for(request.app.state.settings.public_url, token)
-        await deliver(
-            db_session,
-            Outgoing(
-                to=user.email,
-                subject=N_("Set your password for the ISOK portal"),
-                body=f"Thank you for the application of {organisation.name}. Set your password "
-                f"with this link; it works once, for {password_links.FIRST_PASSWORD_HOURS} "
-                f"hours: {link}",
-                link=link,
+        notice = Notice(
+            "account",
+            N_("Set your password for the ISOK portal"),
+            lines=(
+                N_("Thank you for the application of %(organisation)s."),
+                password_links.FIRST_PASSWORD_LINE,
             ),
-            kind="registration_first_password",
+            values={
+                "organisation": organisation.name,
+                "hours": password_links.FIRST_PASSWORD_HOURS,
+            },
+            link=link,
+            action=password_links.SET_PASSWORD,
         )
+        await notify_address(db_session, user.email, notice)
         return _received(request, email, link)

@@ -3,8 +3,9 @@
 A counsellor (or the coordinator) invites a candidate whose record has an e-mail address: the
 portal makes an account in the role *candidate*, links it to the record
 (``Candidate.user_id``) and sends a one-time link to set the first password
-(:mod:`accounts.password_links`, valid for ``FIRST_PASSWORD_HOURS``). Inviting again sends a
-new link to the same account; the old one stops working only when a link is used.
+(:mod:`accounts.password_links`, valid for ``FIRST_PASSWORD_HOURS``), by e-mail in the
+account's language, else the counsellor's page's. Inviting again sends a new link to the same
+account; the old one stops working only when a link is used.
 
 A candidate's account reaches exactly one record, their own: every page and API route for
 candidates finds it with :func:`own_candidate` from the signed-in user, never from an id in
@@ -22,13 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from accounts import password_links
-from accounts.mail import Outgoing, deliver
 from accounts.models import User
+from accounts.notices import notify_address
 from accounts.services import EMAIL_PATTERN, AccountError, create_user, normalise_email
 from candidates.models import Candidate, EvidenceItem, GuidanceNote
 from kit import audit
 from kit.i18n import N_, gettext
 from kit.invalid import Invalid
+from kit.notices import Notice
 from kit.roles import Role, Viewer
 
 
@@ -110,18 +112,21 @@ async def invite(
         session, user=user, hours=password_links.FIRST_PASSWORD_HOURS
     )
     link = password_links.link_for(public_url, token)
-    await deliver(
-        session,
-        Outgoing(
-            to=user.email,
-            subject=N_("Your own pages in the ISOK portal"),
-            body="Your counsellor opened your own pages in the ISOK portal: your competences, "
-            "placements, certificates and consents. Set your password with this link; it works "
-            f"once, for {password_links.FIRST_PASSWORD_HOURS} hours: {link}",
-            link=link,
+    notice = Notice(
+        "account",
+        N_("Your own pages in the ISOK portal"),
+        lines=(
+            N_(
+                "Your counsellor opened your own pages in the ISOK portal: your competences,"
+                " placements, certificates and consents."
+            ),
+            password_links.FIRST_PASSWORD_LINE,
         ),
-        kind="candidate_invitation",
+        values={"hours": password_links.FIRST_PASSWORD_HOURS},
+        link=link,
+        action=password_links.SET_PASSWORD,
     )
+    await notify_address(session, user.email, notice)
     await audit.record(
         session,
         action="invite_candidate",

@@ -113,7 +113,7 @@ def test_organisation_registers_is_approved_and_posts_a_position(page: Page) -> 
     expect(page.get_by_role("main")).to_contain_text(
         f"An e-mail with a link to set your password is on its way to {CONTACT_EMAIL}."
     )
-    # In development the portal, which sends no e-mail yet, shows the link as an aid.
+    # In development the page also shows the link (the e-mail is in the outbox) as an aid.
     link = page.get_by_label("Link in the e-mail").input_value()
     page.goto(re.sub(r"^https?://[^/]+", "", link))
     expect(page.get_by_role("heading", level=1)).to_have_text("Set your password")
