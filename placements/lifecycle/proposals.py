@@ -15,6 +15,9 @@ position's tutor and dates, the proposing counsellor), moves the candidate to th
 stage and marks the position filled once every place is taken. A closed or full position, a
 candidate placed meanwhile or a race is refused with a plain message; the database's unique
 indexes back every check, and a refused flush undoes only the answer's own savepoint.
+
+Either answer tells the counsellor who proposed (:mod:`placements.notices`), in the answer's
+transaction and only once it is saved.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from placements.models import (
     PositionStatus,
     SuggestionDecision,
 )
+from placements.notices import tell_proposer_of_acceptance, tell_proposer_of_decline
 from placements.positions.services import is_partner, not_a_partner_message, partnership_status
 from placements.review.decisions import (
     DECLINE_REASONS,
@@ -479,6 +483,10 @@ async def accept(
             await session.flush()
     except IntegrityError as error:
         raise _refused_race() from error
+    # After the savepoint: a refused acceptance tells nobody.
+    await tell_proposer_of_acceptance(
+        session, position=position, proposal=proposal, placement=placement
+    )
     return placement
 
 
@@ -511,10 +519,10 @@ async def decline(
     errors = check_decline(reason, note)
     if errors:
         raise Invalid(errors)
-    await _answerable_proposal(
+    position, proposal = await _answerable_proposal(
         session, viewer, position_id=position_id, candidate_id=candidate_id, after=after
     )
-    return await append_decision(
+    decision = await append_decision(
         session,
         position_id=position_id,
         candidate_id=candidate_id,
@@ -524,3 +532,11 @@ async def decline(
         reason=reason,
         note=note.strip(),
     )
+    # The reason from the list only: the employer's own words stay in the portal.
+    await tell_proposer_of_decline(
+        session,
+        position=position,
+        proposal=proposal,
+        reason=None if reason == OTHER_REASON else DECLINE_REASONS[reason],
+    )
+    return decision

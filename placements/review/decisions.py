@@ -43,6 +43,7 @@ from placements.models import (
     PositionStatus,
     SuggestionDecision,
 )
+from placements.notices import tell_employers_of_proposal
 from placements.positions.queries import get_position
 from placements.positions.services import partnership_label, partnership_status, status_label
 from placements.review.explanations import PlainExplanation, explanation_from_snapshot, snapshot
@@ -439,7 +440,9 @@ async def decide(
     from :data:`REJECTION_REASONS` ("other" also a note); see :func:`_check_transition` for
     the order of steps. ``expected_sequence`` is the newest decision the counsellor saw (0
     for none). The engine's score, rank, eligibility and
-    explanation at this moment are computed here and stored with the decision.
+    explanation at this moment are computed here and stored with the decision. A proposal
+    tells the organisation's employer contacts (:mod:`placements.notices`), in the same
+    transaction.
 
     Raises :class:`DecisionInvalid` (bad input), :class:`DecisionNotFound` (no such
     position or candidate for the viewer), :class:`DecisionNotAllowed` (the workflow refuses)
@@ -512,7 +515,7 @@ async def decide(
         raise DecisionNotAllowed(
             gettext("The candidate is no longer suggested for this position. Reload the page.")
         )
-    return await append_decision(
+    decision = await append_decision(
         session,
         position_id=position_id,
         candidate_id=candidate_id,
@@ -526,3 +529,7 @@ async def decide(
         eligible=advice.eligible,
         explanation=snapshot(advice.explanation),
     )
+    if kind == DecisionKind.PROPOSED.value:
+        # In the decision's transaction: a proposal rolled back tells nobody.
+        await tell_employers_of_proposal(session, position=position, candidate_id=candidate_id)
+    return decision
