@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT, HTTP_409_CONFLICT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assessments import links
+from assessments import links, notices
 from assessments.access import seat_of, visible_placement
 from assessments.decisions import live_decision
 from assessments.models import AssessmentDecision, AssessorRole
@@ -137,8 +137,9 @@ class AssessmentApi(Controller):
         placement_id: FromPath[int],
     ) -> TutorLinkOut:
         """A new link to the tutor's rating form (the previous one stops working). The
-        ``url`` is given this once: only its hash is kept. The placement's counsellor or
-        teacher, or the coordinator; 403 for other staff."""
+        ``url`` is given this once: only its hash is kept. It is e-mailed to the placement's
+        tutor when the placement names one with an address (``emailed_to_tutor``). The
+        placement's counsellor or teacher, or the coordinator; 403 for other staff."""
         placement = await _placement(db_session, viewer, placement_id)
         settings = request.app.state.settings
         try:
@@ -157,10 +158,13 @@ class AssessmentApi(Controller):
                 detail="Someone else is issuing this link right now; try again.",
                 status_code=HTTP_409_CONFLICT,
             ) from None
+        url = links.link_url(settings.public_url, token)
+        tutor = await notices.tutor_link_issued(db_session, placement=placement, link=link, url=url)
         return TutorLinkOut(
             id=link.id,
-            url=links.link_url(settings.public_url, token),
+            url=url,
             expires_at=link.expires_at,
+            emailed_to_tutor=tutor is not None,
         )
 
     @delete("/tutor-links/{link_id:int}", status_code=HTTP_204_NO_CONTENT)

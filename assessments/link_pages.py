@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts import throttle
 from accounts.tokens import as_utc
-from assessments import links
+from assessments import links, notices
 from assessments.access import visible_placement
 from assessments.links import LinkAccess, LinkRefused
 from assessments.models import AssessorRole
@@ -241,12 +241,15 @@ class TutorLinkIssuePages(Controller):
             raise PermissionDeniedException() from None
         except links.LinkRaceLost:
             raise ClientException(status_code=HTTP_409_CONFLICT) from None
+        url = links.link_url(settings.public_url, token)
+        tutor = await notices.tutor_link_issued(db_session, placement=placement, link=link, url=url)
         return Template(
             template_name="assessments/link_issued.html",
             context={
                 "placement_id": placement.id,
-                "url": links.link_url(settings.public_url, token),
+                "url": url,
                 "expires": _local(link.expires_at),
+                "emailed_to": tutor.name if tutor is not None else "",
             },
         )
 

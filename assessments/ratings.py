@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from assessments import notices
 from assessments.access import Assessor
 from assessments.models import ASSESSOR_ROLES, AssessorRole, Rating, RatingSheet
 from assessments.plan import ensure_plan, plan_competence_ids
@@ -295,7 +296,9 @@ def _reference(role: AssessorRole, version: int) -> str:
     return f"{role.value[0].upper()}{version}-{secrets.token_hex(4).upper()}"
 
 
-async def submit(session: AsyncSession, *, placement: Placement, assessor: Assessor) -> SheetView:
+async def submit(
+    session: AsyncSession, *, placement: Placement, assessor: Assessor, tell: bool = True
+) -> SheetView:
     """Submit the assessor's draft: every outcome of the plan rated, once.
 
     A second submission (or two at once) is refused: the update only applies to a sheet that
@@ -341,6 +344,10 @@ async def submit(session: AsyncSession, *, placement: Placement, assessor: Asses
         },
     )
     await session.refresh(draft)
+    if tell:  # the teacher (assessments/notices.py); the demo data is written untold
+        await notices.rating_submitted(
+            session, placement=placement, role=assessor.role, version=draft.version
+        )
     return _view(draft)
 
 

@@ -79,8 +79,10 @@ class AssessmentOut(msgspec.Struct):
 
 
 class TutorLinkOut(msgspec.Struct):
-    """A tutor link just issued: ``url`` is shown once (only its hash is kept)."""
+    """A tutor link just issued: ``url`` is shown once (only its hash is kept);
+    ``emailed_to_tutor``: whether it was e-mailed to the placement's tutor."""
 
     id: int
     url: str
     expires_at: datetime.datetime
+    emailed_to_tutor: bool = False

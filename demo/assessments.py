@@ -101,7 +101,7 @@ async def _rate(
     assessor = Assessor(role=role, user_id=user.id, name=user.name)
     await ratings.save_draft(session, placement=placement, assessor=assessor, ratings=given)
     if submit:
-        await ratings.submit(session, placement=placement, assessor=assessor)
+        await ratings.submit(session, placement=placement, assessor=assessor, tell=False)
 
 
 async def seed_demo_assessments(session: AsyncSession) -> int:

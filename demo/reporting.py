@@ -330,7 +330,7 @@ async def _rate(
             for index, competence_id in enumerate(ids)
         ]
         await ratings.save_draft(session, placement=placement, assessor=assessor, ratings=given)
-        await ratings.submit(session, placement=placement, assessor=assessor)
+        await ratings.submit(session, placement=placement, assessor=assessor, tell=False)
     submitted = _at(ended - datetime.timedelta(days=2), 11)
     await session.execute(
         update(RatingSheet)

@@ -130,7 +130,8 @@ async def test_counsellor_and_teacher_issue_and_revoke_links(
     await sign_in(client, DEMO_USERS["counsellor"])
     status, first = await issue_by_api(client)
     assert status == 201
-    assert set(first) == {"id", "url", "expires_at"}
+    assert set(first) == {"id", "url", "expires_at", "emailed_to_tutor"}
+    assert first["emailed_to_tutor"] is True  # the demo placement names its tutor
     url = str(first["url"])
     assert url.startswith(f"{settings.public_url}/assess/")
     expires = datetime.datetime.fromisoformat(str(first["expires_at"]))
