@@ -12,6 +12,10 @@ from the placement's signed decision, in Finnish or English. Nothing is ever edi
 
 The candidate is "certified" while they hold a live certificate and leave that stage (back to
 "assessment") when the last one is revoked. Every change is in the audit trail.
+
+A certificate issued (unless ``tell_candidate=False``, as for the demo data) is e-mailed to the
+candidate in the same transaction, with the verification link anyone can open: to their own
+account when they have one, else to the address on their record (docs/notifications.md).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.notices import notify, notify_address, users_with_ids
 from assessments.decisions import signed_decision_content
 from candidates.models import Candidate, Stage
 from certificates import codes
@@ -31,8 +36,9 @@ from certificates.content import LANGUAGES, Content, Issuer, build
 from certificates.models import Certificate, RevocationReason, Status
 from kit import audit
 from kit.clock import PROGRAMME_TIMEZONE, now
-from kit.i18n import gettext
+from kit.i18n import N_, gettext
 from kit.invalid import Invalid
+from kit.notices import Notice
 from kit.roles import Role, Viewer
 from kit.settings import Settings
 from placements.models import Placement
@@ -105,8 +111,11 @@ async def issue(
     placement_id: int,
     language: str,
     issuer: Issuer,
+    tell_candidate: bool = True,
 ) -> Issued:
-    """Issue the placement's certificate from its signed decision (see the module).
+    """Issue the placement's certificate from its signed decision (see the module); with
+    ``tell_candidate`` (the default), a new certificate is e-mailed to the candidate (the demo
+    data is issued without telling).
 
     Raises :class:`Invalid` (``language``, or ``decision`` when nothing is signed) and
     :class:`NotAllowed`; LookupError when the placement does not exist.
@@ -157,8 +166,55 @@ async def issue(
             raise
         candidate.stage = Stage.CERTIFIED.value
         await session.flush()
+        if tell_candidate:
+            await tell_of_certificate(session, certificate, candidate)
         return Issued(certificate, new=True)
     raise RuntimeError("no free certificate code after several tries")  # pragma: no cover
+
+
+def verification_path(code: str) -> str:
+    """The public verification page of a certificate (a portal path)."""
+    return f"/verify/{code}"
+
+
+def certificate_notice(certificate: Certificate) -> Notice:
+    """The candidate's message: their certificate's code and day, and its verification
+    link (the page anyone they show the certificate to can open)."""
+    return Notice(
+        kind="certificate_issued",
+        subject=N_("Your certificate has been issued"),
+        lines=(
+            N_("Your certificate %(code)s was issued on %(day)s."),
+            N_(
+                "Anyone you show it to, such as an employer, can check that it is genuine on its"
+                " verification page, with the code %(code)s. Keep this message: the link below"
+                " is that page."
+            ),
+        ),
+        values={
+            "code": certificate.code,
+            "day": certificate.issued_at.astimezone(PROGRAMME_TIMEZONE).date(),
+        },
+        link=verification_path(certificate.code),
+        action=N_("Open the verification page"),
+    )
+
+
+async def tell_of_certificate(
+    session: AsyncSession, certificate: Certificate, candidate: Candidate
+) -> bool:
+    """E-mail the candidate their new certificate (their own account, else the address on
+    their record, in the certificate's language); False when there is nobody to tell."""
+    notice = certificate_notice(certificate)
+    key = f"certificate_issued:{certificate.id}"
+    account = await users_with_ids(session, [candidate.user_id])
+    if account:
+        return await notify(session, account[0], notice, dedupe_key=key)
+    if candidate.email:
+        return await notify_address(
+            session, candidate.email, notice, language=certificate.language, dedupe_key=key
+        )
+    return False
 
 
 async def _code_taken(session: AsyncSession, code: str) -> bool:

@@ -49,6 +49,7 @@ async def seed_demo_certificates(session: AsyncSession, settings: Settings) -> i
         placement_id=placement.id,
         language=LANGUAGE,
         issuer=issuing.issuer_of(settings),
+        tell_candidate=False,
     )
     return int(issued.new)
 

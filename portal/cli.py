@@ -23,6 +23,7 @@ from kit.settings import Settings, SettingsError, get_settings
 from portal.mail_commands import mail
 from portal.match_commands import match
 from portal.privacy_commands import privacy
+from portal.reminder_commands import reminders
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -468,6 +469,7 @@ def import_command(file: Path, language: str) -> None:
 main.add_command(match)
 main.add_command(privacy)
 main.add_command(mail)
+main.add_command(reminders)
 main.add_command(keys_group)
 main.add_command(certificates_group)
 

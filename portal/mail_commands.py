@@ -4,12 +4,17 @@ Without ``--once`` it runs until stopped, looking for due messages every few sec
 it, it sends what is due now and exits (for cron, or a test). Each pass prints what it did
 when it did something; a failure is printed with its reason and shown on the coordinator's
 E-mail page. Several senders may run at once on PostgreSQL; on SQLite run one.
+
+Before sending, the sender runs the scheduled reminders (portal/reminders.py) when it has not
+for 15 minutes (and once with ``--once``), so that `isok serve`'s sender sends them too;
+their notices are written once, so several senders running them tell nobody twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 
 import click
 
@@ -37,9 +42,11 @@ def mail() -> None:
 )
 def send_command(once: bool, interval: int, parent: int | None) -> None:
     """Deliver the outbox's messages over SMTP (or as .eml files without ISOK_SMTP_HOST)."""
+    from kit import clock
     from kit.mailer import SendReport, send_due, transport_for
     from portal.cli import _settings
     from portal.database import create_engine, create_session_factory
+    from portal.reminders import EVERY, run_reminders
 
     settings = _settings()
     transport = transport_for(settings.mail)
@@ -61,8 +68,14 @@ def send_command(once: bool, interval: int, parent: int | None) -> None:
     async def run() -> SendReport:
         engine = create_engine(settings.database)
         sessions = create_session_factory(engine)
+        reminded_at: float | None = None
         try:
             while True:
+                if reminded_at is None or time.monotonic() - reminded_at >= EVERY.total_seconds():
+                    reminded_at = time.monotonic()
+                    for reminded in await run_reminders(sessions, clock.now()):
+                        if reminded.told or reminded.error:
+                            click.echo(reminded.describe(), err=bool(reminded.error))
                 report = await send_due(
                     sessions, transport, settings=settings.mail, public_url=settings.public_url
                 )

@@ -14,7 +14,9 @@ The rule (docs/reporting.md, "Outcomes"):
 - The reminders are the counsellor's own caseload (``Candidate.counsellor_id``): the record
   opened to another counsellor is followed up by its own counsellor.
 
-One query, however many clients are due.
+One query, however many clients are due. :func:`remind_follow_ups` (``isok reminders run``
+and the sender's loop) also tells the counsellor once per follow-up, in their notifications
+and by e-mail; a client without an active counsellor is the coordinators' to follow up.
 """
 
 from __future__ import annotations
@@ -26,8 +28,12 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from accounts.models import User
+from accounts.notices import notify_all, users_with_ids
 from candidates.models import Candidate
 from kit.clock import PROGRAMME_TIMEZONE
+from kit.i18n import N_
+from kit.notices import Notice
 from kit.roles import Role, Viewer
 from placements.models import LIVE_PLACEMENT_STATUSES, Placement, PlacementStatus
 from reporting.models import Outcome
@@ -143,3 +149,87 @@ async def follow_ups_due(
         if due is not None:
             follow_ups.append(FollowUp(int(candidate_id), str(name), ended_on, *due))
     return follow_ups
+
+
+# --- Telling the counsellor ---------------------------------------------------------------
+
+KIND = "follow_up_due"
+_EVERY_DUE = (
+    select(Candidate.id, Candidate.counsellor_id, _ENDED.c.ended_on, _LAST_RECORDED)
+    .join(_ENDED, _ENDED.c.candidate_id == Candidate.id)
+    .where(
+        _ENDED.c.ended_on <= bindparam("ended_by"),
+        _ENDED.c.ended_on > bindparam("lapsed_before"),
+        Candidate.erased_at.is_(None),
+        ~_LIVE,
+    )
+    .order_by(_ENDED.c.ended_on, Candidate.id)
+)
+
+
+def follow_up_notice(candidate_id: int, months: int, due_on: datetime.date) -> Notice:
+    """The reminder of one follow-up: the candidate by number (an e-mail is no place for a
+    name), leading to the form where the outcome is recorded."""
+    return Notice(
+        kind=KIND,
+        subject=N_("A follow-up is due: candidate no. %(number)s"),
+        lines=(
+            N_(
+                "The %(months)s-month follow-up of candidate no. %(number)s is due since"
+                " %(day)s. Ask them what followed their placement and record it as an"
+                " outcome, even when nothing has followed yet."
+            ),
+        ),
+        values={"number": candidate_id, "months": months, "day": due_on},
+        link=f"/candidates/{candidate_id}/outcomes/new",
+        action=N_("Record the outcome"),
+    )
+
+
+async def remind_follow_ups(session: AsyncSession, *, now: datetime.datetime) -> int:
+    """Tell each client's counsellor (the coordinators when the client has no active
+    counsellor) of every follow-up due at ``now`` (programme time), once per client and
+    follow-up; how many people were told this time."""
+    today = _programme_date(now)
+    rows = await session.execute(
+        _EVERY_DUE,
+        {
+            "ended_by": add_months(today, -FOLLOW_UP_MONTHS[0]) + _MARGIN,
+            "lapsed_before": add_months(today, -LAPSES_AFTER_MONTHS) - _MARGIN,
+        },
+    )
+    due = []
+    for candidate_id, counsellor_id, ended_on, last_recorded in rows.tuples().all():
+        follow_up = due_follow_up(ended_on, last_recorded, today=today)
+        if follow_up is not None:
+            due.append((int(candidate_id), counsellor_id, ended_on, *follow_up))
+    if not due:
+        return 0
+    counsellors = {
+        user.id: user
+        for user in await users_with_ids(session, {row[1] for row in due})
+        if user.role == Role.COUNSELLOR
+    }
+    coordinators: list[User] | None = None
+    told = 0
+    for candidate_id, counsellor_id, ended_on, months, due_on in due:
+        counsellor = counsellors.get(counsellor_id) if counsellor_id is not None else None
+        if counsellor is not None:
+            recipients = [counsellor]
+        else:
+            if coordinators is None:
+                coordinators = list(
+                    await session.scalars(
+                        select(User)
+                        .where(User.role == Role.COORDINATOR, User.is_active.is_(True))
+                        .order_by(User.id)
+                    )
+                )
+            recipients = coordinators
+        told += await notify_all(
+            session,
+            recipients,
+            follow_up_notice(candidate_id, months, due_on),
+            dedupe_key=f"{KIND}:{candidate_id}:{ended_on.isoformat()}:{months}",
+        )
+    return told

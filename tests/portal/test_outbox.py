@@ -223,9 +223,9 @@ async def test_an_invitation_is_written_to_the_outbox_with_its_transaction(
     async with sessions() as session:
         messages = (await session.scalars(select(OutboxMessage))).all()
     assert [(m.recipient, m.kind, m.status) for m in messages] == [
-        ("counsellor@demo.test", "password_reset", "pending")
+        ("counsellor@demo.test", "account", "pending")
     ]
-    assert "/password/reset/" in messages[0].text
+    assert "/password/reset/" in str(messages[0].notice)
 
 
 def test_isok_mail_send_once_delivers_and_says_what_failed(
@@ -257,8 +257,9 @@ def test_isok_mail_send_once_delivers_and_says_what_failed(
     try:
         done = CliRunner().invoke(main, ["mail", "send", "--once"], catch_exceptions=False)
         assert done.exit_code == 0, done.output
-        assert "Sent 2, to try again later 0, failed 0" in done.output
-        assert sorted(inbox.ids()) == sorted(ids)
+        # The messages written here, and the reminders due on the demo data (run first).
+        assert set(ids) <= set(inbox.ids())
+        assert f"Sent {len(inbox.received)}, to try again later 0, failed 0" in done.output
         monkeypatch.setenv("ISOK_SMTP_TLS", "sometimes")
         get_settings.cache_clear()
         bad = CliRunner().invoke(main, ["mail", "send", "--once"])
