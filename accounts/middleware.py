@@ -7,8 +7,7 @@ from typing import Any
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from accounts.notices import unread_count
-from accounts.services import user_for_token
+from accounts.services import signed_in
 from kit.audit import Actor, current_actor
 from kit.i18n import LANGUAGE_COOKIE, current_locale, is_supported, negotiate_locale
 
@@ -35,11 +34,9 @@ class LoginSessionMiddleware:
             # The request's own database session (the one its handler gets, committed or
             # rolled back and closed when the answer starts): one connection per request.
             session = state.request_session(state, scope)
-            user = await user_for_token(session, token=token)
-            if user is not None and not scope["path"].startswith("/api/"):
-                # For the count in every page's header.
-                unread = await unread_count(session, user.id)
-                scope["unread"] = unread  # type: ignore[typeddict-unknown-key]
+            user, unread = await signed_in(session, token=token)
+            # For the count in every page's header.
+            scope["unread"] = unread  # type: ignore[typeddict-unknown-key]
             # Detached, as a user from a session of its own was: a write that fails later in
             # the request rolls the session back and expires what it holds, and the error
             # page still shows who is signed in.

@@ -36,7 +36,7 @@ class NotificationPages(Controller):
         listing = await notices.list_for(db_session, viewer.user_id, page=parse_integer(page) or 1)
         return Template(
             template_name="accounts/notifications.html",
-            context={"listing": listing, "unread": any(item.unread for item in listing.shown)},
+            context={"listing": listing},
         )
 
     @post("/{notification_id:int}/open", status_code=HTTP_200_OK)
@@ -91,5 +91,10 @@ def _settings_page(user: User, choices: dict[str, bool]) -> Template:
     kinds = [(name, kind, choices.get(name, True)) for name, kind in notices.kinds_for(user.role)]
     return Template(
         template_name="accounts/notification_settings.html",
-        context={"kinds": kinds, "email": user.email},
+        context={
+            "kinds": kinds,
+            "email": user.email,
+            # A role whose e-mails are all always sent has nothing to save.
+            "choosable": any(not kind.always for _name, kind, _wanted in kinds),
+        },
     )

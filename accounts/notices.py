@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.models import MailChoice, Notification, User
+from accounts.services import same_site_path
 from accounts.tokens import utc_now
 from kit.i18n import N_, current_locale, is_supported
 from kit.notices import Notice
@@ -30,6 +31,7 @@ from kit.outbox import enqueue_notice
 from kit.roles import Role
 
 SETTINGS_PATH = "/notifications/settings"
+LINK_LENGTH = 500  # Notification.link
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,8 @@ async def notify(
         user_id=user.id,
         kind=notice.kind,
         notice=notice.as_data(),
-        link=notice.link[:500],
+        # A link too long for the column is dropped, not cut to another page.
+        link=notice.link if len(notice.link) <= LINK_LENGTH else "",
         dedupe_key=dedupe_key,
     )
     try:
@@ -228,22 +231,35 @@ async def unread_count(session: AsyncSession, user_id: int) -> int:
     )
 
 
+def leads_to(link: str) -> str:
+    """The page of this site a notification opens: its link when that is a path here, else
+    "" (a whole address, such as a one-time link, is for the e-mail; ``//host`` and the like
+    would leave the site)."""
+    return same_site_path(link, default="")
+
+
 @dataclass(frozen=True)
 class Shown:
-    """A notification on the list: its notice (render it in the page's language)."""
+    """A notification on the list: its notice (render it in the page's language) and the
+    page of this site it opens ("" for none)."""
 
     id: int
     notice: Notice
     created_at: datetime.datetime
     unread: bool
+    link: str = ""
 
 
 @dataclass(frozen=True)
 class Listing:
+    """One page of the list; ``unread``: how many of all the user's notifications are
+    unread (on any page)."""
+
     shown: list[Shown]
     total: int
     page: int
     pages: int
+    unread: int = 0
 
 
 async def list_for(session: AsyncSession, user_id: int, *, page: int = 1) -> Listing:
@@ -270,10 +286,12 @@ async def list_for(session: AsyncSession, user_id: int, *, page: int = 1) -> Lis
             notice=Notice.from_data(row.notice),
             created_at=row.created_at,
             unread=row.read_at is None,
+            link=leads_to(row.link),
         )
         for row in rows
     ]
-    return Listing(shown=shown, total=total, page=page, pages=pages)
+    unread = await unread_count(session, user_id) if total else 0
+    return Listing(shown=shown, total=total, page=page, pages=pages, unread=unread)
 
 
 async def open_notification(
@@ -291,7 +309,7 @@ async def open_notification(
     if row.read_at is None:
         row.read_at = utc_now()
         await session.flush()
-    return row.link if row.link.startswith("/") else ""
+    return leads_to(row.link)
 
 
 async def mark_all_read(session: AsyncSession, user_id: int) -> int:

@@ -10,11 +10,11 @@ import datetime
 import re
 import secrets
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.lookalike import skeleton
-from accounts.models import LoginAttempt, LoginSession, User
+from accounts.models import LoginAttempt, LoginSession, Notification, User
 from accounts.passwords import (
     DUMMY_HASH,
     MIN_PASSWORD_LENGTH,
@@ -179,21 +179,39 @@ async def end_all_sessions(
 
 # Built once: SQLAlchemy then computes its cache key once, not on every request (the
 # session's user and organisation are joined in, which makes that key costly).
-_SESSION_BY_HASH = select(LoginSession).where(LoginSession.token_hash == bindparam("token_hash"))
+# The count of the user's unread notifications (every page's header) comes in the same
+# statement.
+_UNREAD = (
+    select(func.count())
+    .where(Notification.user_id == LoginSession.user_id, Notification.read_at.is_(None))
+    .correlate(LoginSession)
+    .scalar_subquery()
+)
+_SESSION_BY_HASH = select(LoginSession, _UNREAD).where(
+    LoginSession.token_hash == bindparam("token_hash")
+)
 
 
-async def user_for_token(session: AsyncSession, *, token: str) -> User | None:
-    """The user of a live session token, or None when unknown, expired or deactivated."""
+async def signed_in(session: AsyncSession, *, token: str) -> tuple[User | None, int]:
+    """The user of a live session token (None when unknown, expired or deactivated) and how
+    many of their notifications are unread."""
     result = await session.execute(_SESSION_BY_HASH, {"token_hash": token_hash(token)})
-    login = result.scalar_one_or_none()
-    if login is None:
-        return None
+    found = result.one_or_none()
+    if found is None:
+        return None, 0
+    login, unread = found
     expires = login.expires_at
     if expires.tzinfo is None:
         expires = expires.replace(tzinfo=datetime.UTC)
     if expires <= utc_now() or not login.user.is_active:
-        return None
-    return login.user
+        return None, 0
+    return login.user, int(unread or 0)
+
+
+async def user_for_token(session: AsyncSession, *, token: str) -> User | None:
+    """The user of a live session token, or None when unknown, expired or deactivated."""
+    user, _unread = await signed_in(session, token=token)
+    return user
 
 
 async def set_active(session: AsyncSession, *, user: User, active: bool) -> None:

@@ -16,7 +16,8 @@ import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select, update
 
-from accounts.models import PasswordReset, User
+from accounts.models import Notification, PasswordReset, User
+from accounts.notices import notify
 from accounts.password_links import FIRST_PASSWORD_HOURS
 from accounts.tokens import as_utc
 from assessments.models import AssessmentDecision, Rating, RatingSheet
@@ -36,6 +37,7 @@ from certificates.models import Certificate
 from demo.certificates import SHARED_NOTE
 from kit.audit import AuditEvent
 from kit.invalid import Invalid
+from kit.notices import Notice
 from kit.roles import Role
 from kit.settings import Settings
 from placements.models import Placement, SuggestionDecision
@@ -770,10 +772,23 @@ def path_of(template: str, values: dict[str, str]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
 
 
+async def own_notification(db: Database) -> int:
+    """A notification for the candidate's account (the route opens only one's own)."""
+    async with db.sessions() as session, session.begin():
+        user = await session.get_one(User, await db.user_id(CANDIDATE))
+        await notify(session, user, Notice("certificate_issued", "Your certificate"))
+    found = await db.scalar(select(func.max(Notification.id)))
+    assert found is not None
+    return int(found)
+
+
 async def test_every_route_open_to_candidates_serves_their_own_objects_and_no_one_elses(
     client: AsyncTestClient, db: Database, other_code: str
 ) -> None:
-    own = {"code": await own_code(db, await own_record(db))}
+    own = {
+        "code": await own_code(db, await own_record(db)),
+        "notification_id": str(await own_notification(db)),
+    }
     others = ({"code": other_code}, {"code": "AAAA-AAAA-AAAA-AAAA-AAAA"})
     rows = [
         (key, access)

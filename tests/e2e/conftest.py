@@ -68,6 +68,11 @@ def _healthy(port: int) -> bool:
         connection.close()
 
 
+# The database each live server serves, by its base URL (for tests that arrange data the
+# browser then finds, such as notifications).
+LIVE_DATABASES: dict[str, str] = {}
+
+
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[str]:
     """Migrate and seed a fresh SQLite database, serve it, yield the base URL."""
@@ -118,6 +123,7 @@ def live_server() -> Iterator[str]:
                     pytrace=False,
                 )
             time.sleep(0.2)
+        LIVE_DATABASES[base_url] = env["ISOK_DATABASE_URL"]
         yield base_url
     finally:
         if server is not None and server.poll() is None:
