@@ -136,6 +136,12 @@ def live_server() -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def live_database_url(live_server: str) -> str:
+    """The database URL of the live server (SQLite, in the server's own folder)."""
+    return LIVE_DATABASES[live_server]
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """One headless Chromium per test module (Debian's, never a downloaded one).
