@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import html
-from pathlib import Path
 from typing import TypedDict
 
 import jinja2
@@ -25,8 +24,9 @@ from markupsafe import Markup
 
 from certificates.content import Content
 from certificates.wording import WORDING, Wording
+from kit.resources import TEMPLATE_DIR
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATES = TEMPLATE_DIR
 DOCUMENT_TEMPLATE = "certificates/document.html"
 BODY_TEMPLATE = "certificates/_body.html"
 # Q keeps the code readable with a quarter of it smudged or folded; the verification URL is

@@ -14,7 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-VAR_DIR = PROJECT_ROOT / "var"
+# The portal's own files (database, uploads, keys, mail) go under ISOK_DATA_DIR, by default
+# ``var/`` in the working directory (not beside the code: an installed package's folder is
+# not the place for data). Relative paths in the settings mean the working directory too.
+VAR_DIR = Path("var")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/isok.sqlite3"
 
 
@@ -141,12 +144,25 @@ class Settings:
         return self.env == "production"
 
 
-def _development_secret() -> str:
-    """Generate a secret once and keep it in ``var/`` so sessions survive restarts."""
-    path = VAR_DIR / "secret_key"
+def data_dir(env: dict[str, str]) -> Path:
+    """ISOK_DATA_DIR as an absolute folder (default ``var/`` in the working directory)."""
+    raw = env.get("ISOK_DATA_DIR", "").strip()
+    if "\x00" in raw:
+        raise SettingsError("ISOK_DATA_DIR must be a folder name")
+    return _absolute(Path(raw or VAR_DIR))
+
+
+def _absolute(path: Path) -> Path:
+    """A path from the settings: relative ones mean the working directory."""
+    return path if path.is_absolute() else Path.cwd() / path
+
+
+def _development_secret(folder: Path) -> str:
+    """Generate a secret once and keep it in the data folder so sessions survive restarts."""
+    path = folder / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    VAR_DIR.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     path.write_text(key)
     path.chmod(0o600)
@@ -177,18 +193,15 @@ def check_database_url(url: str) -> str:
 
 
 def resolve_database_url(url: str) -> str:
-    """Make a relative SQLite path absolute against the project root.
-
-    ``sqlite+aiosqlite:///var/isok.sqlite3`` means ``var/`` beside the code, whatever the
-    current directory of the process that reads it.
-    """
+    """Make a relative SQLite path absolute against the working directory (so that every
+    process started there, and every worker, opens the same file), creating its folder."""
     prefix = "sqlite+aiosqlite:///"
     if url.startswith(prefix):
-        path = url[len(prefix) :]
-        if path and not path.startswith("/") and path != ":memory:":
-            absolute = PROJECT_ROOT / path
+        path = url[len(prefix) :].split("?", 1)[0]
+        if path and path != ":memory:" and not path.startswith("file:"):
+            absolute = _absolute(Path(path))
             absolute.parent.mkdir(parents=True, exist_ok=True)
-            return prefix + str(absolute)
+            return prefix + str(absolute) + url[len(prefix) + len(path) :]
     return url
 
 
@@ -210,7 +223,7 @@ def _years(env: dict[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def _mail(env: dict[str, str]) -> MailSettings:
+def _mail(env: dict[str, str], data: Path) -> MailSettings:
     defaults = MailSettings()
     port_text = env.get("ISOK_SMTP_PORT", "").strip()
     if port_text and (
@@ -225,9 +238,7 @@ def _mail(env: dict[str, str]) -> MailSettings:
     host = env.get("ISOK_SMTP_HOST", "").strip()
     if any(not ch.isprintable() or ch.isspace() for ch in host):
         raise SettingsError("ISOK_SMTP_HOST must be a host name or address")
-    directory = Path(env.get("ISOK_MAIL_DIR", "") or VAR_DIR / "mail")
-    if not directory.is_absolute():
-        directory = PROJECT_ROOT / directory
+    directory = _absolute(Path(env.get("ISOK_MAIL_DIR", "") or data / "mail"))
     return MailSettings(
         host=host,
         port=int(port_text) if port_text else (465 if tls == "tls" else defaults.port),
@@ -295,18 +306,18 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     if not secret:
         if mode == "production":
             raise SettingsError("ISOK_SECRET_KEY is required when ISOK_ENV=production")
-        secret = _development_secret()
+        secret = _development_secret(data_dir(env))
     elif len(secret) < 32:
         raise SettingsError("ISOK_SECRET_KEY must be at least 32 characters long")
+    data = data_dir(env)
     url = resolve_database_url(
-        check_database_url(env.get("ISOK_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL)
+        check_database_url(
+            env.get("ISOK_DATABASE_URL", "").strip()
+            or f"sqlite+aiosqlite:///{data / 'isok.sqlite3'}"
+        )
     )
-    upload_dir = Path(env.get("ISOK_UPLOAD_DIR", "") or VAR_DIR / "uploads")
-    if not upload_dir.is_absolute():
-        upload_dir = PROJECT_ROOT / upload_dir
-    signing_key = Path(env.get("ISOK_SIGNING_KEY", "") or VAR_DIR / "signing-key")
-    if not signing_key.is_absolute():
-        signing_key = PROJECT_ROOT / signing_key
+    upload_dir = _absolute(Path(env.get("ISOK_UPLOAD_DIR", "") or data / "uploads"))
+    signing_key = _absolute(Path(env.get("ISOK_SIGNING_KEY", "") or data / "signing-key"))
     public_url = env.get("ISOK_PUBLIC_URL", "").strip().rstrip("/") or "http://127.0.0.1:8000"
     if not re.fullmatch(
         r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?", public_url
@@ -332,7 +343,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
             issuer_url=env.get("ISOK_ISSUER_URL", "").strip().rstrip("/") or public_url,
         ),
         privacy=PrivacySettings(retention_years=_years(env, "ISOK_RETENTION_YEARS", 5)),
-        mail=_mail(env),
+        mail=_mail(env, data),
         debug=False,
         public_url=public_url,
     )

@@ -58,6 +58,7 @@ from kit import (
     audit,  # noqa: F401 - registers the audit listener on every session
     sections,
 )
+from kit.resources import STATIC_DIR
 from kit.roles import provide_viewer
 from kit.settings import Settings, get_settings
 from placements.lifecycle.api import PlacementApi
@@ -79,7 +80,7 @@ from portal.path_ids import bound_path_ids
 from portal.policy import enforce_policy
 from portal.privacy_pages import PrivacyPages
 from portal.security import add_security_headers
-from portal.templating import STATIC_DIR, create_environment
+from portal.templating import create_environment
 from reporting.activity_pages import ActivityPages
 from reporting.api import IndicatorApi
 from reporting.dashboard_pages import DashboardPages

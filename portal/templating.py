@@ -29,12 +29,9 @@ from kit.i18n import (
     ngettext,
 )
 from kit.notices import lines_of, subject_of
+from kit.resources import TEMPLATE_DIR
 from kit.roles import Role
-from kit.settings import PROJECT_ROOT
 from portal.policy import access_for
-
-TEMPLATE_DIR = PROJECT_ROOT / "templates"
-STATIC_DIR = PROJECT_ROOT / "static"
 
 
 @dataclass(frozen=True)

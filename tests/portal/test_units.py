@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
@@ -78,11 +79,32 @@ def test_production_settings_use_secure_cookies() -> None:
     assert settings.database.url == "postgresql+asyncpg://isok@db/isok"
 
 
-def test_relative_sqlite_path_is_anchored_at_the_project() -> None:
+def test_relative_paths_mean_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     url = resolve_database_url("sqlite+aiosqlite:///var/test-anchor.sqlite3")
-    assert url.startswith("sqlite+aiosqlite:////")
-    assert url.endswith("/var/test-anchor.sqlite3")
+    assert url == f"sqlite+aiosqlite:///{tmp_path}/var/test-anchor.sqlite3"
+    assert (tmp_path / "var").is_dir()
     assert resolve_database_url("sqlite+aiosqlite:////tmp/x.db") == "sqlite+aiosqlite:////tmp/x.db"
+
+
+def test_the_data_folder_holds_every_file_unless_each_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    by_default = settings_from_env({})
+    assert by_default.database.url == f"sqlite+aiosqlite:///{tmp_path}/var/isok.sqlite3"
+    assert by_default.uploads.directory == tmp_path / "var" / "uploads"
+    assert by_default.mail.directory == tmp_path / "var" / "mail"
+    assert by_default.certificates.signing_key == tmp_path / "var" / "signing-key"
+    assert (tmp_path / "var" / "secret_key").is_file()  # the development secret
+    data = tmp_path / "elsewhere"
+    chosen = settings_from_env({"ISOK_DATA_DIR": str(data), "ISOK_UPLOAD_DIR": "files"})
+    assert chosen.database.url == f"sqlite+aiosqlite:///{data}/isok.sqlite3"
+    assert chosen.uploads.directory == tmp_path / "files"
+    assert chosen.certificates.signing_key == data / "signing-key"
+    assert (data / "secret_key").is_file()
 
 
 SECRET = {"ISOK_SECRET_KEY": "k" * 40}
