@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import re
 from collections.abc import Awaitable, Callable, Iterator
@@ -18,8 +17,7 @@ from kit import clock
 from kit.outbox import OutboxMessage
 from kit.settings import MailSettings, Settings, get_settings
 from placements.models import Placement
-from portal.cli import main
-from portal.database import create_engine, create_session_factory
+from portal.cli import main, run_in_session
 from portal.reminders import REMINDERS
 from tests.mailbox import Inbox
 
@@ -33,16 +31,7 @@ T = TypeVar("T")
 
 def in_database(settings: Settings, job: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``job`` in one transaction on the test's database (outside any event loop)."""
-
-    async def run() -> T:
-        engine = create_engine(settings.database)
-        try:
-            async with create_session_factory(engine)() as session, session.begin():
-                return await job(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
+    return run_in_session(settings, job)
 
 
 def starts_in_three_days(settings: Settings) -> None:
