@@ -14,6 +14,8 @@ from portal.models import metadata
 config = context.config
 # `isok db upgrade` names the database; Litestar's `litestar database ...` commands (Advanced
 # Alchemy's) do not: then it is the configured one.
+# The advisory lock key migrations hold on PostgreSQL (any constant the portal uses once).
+MIGRATION_LOCK = 7_305_001
 URL = config.get_main_option("sqlalchemy.url") or get_settings().database.url
 
 
@@ -32,6 +34,10 @@ def _run(connection: Connection) -> None:
         render_as_batch=sqlite,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Several machines may start `isok db upgrade` at once (a unit's ExecStartPre):
+            # one migrates, the others wait here and then find the database at the head.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
         if sqlite:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

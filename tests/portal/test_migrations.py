@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -152,3 +155,43 @@ def test_no_revision_loses_the_triggers_of_the_ones_before(tmp_path: Path) -> No
         assert before <= now, f"{revision.revision} dropped the triggers {sorted(before - now)}"
         before = now
     assert any(name.startswith("matching_change_claim") for name in before)
+
+
+@pytest.mark.both_databases
+def test_several_upgrades_at_once_migrate_once(backend: object, tmp_path: Path) -> None:
+    """Machines starting together each run `isok db upgrade`: on PostgreSQL one migrates
+    while the others wait for its lock, and all of them succeed."""
+    from tests.conftest import Backend
+
+    assert isinstance(backend, Backend)
+    if backend.cluster is None:
+        pytest.skip("one SQLite file belongs to one machine")
+    name = f"isok_race_{uuid.uuid4().hex[:8]}"
+    backend.cluster.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "ISOK_DATABASE_URL": backend.cluster.url(name)}
+    isok = str(Path(sys.executable).parent / "isok")
+    started = [
+        subprocess.Popen(
+            [isok, "db", "upgrade"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=300)[0].decode() for process in started]
+    assert [process.returncode for process in started] == [0, 0, 0], outputs
+    head = ScriptDirectory.from_config(alembic_config(env["ISOK_DATABASE_URL"])).get_current_head()
+
+    async def versions() -> list[str]:
+        engine = create_engine(DatabaseSettings(url=env["ISOK_DATABASE_URL"]))
+        try:
+            async with engine.connect() as connection:
+                found = await connection.execute(text("SELECT version_num FROM alembic_version"))
+                return [str(row[0]) for row in found]
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(versions()) == [head]
+    backend.cluster.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
