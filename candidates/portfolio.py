@@ -270,7 +270,7 @@ async def add_evidence(
         await session.flush()
         return item
 
-    pending = store.write_temporary(upload)
+    pending = await store.write(upload)
     item.stored_name = pending.stored_name
     item.original_name = upload.original_name
     item.content_type = upload.content_type
@@ -280,7 +280,7 @@ async def add_evidence(
         session.add(item)
         await session.flush()
     except BaseException:
-        store.discard(pending)
+        await store.discard(pending)
         raise
     store.keep_if_committed(session.sync_session, pending)
     return item

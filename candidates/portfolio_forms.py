@@ -25,6 +25,7 @@ from candidates.uploads import (
 )
 from kit.forms import FormReader
 from kit.invalid import Invalid
+from kit.storage import storage_for
 
 CLAIM_FIELDS = ("competence", "self_level", "acquired_how", "acquired_where", "months")
 EVIDENCE_FIELDS = ("title", "description", "claim")
@@ -131,7 +132,7 @@ async def add_evidence_from(
                 candidate_id=candidate_id,
                 data=EvidenceInput(title=title, description=description, claim_id=claim_id),
                 upload=upload,
-                store=EvidenceStore(request.app.state.settings.uploads.directory),
+                store=EvidenceStore(storage_for(request.app.state.settings)),
                 draft=draft,
             )
         except Invalid as invalid:

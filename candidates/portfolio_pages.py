@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from pathlib import PurePath
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, NotFoundException, PermissionDeniedException
 from litestar.params import FromPath
-from litestar.response import File, Redirect, Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST, HTTP_409_CONFLICT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,10 +41,11 @@ from kit.flash import flash, redirect_with
 from kit.i18n import gettext
 from kit.invalid import Invalid
 from kit.roles import Viewer
+from kit.storage import storage_for
 
 
 def _store(request: Request[Any, Any, Any]) -> EvidenceStore:
-    return EvidenceStore(request.app.state.settings.uploads.directory)
+    return EvidenceStore(storage_for(request.app.state.settings))
 
 
 async def _candidate(
@@ -178,6 +180,14 @@ def _saved(request: Request[Any, Any, Any], candidate: Candidate, claim: Claim) 
     )
     flash(request, response, message, "success")
     return response
+
+
+def _attachment(filename: str) -> str:
+    """``Content-Disposition`` for ``filename``: plain when it is ASCII, else RFC 5987."""
+    quoted = quote(filename)
+    if quoted == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename*=utf-8''{quoted}"
 
 
 def _download_name(original_name: str, content_type: str, evidence_id: int) -> str:
@@ -357,25 +367,28 @@ class PortfolioPages(Controller):
         viewer: NamedDependency[Viewer],
         candidate_id: FromPath[int],
         evidence_id: FromPath[int],
-    ) -> File:
+    ) -> Response[bytes]:
         """The uploaded file, as an attachment with the type its content was checked to be."""
         candidate = await _candidate(db_session, viewer, candidate_id)
         evidence = await services.get_evidence(
             db_session, candidate_id=candidate.id, evidence_id=evidence_id
         )
-        path = (
-            _store(request).path_of(evidence.stored_name)
-            if evidence is not None and evidence.stored_name
+        content = (
+            await _store(request).read(evidence.stored_name)
+            if evidence is not None and evidence.content_type is not None
             else None
         )
-        if evidence is None or evidence.content_type is None or path is None or not path.exists():
+        if evidence is None or evidence.content_type is None or content is None:
             raise NotFoundException(detail=gettext("No such file."))
-        return File(
-            path=path,
-            filename=_download_name(evidence.original_name, evidence.content_type, evidence.id),
+        return Response(
+            content,
             media_type=evidence.content_type,
-            content_disposition_type="attachment",
-            headers={"Cache-Control": "private, no-store"},
+            headers={
+                "Content-Disposition": _attachment(
+                    _download_name(evidence.original_name, evidence.content_type, evidence.id)
+                ),
+                "Cache-Control": "private, no-store",
+            },
         )
 
     @post("/{candidate_id:int}/evidence/{evidence_id:int}/delete")

@@ -19,35 +19,35 @@ What comes in is judged by its bytes, never by its name or the browser's content
 Everything else (SVG with or without script, HTML, executables, archives, empty files) is
 refused with a message for the person, and nothing is written.
 
-Storage and the transaction (:class:`EvidenceStore`). A file and its database row must live
-and die together, but the request's session commits only after the handler returns. So:
+Storage and the transaction (:class:`EvidenceStore`). Files go through the portal's storage
+(:mod:`kit.storage`: the upload folder, or an S3-compatible bucket shared by several
+machines). A file and its database row must live and die together, but the request's session
+commits only after the handler returns. So:
 
-1. the cleaned bytes are written to a temporary name (``.<random>.part``) in the upload
-   folder;
+1. the cleaned bytes are stored whole under a new random name (on local disk: written to a
+   temporary ``.<random>.part`` file and renamed; on S3: one PUT);
 2. the :class:`~candidates.models.EvidenceItem` row is added and flushed; if the flush fails,
-   the temporary file is removed and the error goes on;
-3. the temporary file is renamed to its final random name (an atomic rename in one folder)
-   and remembered in ``session.info`` as written in this transaction;
+   the file is removed and the error goes on;
+3. the name is remembered in ``session.info`` as written in this transaction;
 4. when the transaction commits, the file is kept; when it ends in any other way (rollback,
    an error status at the edge, a session closed without commit), a session event removes
    the file again.
 
 Deleting works the other way round: the row is deleted and the file is removed only after the
-commit, so a failed commit leaves both. The one gap is a process dying between step 3 and the
+commit, so a failed commit leaves both. The one gap is a process dying between step 1 and the
 commit: that leaves a file no row names. It is never served (files are served only through
 their row) and is swept by ``isok uploads sweep`` (:func:`sweep_orphans`), which compares the
-folder with ``evidence_item.stored_name`` and removes what no row names once it is old enough
-that no upload can still be on its way to a commit.
+stored names with ``evidence_item.stored_name`` and removes what no row names once it is old
+enough that no upload can still be on its way to a commit.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import datetime
 import hashlib
 import io
 import logging
-import os
 import re
 import secrets
 import subprocess
@@ -62,9 +62,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 
 from candidates.models import EvidenceItem
 from kit.i18n import gettext
+from kit.storage import Storage
 
 if TYPE_CHECKING:
     from candidates.pdf_disarm import Budget
@@ -322,69 +325,60 @@ def _encode(image: Image.Image, image_format: str) -> bytes:
 
 @dataclass(frozen=True)
 class PendingFile:
-    """Cleaned bytes written under a temporary name, waiting for their database row."""
+    """Cleaned bytes stored under their new random name, waiting for their database row."""
 
-    temporary: Path
-    final: Path
-
-    @property
-    def stored_name(self) -> str:
-        return self.final.name
+    stored_name: str
 
 
 class EvidenceStore:
-    """The upload folder: random names, private permissions, tied to the transaction."""
+    """Evidence files in the portal's storage (:mod:`kit.storage`): random names, private,
+    kept or removed with the transaction that names them."""
 
-    def __init__(self, directory: Path | str) -> None:
-        self.directory = Path(directory)
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
 
-    def _ensure_directory(self) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    @staticmethod
+    def is_ours(stored_name: str | None) -> bool:
+        """Whether ``stored_name`` is a name this store makes (no folders, no dots)."""
+        return bool(stored_name and STORED_NAME.match(stored_name))
 
-    def path_of(self, stored_name: str) -> Path | None:
-        """The file's path, if ``stored_name`` is one of ours (no folders, no dots)."""
-        if not STORED_NAME.match(stored_name):
+    def new_name(self, upload: CheckedUpload) -> str:
+        """A random name that says nothing of the file but its kind."""
+        return f"{secrets.token_hex(16)}{upload.extension}"
+
+    async def read(self, stored_name: str | None) -> bytes | None:
+        """The stored file's bytes, or None when the name is not ours or the file is gone."""
+        if stored_name is None or not self.is_ours(stored_name):
             return None
-        return self.directory / stored_name
-
-    def write_temporary(self, upload: CheckedUpload) -> PendingFile:
-        """Write the bytes under a temporary name (step 1 of the module docstring)."""
-        self._ensure_directory()
-        token = secrets.token_hex(16)
-        final = self.directory / f"{token}{upload.extension}"
-        temporary = self.directory / f".{token}.part"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(upload.content)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-        return PendingFile(temporary=temporary, final=final)
+            return await self.storage.get(stored_name)
+        except FileNotFoundError:
+            return None
 
-    def discard(self, pending: PendingFile) -> None:
-        pending.temporary.unlink(missing_ok=True)
-        pending.final.unlink(missing_ok=True)
+    async def write(self, upload: CheckedUpload) -> PendingFile:
+        """Store the bytes whole under a new name (step 1 of the module docstring)."""
+        name = self.new_name(upload)
+        await self.storage.put(name, upload.content)
+        return PendingFile(stored_name=name)
+
+    async def discard(self, pending: PendingFile) -> None:
+        await self.storage.delete(pending.stored_name)
 
     def keep_if_committed(self, session: Session, pending: PendingFile) -> None:
-        """Give the file its final name; remove it again unless ``session`` commits."""
-        os.replace(pending.temporary, pending.final)
-        session.info.setdefault(_WRITTEN, []).append(pending.final)
+        """Keep the file if ``session`` commits; remove it again otherwise."""
+        session.info.setdefault(_WRITTEN, []).append((self.storage, pending.stored_name))
 
     def delete_after_commit(self, session: Session, stored_name: str | None) -> None:
         """Remove the stored file once the deletion of its row has been committed."""
-        path = self.path_of(stored_name) if stored_name else None
-        if path is not None:
-            session.info.setdefault(_TO_DELETE, []).append(path)
+        if self.is_ours(stored_name):
+            session.info.setdefault(_TO_DELETE, []).append((self.storage, stored_name))
 
 
 @dataclass(frozen=True)
 class SweepReport:
     """What a sweep found: files no row names (removed unless a dry run) and files kept."""
 
-    orphans: tuple[Path, ...]
+    orphans: tuple[str, ...]
     kept: int
     too_new: int
 
@@ -399,12 +393,11 @@ async def sweep_orphans(
 ) -> SweepReport:
     """Remove stored files (and leftover ``.part`` files) that no evidence row names.
 
-    Only files last changed more than ``min_age`` ago are touched: a younger one may belong
-    to an upload whose transaction has not committed yet. Anything else in the folder (not
+    Only files last written more than ``min_age`` ago are touched: a younger one may belong
+    to an upload whose transaction has not committed yet. Anything else in the storage (not
     a name this store makes) is left alone.
     """
-    if not store.directory.is_dir():
-        return SweepReport(orphans=(), kept=0, too_new=0)
+    entries = await store.storage.entries()
     known = set(
         (
             await session.scalars(
@@ -412,31 +405,64 @@ async def sweep_orphans(
             )
         ).all()
     )
-    moment = (now or datetime.datetime.now(datetime.UTC)).timestamp()
-    orphans: list[Path] = []
+    moment = now or datetime.datetime.now(datetime.UTC)
+    orphans: list[str] = []
     kept = too_new = 0
-    for path in sorted(store.directory.iterdir()):
-        ours = STORED_NAME.match(path.name) or TEMPORARY_NAME.match(path.name)
-        if not ours or not path.is_file():
+    for entry in entries:
+        if not (STORED_NAME.match(entry.key) or TEMPORARY_NAME.match(entry.key)):
             continue
-        if path.name in known:
+        if entry.key in known:
             kept += 1
-        elif moment - path.stat().st_mtime < min_age.total_seconds():
+        elif moment - entry.modified < min_age:
             too_new += 1
         else:
-            orphans.append(path)
+            orphans.append(entry.key)
     if not dry_run:
-        for path in orphans:
-            path.unlink(missing_ok=True)
+        for key in orphans:
+            await store.storage.delete(key)
     return SweepReport(orphans=tuple(orphans), kept=kept, too_new=too_new)
+
+
+# Files to remove, each with the storage that holds it.
+_Files = list[tuple[Storage, str]]
+# Removals started from a session event outside SQLAlchemy's greenlet (kept till done).
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+async def _remove(files: _Files) -> None:
+    for storage, key in files:
+        try:
+            await storage.delete(key)
+        except Exception:  # a file left behind is never served, and the sweep removes it
+            logger.warning("Could not remove the stored file %s; the sweep will", key)
+
+
+def _remove_now(files: _Files) -> None:
+    """Remove ``files`` from a (synchronous) session event.
+
+    The events of an ``AsyncSession`` run inside SQLAlchemy's greenlet, where an awaitable
+    can be awaited in place (as its database drivers do). A plain ``Session`` used in a
+    running event loop leaves the work to a task; without any loop it runs here.
+    """
+    if not files:
+        return
+    if in_greenlet():
+        await_only(_remove(files))
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(_remove(files))
+        return
+    task = loop.create_task(_remove(files))
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     session.info.pop(_WRITTEN, None)
-    for path in session.info.pop(_TO_DELETE, []):
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
+    _remove_now(session.info.pop(_TO_DELETE, []))
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -444,6 +470,4 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
     if transaction.parent is not None:
         return  # a nested transaction or savepoint: the outer one decides
     session.info.pop(_TO_DELETE, None)
-    for path in session.info.pop(_WRITTEN, []):
-        with contextlib.suppress(OSError):
-            path.unlink(missing_ok=True)
+    _remove_now(session.info.pop(_WRITTEN, []))

@@ -34,6 +34,7 @@ from kit.flash import redirect_with
 from kit.forms import FormReader
 from kit.i18n import N_, gettext
 from kit.roles import Viewer
+from kit.storage import storage_for
 from portal.erasure import AlreadyErased, erase_candidate
 from portal.personal_data import HIDDEN, account_copy, candidate_copy
 
@@ -264,7 +265,7 @@ class PersonalDataPages(Controller):
                 db_session,
                 candidate_id=candidate.id,
                 actor_id=viewer.user_id,
-                store=EvidenceStore(request.app.state.settings.uploads.directory),
+                store=EvidenceStore(storage_for(request.app.state.settings)),
                 reason="the person's request",
             )
         except AlreadyErased:

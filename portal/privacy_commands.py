@@ -28,6 +28,7 @@ def privacy() -> None:
 def erase_command(candidate_id: int, reason: str) -> None:
     """Erase the data of the candidate CANDIDATE_ID, keeping the counts (docs/privacy.md)."""
     from candidates.uploads import EvidenceStore
+    from kit.storage import storage_for
     from portal.cli import _settings, run_in_session
     from portal.erasure import AlreadyErased, ErasureReport, erase_candidate
 
@@ -39,7 +40,7 @@ def erase_command(candidate_id: int, reason: str) -> None:
                 session,
                 candidate_id=candidate_id,
                 actor_id=None,
-                store=EvidenceStore(settings.uploads.directory),
+                store=EvidenceStore(storage_for(settings)),
                 reason=reason[:200],
             )
         except LookupError:
@@ -67,6 +68,7 @@ def erase_command(candidate_id: int, reason: str) -> None:
 def retention_command(dry_run: bool, years: int | None) -> None:
     """List, or erase, the records in which nothing has changed for the retention period."""
     from candidates.uploads import EvidenceStore
+    from kit.storage import storage_for
     from portal.cli import ProgressLine, _settings, run_in_session
     from portal.erasure import AlreadyErased, Untouched, erase_candidate, untouched_records
 
@@ -97,7 +99,7 @@ def retention_command(dry_run: bool, years: int | None) -> None:
                 session,
                 candidate_id=candidate_id,
                 actor_id=None,
-                store=EvidenceStore(settings.uploads.directory),
+                store=EvidenceStore(storage_for(settings)),
                 reason=f"retention: untouched for {period} years",
             )
 

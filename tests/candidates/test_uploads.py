@@ -44,6 +44,7 @@ from candidates.uploads import (
     sweep_orphans,
 )
 from kit.settings import Settings
+from kit.storage import LocalStorage
 from tests.candidates import hostile_files
 from tests.candidates.conftest import Database
 from tests.candidates.hostile_files import (
@@ -631,7 +632,7 @@ async def test_deleting_evidence_removes_its_file(
 
 @pytest.mark.both_databases
 async def test_a_rolled_back_transaction_leaves_no_file(db: Database, world: World) -> None:
-    store = EvidenceStore(world.uploads)
+    store = EvidenceStore(LocalStorage(world.uploads))
     checked = check_upload(minimal_pdf(), original_name="cv.pdf")
     async with db.session() as session:
         await session.begin()
@@ -660,21 +661,14 @@ async def test_a_rolled_back_transaction_leaves_no_file(db: Database, world: Wor
 
 @pytest.mark.both_databases
 async def test_a_failed_flush_leaves_no_file(db: Database, world: World) -> None:
-    store = EvidenceStore(world.uploads)
+    store = EvidenceStore(LocalStorage(world.uploads))
     checked = check_upload(minimal_pdf(), original_name="cv.pdf")
     async with db.session() as session, session.begin():
         session.add(EvidenceItem(candidate_id=world.candidate_id, title="x", stored_name="taken"))
     async with db.session() as session:
         await session.begin()
-        original = store.write_temporary
-
-        def clashing(upload: Any) -> Any:
-            pending = original(upload)
-            return type(pending)(
-                temporary=pending.temporary, final=pending.final.with_name("taken")
-            )
-
-        store.write_temporary = clashing  # type: ignore[method-assign]
+        # The file is stored under a name a row holds already: the flush fails.
+        store.new_name = lambda upload: "taken"  # type: ignore[method-assign]
         with pytest.raises(Exception):  # noqa: B017, PT011 - the unique constraint, any driver
             await add_evidence(
                 session,
@@ -689,7 +683,7 @@ async def test_a_failed_flush_leaves_no_file(db: Database, world: World) -> None
 
 @pytest.mark.both_databases
 async def test_the_sweep_removes_only_old_files_no_record_names(db: Database, world: World) -> None:
-    store = EvidenceStore(world.uploads)
+    store = EvidenceStore(LocalStorage(world.uploads))
     checked = check_upload(minimal_pdf(), original_name="cv.pdf")
     async with db.session() as session, session.begin():
         item = await add_evidence(
@@ -712,14 +706,14 @@ async def test_the_sweep_removes_only_old_files_no_record_names(db: Database, wo
 
     async with db.session() as session:
         dry = await sweep_orphans(session, store, dry_run=True)
-    assert sorted(path.name for path in dry.orphans) == sorted([old_orphan.name, old_part.name])
+    assert sorted(dry.orphans) == sorted([old_orphan.name, old_part.name])
     assert (dry.kept, dry.too_new) == (1, 1)
     assert old_orphan.exists()
     assert old_part.exists()  # a dry run removes nothing
 
     async with db.session() as session:
         done = await sweep_orphans(session, store)
-    assert sorted(path.name for path in done.orphans) == sorted([old_orphan.name, old_part.name])
+    assert sorted(done.orphans) == sorted([old_orphan.name, old_part.name])
     assert not old_orphan.exists()
     assert not old_part.exists()
     for path in (in_use, new_orphan, stranger):
