@@ -60,6 +60,20 @@ class UploadSettings:
 
 
 @dataclass(frozen=True)
+class StorageSettings:
+    """Where stored files live (kit/storage.py): ``local`` is the upload folder on this
+    machine; ``s3`` is a bucket of any S3-compatible object store, shared by every machine."""
+
+    kind: str = "local"
+    endpoint_url: str = ""  # empty: AWS itself
+    bucket: str = ""
+    region: str = ""
+    access_key_id: str = ""  # empty: the AWS_* environment or the machine's role
+    secret_access_key: str = field(default="", repr=False)
+    prefix: str = ""  # a folder in the bucket, such as "isok/production"
+
+
+@dataclass(frozen=True)
 class AssessmentSettings:
     """The triad assessment: how long a workplace tutor's link works (assessments/links.py)."""
 
@@ -88,6 +102,16 @@ class PrivacySettings:
     ``isok privacy retention``)."""
 
     retention_years: int = 5
+
+
+@dataclass(frozen=True)
+class ObservabilitySettings:
+    """Logs and metrics (portal/logs.py, portal/metrics.py, docs/observability.md)."""
+
+    # "json" (one JSON object a line, for a log collector) or "text" (for people).
+    log_format: str = "text"
+    # The bearer token Prometheus sends to GET /metrics; empty: the endpoint answers 404.
+    metrics_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,10 +155,12 @@ class Settings:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
     assessments: AssessmentSettings = field(default_factory=AssessmentSettings)
     certificates: CertificateSettings = field(default_factory=CertificateSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    observability: ObservabilitySettings = field(default_factory=ObservabilitySettings)
     debug: bool = False
     # The portal's public address for links it gives out; never the request's Host header.
     public_url: str = "http://127.0.0.1:8000"
@@ -250,6 +276,25 @@ def _mail(env: dict[str, str], data: Path) -> MailSettings:
     )
 
 
+def log_format(env: dict[str, str]) -> str:
+    """ISOK_LOG_FORMAT (json or text); without it, json in production and text otherwise."""
+    raw = env.get("ISOK_LOG_FORMAT", "").strip().lower()
+    if not raw:
+        return "json" if env.get("ISOK_ENV", "").strip() == "production" else "text"
+    if raw not in ("json", "text"):
+        raise SettingsError(f"ISOK_LOG_FORMAT must be json or text, not {raw!r}")
+    return raw
+
+
+def _observability(env: dict[str, str]) -> ObservabilitySettings:
+    token = env.get("ISOK_METRICS_TOKEN", "").strip()
+    if token and (len(token) < 16 or not re.fullmatch(r"[A-Za-z0-9._~+/=\-]+", token)):
+        raise SettingsError(
+            "ISOK_METRICS_TOKEN must be at least 16 characters of letters, digits and ._~+/=-"
+        )
+    return ObservabilitySettings(log_format=log_format(env), metrics_token=token)
+
+
 def _text(env: dict[str, str], name: str, default: str) -> str:
     raw = " ".join(env.get(name, "").split())
     if len(raw) > 200 or any(not ch.isprintable() for ch in raw):
@@ -296,6 +341,67 @@ def _programme(env: dict[str, str]) -> ProgrammeSettings:
     )
 
 
+def _storage(env: dict[str, str]) -> StorageSettings:
+    """ISOK_STORAGE and, for ``s3``, the ISOK_S3_* variables."""
+    kind = env.get("ISOK_STORAGE", "").strip().lower() or "local"
+    if kind not in ("local", "s3"):
+        raise SettingsError(f"ISOK_STORAGE must be local or s3, not {kind!r}")
+    if kind == "local":
+        return StorageSettings()
+    endpoint = env.get("ISOK_S3_ENDPOINT_URL", "").strip().rstrip("/")
+    if endpoint and not re.fullmatch(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?", endpoint):
+        raise SettingsError(
+            "ISOK_S3_ENDPOINT_URL must be an http(s) address such as https://s3.example.fi"
+            " (no path)"
+        )
+    bucket = env.get("ISOK_S3_BUCKET", "").strip()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]", bucket):
+        raise SettingsError(
+            "ISOK_S3_BUCKET must name the bucket (3-63 lower-case letters, digits, dots,"
+            " hyphens) when ISOK_STORAGE=s3"
+        )
+    region = env.get("ISOK_S3_REGION", "").strip()
+    if region and not re.fullmatch(r"[A-Za-z0-9\-]{1,40}", region):
+        raise SettingsError("ISOK_S3_REGION must be a region name such as eu-north-1")
+    key_id = env.get("ISOK_S3_ACCESS_KEY_ID", "").strip()
+    secret = env.get("ISOK_S3_SECRET_ACCESS_KEY", "").strip()
+    if bool(key_id) != bool(secret):
+        raise SettingsError(
+            "ISOK_S3_ACCESS_KEY_ID and ISOK_S3_SECRET_ACCESS_KEY must be set together"
+        )
+    if any(not ch.isprintable() or ch.isspace() for ch in key_id + secret):
+        raise SettingsError("ISOK_S3_ACCESS_KEY_ID and ISOK_S3_SECRET_ACCESS_KEY must be one word")
+    prefix = env.get("ISOK_S3_PREFIX", "").strip().strip("/")
+    if prefix and (
+        not re.fullmatch(r"[A-Za-z0-9._\-/]{1,200}", prefix)
+        or any(part in ("", ".", "..") for part in prefix.split("/"))
+    ):
+        raise SettingsError(
+            "ISOK_S3_PREFIX must be a folder name such as isok/production (letters, digits,"
+            " . _ - and /)"
+        )
+    return StorageSettings(
+        kind="s3",
+        endpoint_url=endpoint,
+        bucket=bucket,
+        region=region,
+        access_key_id=key_id,
+        secret_access_key=secret,
+        prefix=prefix,
+    )
+
+
+def pg_bin(env: dict[str, str]) -> Path | None:
+    """ISOK_PG_BIN: the folder of ``pg_dump`` and ``pg_restore`` (portal/backup.py); None:
+    look on PATH."""
+    raw = env.get("ISOK_PG_BIN", "").strip()
+    if not raw:
+        return None
+    if "\x00" in raw or not Path(raw).is_dir():
+        raise SettingsError("ISOK_PG_BIN must be the folder that holds pg_dump and pg_restore")
+    return _absolute(Path(raw))
+
+
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     """Build :class:`Settings` from ``ISOK_*`` variables (see CONTRACTS.md)."""
     env = dict(os.environ if environ is None else environ)
@@ -333,6 +439,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         security=SecuritySettings(secret_key=secret, cookie_secure=mode == "production"),
         programme=_programme(env),
         uploads=UploadSettings(directory=upload_dir),
+        storage=_storage(env),
         assessments=AssessmentSettings(
             tutor_link_days=_positive_days(env, "ISOK_TUTOR_LINK_DAYS", 21)
         ),
@@ -344,6 +451,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         ),
         privacy=PrivacySettings(retention_years=_years(env, "ISOK_RETENTION_YEARS", 5)),
         mail=_mail(env, data),
+        observability=_observability(env),
         debug=False,
         public_url=public_url,
     )

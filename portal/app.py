@@ -67,12 +67,16 @@ from placements.lifecycle.pages import PlacementPages, ProposalPages
 from placements.positions.api import PositionApi
 from placements.positions.pages import PositionPages
 from placements.review.api import SuggestionApi
+from placements.review.index import on_snapshot
 from placements.review.oversight_pages import AssignmentPages, OversightPages
 from placements.review.suggestion_pages import CandidateSuggestionPages, SuggestionPages
 from portal.data_pages import PersonalDataPages
 from portal.database import create_engine, create_session_factory, create_sqlalchemy_config
-from portal.errors import EXCEPTION_HANDLERS, redact_link_tokens_in_logs
+from portal.errors import EXCEPTION_HANDLERS
+from portal.logs import redact_link_tokens_in_logs
 from portal.mail_pages import MailPages
+from portal.metrics import MetricsController, index_updated, request_answered
+from portal.observability import ObservedRequests
 from portal.openapi import SchemaIndexPlugin
 from portal.pages import HealthController, PageController, SharedCheck
 from portal.partners import PartnerPages
@@ -118,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sections.add("own", own_placements)
     sections.add("own", own_results)
     sections.add("own", own_certificates)
+    on_snapshot(index_updated)
     engine = create_engine(settings.database)
     sqlalchemy_config = create_sqlalchemy_config(engine)
 
@@ -125,10 +130,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # The app's engine, which use_database() may have swapped for the one built here.
         await app.state.engine.dispose()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             PageController,
             HealthController,
+            MetricsController,
             LoginController,
             LanguageController,
             AccountPages,
@@ -225,6 +231,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=settings.debug,
         logging_config=None,
     )
+    # Around everything, routing and error handling included, as Litestar wraps its own
+    # OpenTelemetry middleware: every request gets an id, an access line and its count.
+    app.asgi_handler = ObservedRequests(app.asgi_handler, request_answered)
+    return app
 
 
 def use_database(app: Litestar, settings: Settings) -> None:

@@ -20,6 +20,7 @@ import click
 
 from certificates.commands import certificates_group, keys_group
 from kit.settings import Settings, SettingsError, get_settings
+from portal.backup_commands import backup
 from portal.mail_commands import mail
 from portal.match_commands import match
 from portal.privacy_commands import privacy
@@ -83,6 +84,20 @@ class ProgressLine:
 @click.version_option(package_name="isok-portal", prog_name="isok")
 def main() -> None:
     """ISOK portal: placements and validation of immigrants' vocational competence."""
+
+
+def run() -> None:
+    """The ``isok`` command: logging set up as the settings say (portal/logs.py), then
+    :func:`main`. Tests invoke :func:`main` itself and keep pytest's log capture."""
+    from kit.settings import log_format
+    from portal import logs
+
+    try:
+        logs.configure(log_format(dict(os.environ)))
+    except SettingsError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    main()
 
 
 def create_served_app() -> Litestar:
@@ -164,7 +179,11 @@ def serve(host: str, port: int, workers: int, mail_sender: bool) -> None:
 
     import uvicorn
 
-    _settings()  # fail early with a clear message rather than in every worker
+    from portal import logs
+    from portal.observability import metrics_directory
+
+    # Fail early with a clear message rather than in every worker.
+    observability = _settings().observability
     # One sender however many workers: a process of its own, stopped with the server.
     sender = (
         subprocess.Popen(  # noqa: S603 - this interpreter and our own fixed command line
@@ -174,16 +193,20 @@ def serve(host: str, port: int, workers: int, mail_sender: bool) -> None:
         else None
     )
     try:
-        uvicorn.run(
-            "portal.cli:create_served_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT,
-            proxy_headers=True,
-            log_level="info",
-        )
+        with metrics_directory(enabled=bool(observability.metrics_token)):
+            uvicorn.run(
+                "portal.cli:create_served_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT,
+                proxy_headers=True,
+                log_level="info",
+                # Every worker logs as portal/logs.py says; the app writes the access lines.
+                log_config=logs.logging_config(observability.log_format),
+                access_log=False,
+            )
     finally:
         if sender is not None:
             sender.terminate()
@@ -194,7 +217,7 @@ def serve(host: str, port: int, workers: int, mail_sender: bool) -> None:
 
 
 # How `isok serve` starts the sender: this command line's own entry point, in a child.
-MAIL_SENDER = "import sys; from portal.cli import main; sys.argv[0] = 'isok'; main()"
+MAIL_SENDER = "import sys; from portal.cli import run; sys.argv[0] = 'isok'; run()"
 
 
 @main.group()
@@ -362,6 +385,46 @@ def reactivate_user_command(email: str) -> None:
     _set_active(email, active=True)
 
 
+@users.command("reset")
+@click.argument("email")
+def reset_user_command(email: str) -> None:
+    """E-mail an account a one-time link to set a new password (through the outbox).
+
+    The current password keeps working until the link is used.
+    """
+    from accounts.services import get_by_email
+    from accounts.staff import LINK_HOURS, AccountInactive, send_password_link
+
+    settings = _settings()
+
+    async def job(session: AsyncSession) -> tuple[str, str]:
+        user = await get_by_email(session, email=email)
+        if user is None:
+            raise click.ClickException(f"no account with the e-mail address {email}")
+        try:
+            link = await send_password_link(session, user=user, public_url=settings.public_url)
+        except AccountInactive:
+            raise click.ClickException(
+                f"{user.email} is deactivated: reactivate it first (isok users reactivate)"
+            ) from None
+        return str(user.email), link
+
+    address, link = run_in_session(settings, job)
+    mail = settings.mail
+    where = (
+        f"the SMTP server {mail.host}:{mail.port}"
+        if mail.host
+        else f"an .eml file in {mail.directory}"
+    )
+    click.echo(
+        f"A one-time link to set a new password is in the outbox for {address}; it works once,"
+        f" for {LINK_HOURS} hours. The sender (isok serve, or isok mail send) delivers it"
+        f" to {where}."
+    )
+    if settings.env == "development":
+        click.echo(f"Development aid, the link in the e-mail: {link}")
+
+
 def _set_active(email: str, *, active: bool) -> None:
     from accounts.services import get_by_email, set_active
 
@@ -380,7 +443,7 @@ def _set_active(email: str, *, active: bool) -> None:
 
 @main.group()
 def uploads() -> None:
-    """Evidence files in the upload folder."""
+    """Evidence files in the portal's storage (the upload folder or the S3 bucket)."""
 
 
 @uploads.command("sweep")
@@ -397,9 +460,10 @@ def sweep_command(dry_run: bool, min_age_minutes: int) -> None:
     import datetime
 
     from candidates.uploads import EvidenceStore, sweep_orphans
+    from kit.storage import storage_for
 
     settings = _settings()
-    store = EvidenceStore(settings.uploads.directory)
+    store = EvidenceStore(storage_for(settings))
 
     async def job(session: AsyncSession) -> Any:
         return await sweep_orphans(
@@ -411,11 +475,12 @@ def sweep_command(dry_run: bool, min_age_minutes: int) -> None:
 
     report = run_in_session(settings, job)
     verb = "Would remove" if dry_run else "Removed"
-    for path in report.orphans:
-        click.echo(f"{verb} {path.name}")
+    for key in report.orphans:
+        click.echo(f"{verb} {key}")
     click.echo(
         f"{verb} {len(report.orphans)} file(s) no record names; kept {report.kept} in use"
-        f" and {report.too_new} younger than {min_age_minutes} minutes in {store.directory}."
+        f" and {report.too_new} younger than {min_age_minutes} minutes in"
+        f" {store.storage.location}."
     )
 
 
@@ -472,7 +537,8 @@ main.add_command(mail)
 main.add_command(reminders)
 main.add_command(keys_group)
 main.add_command(certificates_group)
+main.add_command(backup)
 
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -23,36 +23,12 @@ from litestar.status_codes import (
 )
 from sqlalchemy.exc import StatementError
 
-from assessments.links import redact
 from kit.i18n import N_, gettext
 from kit.invalid import Invalid
 from portal.database import NulCharacterRefused
+from portal.logs import redact
 
 logger = logging.getLogger("isok")
-
-
-class RedactLinkTokens(logging.Filter):
-    """Hide the token of a tutor's link (``/assess/<token>``) in every record it sees: the
-    access log's request lines, error reports. The link is a credential; a log is not a
-    safe place for one."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
-        return True
-
-
-REDACT_LINK_TOKENS = RedactLinkTokens()
-# The loggers that write request paths: ours, and uvicorn's access and error logs.
-LOGGERS_WITH_PATHS = ("isok", "uvicorn.access", "uvicorn.error")
-
-
-def redact_link_tokens_in_logs() -> None:
-    """Install :class:`RedactLinkTokens` on the loggers that write request paths (once)."""
-    for name in LOGGERS_WITH_PATHS:
-        logging.getLogger(name).addFilter(REDACT_LINK_TOKENS)
 
 
 NOT_AVAILABLE = N_("Not available yet")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,3 +32,39 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     from alembic import command
 
     command.upgrade(alembic_config(database_url), revision)
+
+
+@dataclass(frozen=True)
+class CodeRevisions:
+    """The migrations this code carries: the head(s) a database should be at, and all."""
+
+    head: str  # several heads joined with "," (never expected: the history is linear)
+    known: frozenset[str]
+
+
+@functools.lru_cache(maxsize=1)
+def code_revisions() -> CodeRevisions:
+    """Read once per process (Alembic loads every migration script to find the head)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    scripts = ScriptDirectory.from_config(config)
+    return CodeRevisions(
+        head=",".join(sorted(scripts.get_heads())),
+        known=frozenset(script.revision for script in scripts.walk_revisions()),
+    )
+
+
+def migration_state(database_revision: str | None, code: CodeRevisions) -> str:
+    """``ok`` (the database is at the code's head), ``behind`` (``isok db upgrade`` will bring
+    it there), ``ahead`` (a revision this code does not know: newer code migrated it) or
+    ``none`` (never migrated)."""
+    if database_revision is None:
+        return "none"
+    if database_revision == code.head:
+        return "ok"
+    if all(revision in code.known for revision in database_revision.split(",")):
+        return "behind"
+    return "ahead"

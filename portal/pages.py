@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import NamedDependency
@@ -20,6 +22,7 @@ from certificates.waiting import to_certify
 from competences.models import Framework
 from kit import clock
 from kit.roles import Role, Viewer
+from portal.migrate import CodeRevisions, code_revisions, migration_state
 from reporting import dashboard
 from reporting.follow_ups import follow_ups_due
 
@@ -85,8 +88,22 @@ _FRAMEWORKS = select(func.count(Framework.id))
 
 
 class Health(msgspec.Struct):
+    """``status`` is ``ok`` only when the database answers and is at the code's migration
+    head; ``migrations`` says how they differ (:func:`portal.migrate.migration_state`)."""
+
     status: str
     database: str
+    migrations: str
+    database_revision: str | None
+    code_revision: str
+
+
+@dataclass(frozen=True)
+class DatabaseState:
+    """What one health check found: whether the database answered, and its revision."""
+
+    reachable: bool
+    revision: str | None = None
 
 
 class Me(msgspec.Struct):
@@ -106,35 +123,80 @@ class SharedCheck:
     """
 
     def __init__(self) -> None:
-        self._running: asyncio.Future[bool] | None = None
+        self._running: asyncio.Future[DatabaseState] | None = None
 
-    async def database_reachable(self, engine: AsyncEngine) -> bool:
+    async def database_state(self, engine: AsyncEngine) -> DatabaseState:
         if self._running is None:
             self._running = asyncio.ensure_future(_ping(engine))
             self._running.add_done_callback(self._done)
         return await asyncio.shield(self._running)
 
-    def _done(self, _future: asyncio.Future[bool]) -> None:
+    def _done(self, _future: asyncio.Future[DatabaseState]) -> None:
         self._running = None
 
 
-async def _ping(engine: AsyncEngine) -> bool:
+REVISION_QUERY = "SELECT version_num FROM alembic_version"
+
+
+async def _ping(engine: AsyncEngine) -> DatabaseState:
+    """One query when the database is migrated: its revision, which proves it answers."""
     try:
         async with engine.connect() as connection:
-            await connection.exec_driver_sql("SELECT 1")
+            try:
+                found = await connection.exec_driver_sql(REVISION_QUERY)
+            except SQLAlchemyError:
+                # No revision table (never migrated), or the connection failed: ask again.
+                await connection.rollback()
+                await connection.exec_driver_sql("SELECT 1")
+                return DatabaseState(reachable=True)
+            revisions = sorted(str(row[0]) for row in found)
     except (SQLAlchemyError, OSError):
-        return False
-    return True
+        return DatabaseState(reachable=False)
+    return DatabaseState(reachable=True, revision=",".join(revisions) or None)
+
+
+async def _code_revisions() -> CodeRevisions:
+    """The code's migrations, read off the event loop the first time (Alembic imports every
+    migration script), then from memory."""
+    if code_revisions.cache_info().currsize:
+        return code_revisions()
+    return await anyio.to_thread.run_sync(code_revisions)
 
 
 class HealthController(Controller):
     @get("/healthz", media_type=MediaType.JSON, tags=["operations"])
     async def healthz(self, request: Request[Any, Any, Any]) -> Response[Health]:
-        """Liveness and database reachability, for load balancers and monitoring."""
+        """Liveness, database reachability and migration state, for load balancers and
+        monitoring.
+
+        503 only when the database does not answer. A database at another migration than the
+        code's head answers 200 with ``status`` ``degraded``: during an upgrade the workers
+        can still serve, and taking all of them out of a load balancer would not help.
+        """
         state = request.app.state
-        if not await state.health_check.database_reachable(state.engine):
-            return Response(Health(status="error", database="unreachable"), status_code=503)
-        return Response(Health(status="ok", database="ok"))
+        code = await _code_revisions()
+        found = await state.health_check.database_state(state.engine)
+        if not found.reachable:
+            return Response(
+                Health(
+                    status="error",
+                    database="unreachable",
+                    migrations="unknown",
+                    database_revision=None,
+                    code_revision=code.head,
+                ),
+                status_code=503,
+            )
+        migrations = migration_state(found.revision, code)
+        return Response(
+            Health(
+                status="ok" if migrations == "ok" else "degraded",
+                database="ok",
+                migrations=migrations,
+                database_revision=found.revision,
+                code_revision=code.head,
+            )
+        )
 
     @get("/api/me", tags=["accounts"])
     async def me(self, viewer: NamedDependency[Viewer]) -> Me:

@@ -69,6 +69,9 @@ ROUTE_POLICY: dict[str, Access] = {
     # --- portal: public pages, health, API document, static files
     "GET /": PUBLIC,
     "GET /healthz": PUBLIC,
+    # Public in the table because Prometheus signs in to nothing: the handler asks for the
+    # bearer token ISOK_METRICS_TOKEN (401 without it) and answers 404 when none is set.
+    "GET /metrics": PUBLIC,
     "GET /login": PUBLIC,
     "POST /login": PUBLIC,
     "POST /logout": PUBLIC,
@@ -166,6 +169,8 @@ ROUTE_POLICY: dict[str, Access] = {
     "GET /password/reset/{token}": PUBLIC,
     "POST /password/reset/{token}": PUBLIC,
     "GET /users": COORDINATOR,
+    "POST /users": COORDINATOR,
+    "POST /users/{user_id}/password-link": COORDINATOR,
     "POST /users/{user_id}/unlock": COORDINATOR,
     "POST /users/{user_id}/deactivate": COORDINATOR,
     "POST /users/{user_id}/reactivate": COORDINATOR,

@@ -76,6 +76,16 @@ class Snapshot:
         return len(self.matcher.candidate_ids_)
 
 
+#: Told of every snapshot an index makes (the portal's metrics keep the index's age).
+_SNAPSHOT_LISTENERS: list[Callable[[Snapshot], None]] = []
+
+
+def on_snapshot(listener: Callable[[Snapshot], None]) -> None:
+    """Call ``listener`` with each snapshot any index of this worker makes (added once)."""
+    if listener not in _SNAPSHOT_LISTENERS:
+        _SNAPSHOT_LISTENERS.append(listener)
+
+
 class LiveIndex:
     """One worker's fitted candidates for one database."""
 
@@ -102,7 +112,7 @@ class LiveIndex:
             current = self._snapshot
             if current is not None and current.version >= version:
                 return current  # another request refreshed it meanwhile
-            current = self._snapshot = await self._refresh(session, version, current)
+            current = self._keep(await self._refresh(session, version, current))
             return current
 
     async def forget(self, session: AsyncSession, candidate_ids: Collection[int]) -> None:
@@ -111,8 +121,10 @@ class LiveIndex:
             current = self._snapshot
             if current is None:
                 return
-            self._snapshot = await self._refresh(
-                session, current.version, current, changed={int(i) for i in candidate_ids}
+            self._keep(
+                await self._refresh(
+                    session, current.version, current, changed={int(i) for i in candidate_ids}
+                )
             )
 
     async def matcher(
@@ -148,6 +160,12 @@ class LiveIndex:
                 break
             await self.forget(session, gone)
         return fitted, labels, result, gone
+
+    def _keep(self, snapshot: Snapshot) -> Snapshot:
+        self._snapshot = snapshot
+        for listener in _SNAPSHOT_LISTENERS:
+            listener(snapshot)
+        return snapshot
 
     def _lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()

@@ -18,7 +18,7 @@ from competences.models import Competence
 from kit.audit import AuditEvent
 from kit.settings import Settings, SettingsError, settings_from_env
 from portal.app import create_app
-from portal.errors import RedactLinkTokens
+from portal.logs import RedactLinkTokens
 from tests.assessments.conftest import COUNSELLOR, PLACEMENT_ID, TEACHER, placement
 from tests.conftest import DEMO_USERS, csrf_token, sign_in
 

@@ -11,14 +11,15 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import free_port, skip_or_fail
+from tests.conftest import DEMO_PASSWORD, free_port, skip_or_fail
+from tests.e2e import log_scan
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ISOK = Path(sys.executable).parent / "isok"
@@ -71,6 +72,31 @@ def _healthy(port: int) -> bool:
 # The database each live server serves, by its base URL (for tests that arrange data the
 # browser then finds, such as notifications).
 LIVE_DATABASES: dict[str, str] = {}
+
+# Every cookie value the live server gave a browser in this run (sessions, CSRF tokens),
+# kept as each browser context closes: the server's log must hold none of them.
+COOKIE_VALUES: set[str] = set()
+
+
+def _keep_cookies(context: BrowserContext) -> None:
+    for cookie in context.cookies():
+        if len(cookie["value"]) >= 16:  # a secret, not a language choice
+            COOKIE_VALUES.add(cookie["value"])
+
+
+def _check_the_log(folder: Path) -> None:
+    """Fail, naming the line, if the server's log holds a secret of this run."""
+    secrets = {
+        DEMO_PASSWORD: "the demo password",
+        TEST_SECRET_KEY: "the secret key",
+        **dict.fromkeys(COOKIE_VALUES, "a cookie value (session or CSRF token)"),
+        **dict.fromkeys(
+            log_scan.link_tokens_in_mail(folder / "mail"), "a token of an e-mailed link"
+        ),
+    }
+    found = log_scan.leaks([folder / "server.stdout", folder / "server.stderr"], secrets)
+    if found:
+        pytest.fail("secrets in the server's log:\n" + "\n".join(found), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -125,15 +151,23 @@ def live_server() -> Iterator[str]:
             time.sleep(0.2)
         LIVE_DATABASES[base_url] = env["ISOK_DATABASE_URL"]
         yield base_url
+        _stop(server)
+        # After every browser test of the run (this worker runs them all: xdist_group "e2e"),
+        # the whole log, start-up and shutdown included.
+        _check_the_log(tmp)
     finally:
-        if server is not None and server.poll() is None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+        _stop(server)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _stop(server: subprocess.Popen[bytes] | None) -> None:
+    if server is not None and server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -157,9 +191,26 @@ def browser() -> Iterator[Browser]:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
+        new_context = chromium.new_context
+
+        def recording_context(**options: Any) -> BrowserContext:
+            """A context whose cookies are kept for the log check when it closes."""
+            context = new_context(**options)
+            close = context.close
+
+            def close_keeping_cookies(**close_options: Any) -> None:
+                _keep_cookies(context)
+                close(**close_options)
+
+            context.close = close_keeping_cookies  # type: ignore[method-assign]
+            return context
+
+        chromium.new_context = recording_context  # type: ignore[method-assign]
         try:
             yield chromium
         finally:
+            for context in chromium.contexts:  # those a test left open
+                _keep_cookies(context)
             chromium.close()
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import event
 from kit.settings import DatabaseSettings, Settings
 from portal.app import create_app
 from portal.database import create_engine
-from portal.pages import SharedCheck
+from portal.migrate import code_revisions
+from portal.pages import REVISION_QUERY, DatabaseState, SharedCheck
 from tests.conftest import DEMO_USERS, csrf_token, make_settings, sign_in
 
 EXPECTED_HEADERS = {
@@ -104,7 +105,14 @@ async def test_unexpected_error_shows_the_500_page_without_details(settings: Set
 async def test_health_check_reports_the_database(client: AsyncTestClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    head = code_revisions().head
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "migrations": "ok",
+        "database_revision": head,
+        "code_revision": head,
+    }
 
 
 async def test_health_check_answers_503_when_the_database_is_unreachable() -> None:
@@ -113,6 +121,8 @@ async def test_health_check_answers_503_when_the_database_is_unreachable() -> No
         response = await test_client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
+    assert response.json()["status"] == "error"
+    assert response.json()["migrations"] == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -198,17 +208,17 @@ async def test_health_checks_at_the_same_moment_share_one_round_trip(settings: S
     )
     check = SharedCheck()
     try:
-        answers = await asyncio.gather(*(check.database_reachable(engine) for _ in range(8)))
-        assert answers == [True] * 8
-        assert pings.count("SELECT 1") == 1
+        answers = await asyncio.gather(*(check.database_state(engine) for _ in range(8)))
+        assert answers == [DatabaseState(reachable=True, revision=code_revisions().head)] * 8
+        assert pings == [REVISION_QUERY]
         # Nothing is kept: the next check asks the database again.
-        assert await check.database_reachable(engine)
-        assert pings.count("SELECT 1") == 2
+        assert (await check.database_state(engine)).reachable
+        assert pings == [REVISION_QUERY] * 2
     finally:
         await engine.dispose()
     unreachable = create_engine(DatabaseSettings(url="postgresql+asyncpg://nobody@127.0.0.1:1/x"))
     try:
-        answers = await asyncio.gather(*(check.database_reachable(unreachable) for _ in range(3)))
-        assert answers == [False] * 3
+        answers = await asyncio.gather(*(check.database_state(unreachable) for _ in range(3)))
+        assert answers == [DatabaseState(reachable=False)] * 3
     finally:
         await unreachable.dispose()
