@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from accounts.models import MailChoice, Notification, User
-from accounts.services import same_site_path
+from accounts.services import get_by_email, same_site_path
 from accounts.tokens import utc_now
 from kit.i18n import N_, current_locale, is_supported
 from kit.notices import Notice
@@ -104,9 +104,12 @@ def kinds_for(role: Role | str) -> list[tuple[str, Kind]]:
     return [(name, kind) for name, kind in KINDS.items() if role in kind.roles]
 
 
-def language_of(user: User) -> str:
-    """The language to write to ``user`` in: their choice, else the page's that caused it."""
-    return user.locale if is_supported(user.locale) and user.locale else current_locale.get()
+def language_of(user: User | None, fallback: str | None = None) -> str:
+    """The language to write to ``user`` in: their choice, else ``fallback``, else the
+    language of the page that caused the message."""
+    if user is not None and is_supported(user.locale):
+        return str(user.locale)
+    return fallback or current_locale.get()
 
 
 def _footer(kind: str) -> tuple[Notice, ...]:
@@ -191,13 +194,12 @@ async def notify_address(
     """E-mail ``notice`` to an address (no notification: there may be no account). The
     language is the account's choice when the address has one, else ``language``, else the
     page's. False when ``dedupe_key`` was used before."""
-    account = await session.scalar(select(User).where(func.lower(User.email) == to.lower()))
-    chosen = account.locale if account is not None and is_supported(account.locale) else None
+    account = await get_by_email(session, email=to)
     written = await enqueue_notice(
         session,
         to=to,
         notice=notice,
-        language=chosen or language or current_locale.get(),
+        language=language_of(account, language),
         footer=_footer(notice.kind),
         dedupe_key=dedupe_key,
     )
@@ -218,17 +220,6 @@ async def users_with_ids(session: AsyncSession, ids: Collection[int | None]) -> 
 # The list in the portal.
 
 PAGE_SIZE = 50
-
-
-async def unread_count(session: AsyncSession, user_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(Notification)
-            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        )
-        or 0
-    )
 
 
 def leads_to(link: str) -> str:
@@ -252,14 +243,13 @@ class Shown:
 
 @dataclass(frozen=True)
 class Listing:
-    """One page of the list; ``unread``: how many of all the user's notifications are
-    unread (on any page)."""
+    """One page of the list (how many of all are unread is counted with the session, for
+    every page's header: ``accounts.services.signed_in``)."""
 
     shown: list[Shown]
     total: int
     page: int
     pages: int
-    unread: int = 0
 
 
 async def list_for(session: AsyncSession, user_id: int, *, page: int = 1) -> Listing:
@@ -290,8 +280,7 @@ async def list_for(session: AsyncSession, user_id: int, *, page: int = 1) -> Lis
         )
         for row in rows
     ]
-    unread = await unread_count(session, user_id) if total else 0
-    return Listing(shown=shown, total=total, page=page, pages=pages, unread=unread)
+    return Listing(shown=shown, total=total, page=page, pages=pages)
 
 
 async def open_notification(

@@ -14,7 +14,6 @@ A token that is not known (or altered) answers 404; one that was known but no lo
 from __future__ import annotations
 
 import datetime
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -37,9 +36,8 @@ from placements.models import Placement, Position
 ISSUE_ATTEMPTS = 5
 # What a tutor reached by link is called when the placement names no tutor account.
 WORKPLACE_TUTOR = N_("Workplace tutor")
-# The path of a link's pages; :func:`redact` hides the token wherever a path is written down.
+# The path of a link's pages (portal/logs.py hides the token wherever a path is logged).
 LINK_PATH = "/assess/"
-_LINK_IN_TEXT = re.compile(r"/assess/[^/?#\s\"']+")
 
 
 class LinkRefused(Exception):
@@ -73,11 +71,6 @@ class LinkAccess:
 def link_url(public_url: str, token: str) -> str:
     """The link's address on the configured public URL (never the request's Host)."""
     return f"{public_url.rstrip('/')}{LINK_PATH}{token}"
-
-
-def redact(text: str) -> str:
-    """``text`` with the token of any link path replaced, for logs and error reports."""
-    return _LINK_IN_TEXT.sub(f"{LINK_PATH}[redacted]", text)
 
 
 class LinkRaceLost(Exception):

@@ -29,7 +29,7 @@ from accounts.notices import notify, notify_address, users_with_ids
 from accounts.tokens import as_utc
 from assessments.models import AssessorRole, RatingSheet, TutorLink
 from employers.models import Organisation
-from kit.clock import PROGRAMME_TIMEZONE
+from kit.clock import day_of
 from kit.i18n import N_
 from kit.notices import Notice, Value
 from placements.models import Placement, Position
@@ -56,11 +56,6 @@ _SUBMITTED_BY: Mapping[AssessorRole, str] = {
 def assessment_path(placement_id: int) -> str:
     """The placement's assessment page: who may see what there is decided on the page."""
     return f"/placements/{placement_id}/assessment"
-
-
-def _day(moment: datetime.datetime) -> datetime.date:
-    """The day in Finland on which ``moment`` falls."""
-    return as_utc(moment).astimezone(PROGRAMME_TIMEZONE).date()
 
 
 async def _position_at(session: AsyncSession, placement: Placement) -> dict[str, Value]:
@@ -111,7 +106,7 @@ async def tutor_link_issued(
                 " teacher or counsellor for a new one."
             ),
         ),
-        values={**values, "day": _day(link.expires_at)},
+        values={**values, "day": day_of(link.expires_at)},
         link=url,
         action=N_("Open the rating form"),
     )
@@ -167,7 +162,7 @@ async def remind_expiring_links(session: AsyncSession, *, now: datetime.datetime
                     " a new link."
                 ),
             ),
-            values={"position": title, "organisation": organisation, "day": _day(expires)},
+            values={"position": title, "organisation": organisation, "day": day_of(expires)},
         )
         told += await notify_address(
             session, address, notice, dedupe_key=f"tutor_link_expiry:{link.id}"

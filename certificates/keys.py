@@ -15,10 +15,7 @@ on the key, the DID only on ``ISOK_PUBLIC_URL``, so nothing but the key is store
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -26,6 +23,8 @@ from urllib.parse import quote, urlsplit
 
 from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
+
+from kit.storage import write_whole
 
 ALGORITHM: Final = "EdDSA"
 CURVE: Final = "Ed25519"
@@ -241,27 +240,6 @@ def load(path: Path, public_url: str) -> SigningKeys:
     return keys
 
 
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    """Write ``data`` to ``path`` all at once: a reader sees the old file or the new one.
-
-    The temporary file is created with ``mode`` from the start, so a private key is never
-    readable by others, not even for a moment.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(descriptor, mode)
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 def generate(path: Path, public_url: str, *, rotate: bool = False) -> str:
     """Create a new Ed25519 key at ``path`` (mode 0600) and return its ``kid``.
 
@@ -281,11 +259,9 @@ def generate(path: Path, public_url: str, *, rotate: bool = False) -> str:
         if all(thumbprint(key) != thumbprint(old) for key in retired):
             retired.append(old)
         jwks = {"keys": [public_jwk(key, thumbprint(key)) for key in retired]}
-        _write_atomically(
-            retired_path(path), (json.dumps(jwks, indent=2) + "\n").encode(), mode=0o644
-        )
+        write_whole(retired_path(path), (json.dumps(jwks, indent=2) + "\n").encode(), mode=0o644)
     key = OKPKey.generate_key(CURVE, private=True)
     jwk = key.as_dict(private=True)
     private = {"kty": "OKP", "crv": jwk["crv"], "x": jwk["x"], "d": jwk["d"]}
-    _write_atomically(path, (json.dumps(private) + "\n").encode(), mode=0o600)
+    write_whole(path, (json.dumps(private) + "\n").encode(), mode=0o600)
     return f"{issuer_did(public_url)}#{thumbprint(key)}"

@@ -16,3 +16,11 @@ def today() -> datetime.date:
 def now() -> datetime.datetime:
     """The current moment, timezone-aware (UTC)."""
     return datetime.datetime.now(datetime.UTC)
+
+
+def day_of(moment: datetime.datetime) -> datetime.date:
+    """The day in Finland on which ``moment`` falls (a moment without its zone is UTC: how
+    the database stores it, and how a driver may hand it back)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(PROGRAMME_TIMEZONE).date()

@@ -12,7 +12,6 @@ import datetime
 import email.utils
 import os
 import socket
-import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from kit.notices import Notice, render
 from kit.outbox import MAX_ATTEMPTS, Claimed, claim, forget_old, mark_failed, mark_sent
 from kit.settings import MailSettings
+from kit.storage import write_whole
 
 # How long one SMTP conversation may take before it counts as a (temporary) failure.
 SMTP_TIMEOUT = 30.0
@@ -124,12 +124,8 @@ class FileTransport:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%S%f")
         token = str(message["Message-ID"]).strip("<>").split("@")[0][:12]
-        final = self.directory / f"{stamp}-{token}.eml"
-        # Written whole under another name first, so a reader never sees half a message.
-        handle, temporary = tempfile.mkstemp(dir=self.directory, suffix=".part")
-        with os.fdopen(handle, "wb") as file:
-            file.write(message.as_bytes())
-        os.replace(temporary, final)
+        # Written whole, so the coordinator's page never reads half a message.
+        write_whole(self.directory / f"{stamp}-{token}.eml", message.as_bytes())
 
 
 def transport_for(settings: MailSettings) -> Transport:

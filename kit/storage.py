@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import datetime
 import os
-import secrets
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -107,21 +107,8 @@ class LocalStorage(Storage):
 
     def _put(self, path: Path, data: bytes) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder = path.parent
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Written whole under a temporary name, then renamed in one step: a reader (or a
-        # crash) never meets half a file. ``isok uploads sweep`` removes an old leftover.
-        temporary = folder / f".{secrets.token_hex(16)}.part"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
+        # A crash leaves at most a hidden temporary file: ``isok uploads sweep`` removes it.
+        write_whole(path, data, folder_mode=0o700)
 
     async def get(self, key: str) -> bytes:
         path = self.path_of(key)
@@ -160,6 +147,26 @@ class LocalStorage(Storage):
                     )
                 )
         return sorted(found, key=lambda entry: entry.key)
+
+
+def write_whole(path: Path, data: bytes, *, mode: int = 0o600, folder_mode: int = 0o777) -> None:
+    """Write ``data`` to ``path`` all at once: under a temporary name, then renamed in one
+    step, so a reader (or a crash) meets the old file or the new one, never half of one. The
+    temporary file has ``mode`` from the start, so a private file is never readable by
+    others, not even for a moment; missing folders are made with ``folder_mode``."""
+    path.parent.mkdir(mode=folder_mode, parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(descriptor, mode)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def _unlink(path: Path) -> None:

@@ -31,7 +31,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata as package_metadata
@@ -44,7 +43,7 @@ from sqlalchemy.engine import make_url
 from certificates.keys import retired_path
 from kit.i18n import gettext
 from kit.settings import Settings
-from kit.storage import InvalidKey, check_key, storage_for
+from kit.storage import InvalidKey, check_key, storage_for, write_whole
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -159,20 +158,9 @@ def _new_folder(target: Path) -> None:
     target.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-def _write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write ``data`` whole (a reader sees the old file or the new one), with ``mode``."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(descriptor, mode)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+def write_private(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """A file of the backup (or a restored key): written whole, in private folders."""
+    write_whole(path, data, mode=mode, folder_mode=0o700)
 
 
 def database_kind(settings: Settings) -> str:
@@ -360,7 +348,7 @@ async def create_backup(target: Path, sources: Sources, *, progress: Progress = 
             content = await storage.get(key)
         except FileNotFoundError:
             continue  # removed since the listing (an erasure, the sweep)
-        _write_private(target / FILES / key, content)
+        write_private(target / FILES / key, content)
         add(FILES + key, "file", key)
         progress(gettext("files"), done, len(keys))
     progress(gettext("files"), len(keys), len(keys))
@@ -368,17 +356,17 @@ async def create_backup(target: Path, sources: Sources, *, progress: Progress = 
     # The keys and the secret.
     signing_key = settings.certificates.signing_key
     if signing_key.is_file():
-        _write_private(target / SIGNING_KEY, signing_key.read_bytes())
+        write_private(target / SIGNING_KEY, signing_key.read_bytes())
         add(SIGNING_KEY, "signing_key")
     if retired_path(signing_key).is_file():
-        _write_private(target / RETIRED_KEYS, retired_path(signing_key).read_bytes())
+        write_private(target / RETIRED_KEYS, retired_path(signing_key).read_bytes())
         add(RETIRED_KEYS, "retired_keys")
     if sources.secret_file is not None and sources.secret_file.is_file():
-        _write_private(target / SECRET_KEY, sources.secret_file.read_bytes())
+        write_private(target / SECRET_KEY, sources.secret_file.read_bytes())
         add(SECRET_KEY, "secret_key")
 
     manifest.finished_at = _now()
-    _write_private(target / MANIFEST, (json.dumps(manifest.as_json(), indent=2) + "\n").encode())
+    write_private(target / MANIFEST, (json.dumps(manifest.as_json(), indent=2) + "\n").encode())
     return manifest
 
 
@@ -539,10 +527,10 @@ async def restore_backup(
 
     signing_key = settings.certificates.signing_key
     for entry in manifest.of_role("signing_key"):
-        _write_private(signing_key, (folder / entry.path).read_bytes(), 0o600)
+        write_private(signing_key, (folder / entry.path).read_bytes(), 0o600)
     for entry in manifest.of_role("retired_keys"):
-        _write_private(retired_path(signing_key), (folder / entry.path).read_bytes(), 0o644)
+        write_private(retired_path(signing_key), (folder / entry.path).read_bytes(), 0o644)
     if sources.secret_file is not None:
         for entry in manifest.of_role("secret_key"):
-            _write_private(sources.secret_file, (folder / entry.path).read_bytes(), 0o600)
+            write_private(sources.secret_file, (folder / entry.path).read_bytes(), 0o600)
     return manifest

@@ -39,6 +39,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit import outbox
+from kit.forms import parse_id
 
 #: prometheus_client's multiprocess mode is on when this names a directory at import time.
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
@@ -95,13 +96,13 @@ def forget_dead_workers(directory: Path) -> None:
     """Drop the per-worker gauges of workers that are gone (uvicorn replaces a worker that
     dies), as prometheus_client asks the server to; counters stay, as counters must."""
     for file in directory.glob("gauge_live*_*.db"):
-        pid_text = file.stem.rsplit("_", 1)[-1]
-        if not pid_text.isdigit():
+        pid = parse_id(file.stem.rsplit("_", 1)[-1])
+        if pid is None:
             continue
         try:
-            os.kill(int(pid_text), 0)
+            os.kill(pid, 0)
         except ProcessLookupError:
-            multiprocess.mark_process_dead(int(pid_text), str(directory))  # type: ignore[no-untyped-call]
+            multiprocess.mark_process_dead(pid, str(directory))  # type: ignore[no-untyped-call]
         except PermissionError:
             pass  # alive, someone else's process: left alone
 

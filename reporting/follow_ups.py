@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.models import User
 from accounts.notices import notify_all, users_with_ids
 from candidates.models import Candidate
-from kit.clock import PROGRAMME_TIMEZONE
+from kit.clock import day_of
 from kit.i18n import N_
 from kit.notices import Notice
 from kit.roles import Role, Viewer
@@ -102,12 +102,6 @@ _DUE = (
 _MARGIN = datetime.timedelta(days=4)
 
 
-def _programme_date(moment: datetime.datetime) -> datetime.date:
-    if moment.tzinfo is None:  # stored in UTC; a driver may hand it back without its zone
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(PROGRAMME_TIMEZONE).date()
-
-
 def due_follow_up(
     ended_on: datetime.date, last_recorded: datetime.datetime | None, *, today: datetime.date
 ) -> tuple[int, datetime.date] | None:
@@ -123,7 +117,7 @@ def due_follow_up(
     if not due:
         return None
     months, due_on = due[-1]
-    if last_recorded is not None and _programme_date(last_recorded) >= due_on:
+    if last_recorded is not None and day_of(last_recorded) >= due_on:
         return None
     return months, due_on
 
@@ -190,7 +184,7 @@ async def remind_follow_ups(session: AsyncSession, *, now: datetime.datetime) ->
     """Tell each client's counsellor (the coordinators when the client has no active
     counsellor) of every follow-up due at ``now`` (programme time), once per client and
     follow-up; how many people were told this time."""
-    today = _programme_date(now)
+    today = day_of(now)
     rows = await session.execute(
         _EVERY_DUE,
         {

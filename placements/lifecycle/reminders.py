@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from accounts.notices import notify, users_with_ids
 from candidates.models import Candidate
 from employers.models import Organisation
-from kit.clock import PROGRAMME_TIMEZONE
+from kit.clock import day_of
 from kit.i18n import N_
 from kit.notices import Notice
 from placements.models import LIVE_PLACEMENT_STATUSES, Placement, Position
@@ -65,12 +65,6 @@ class _Soon:
     organisation: str
     staff_ids: tuple[int | None, ...]
     candidate_user_id: int | None
-
-
-def _programme_day(moment: datetime.datetime) -> datetime.date:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(PROGRAMME_TIMEZONE).date()
 
 
 async def _placements_soon(session: AsyncSession, *, today: datetime.date) -> list[_Soon]:
@@ -144,7 +138,7 @@ def _notice(soon: _Soon, *, for_candidate: bool) -> Notice:
 async def remind_placements(session: AsyncSession, *, now: datetime.datetime) -> int:
     """Tell the people taking part in each live placement that starts or ends within a
     week of ``now`` (programme time), once each; how many were told this time."""
-    soon = await _placements_soon(session, today=_programme_day(now))
+    soon = await _placements_soon(session, today=day_of(now))
     wanted = {
         user_id
         for item in soon

@@ -14,16 +14,14 @@ import os
 import site
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.portal.test_serve import serve
 
 ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT = 90  # seconds, for a loaded machine
 QUIET = ("--quiet", "--no-deps")
 
 
@@ -88,27 +86,11 @@ def test_the_installed_package_serves_pages_from_itself(installed: Path, tmp_pat
     run([str(installed / "isok"), "db", "upgrade"], cwd=tmp_path, env=env)
     assert (tmp_path / "var" / "isok.sqlite3").is_file()  # the working directory's var/
 
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("w") as output:
-        server = subprocess.Popen(
-            [str(installed / "isok"), "serve", "--port", str(port), "--no-mail-sender"],
-            cwd=tmp_path,
-            env=env,
-            stdout=output,
-            stderr=output,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert server.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.3)
+    database = f"sqlite+aiosqlite:///{tmp_path}/var/isok.sqlite3"
+    with serve(
+        database, tmp_path, workers=1, isok=str(installed / "isok"), arguments=("--no-mail-sender",)
+    ) as served:
+        base = served.base
         login = httpx.get(f"{base}/login", timeout=10)
         assert login.status_code == 200
         assert '<link rel="stylesheet" href="/static/css/isok.css">' in login.text
@@ -118,10 +100,3 @@ def test_the_installed_package_serves_pages_from_itself(installed: Path, tmp_pat
         style = httpx.get(f"{base}/static/css/isok.css", timeout=10)
         assert style.status_code == 200
         assert ".site-header" in style.text
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)

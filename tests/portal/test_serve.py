@@ -38,10 +38,16 @@ class Served:
 
 @contextmanager
 def serve(
-    database_url: str, tmp_path: Path, *, workers: int, env: dict[str, str] | None = None
+    database_url: str,
+    tmp_path: Path,
+    *,
+    workers: int,
+    env: dict[str, str] | None = None,
+    isok: str = ISOK,
+    arguments: tuple[str, ...] = (),
 ) -> Iterator[Served]:
-    """`isok serve` on a free local port, stopped afterwards; fails if it never answers or
-    if a worker is replaced meanwhile."""
+    """`isok serve` (``isok``: which installation's) on a free local port, in ``tmp_path``,
+    stopped afterwards; fails if it never answers or if a worker is replaced meanwhile."""
     port = free_port()
     env = {
         **os.environ,
@@ -52,8 +58,9 @@ def serve(
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
-            [ISOK, "serve", "--port", str(port), "--workers", str(workers)],
+            [isok, "serve", "--port", str(port), "--workers", str(workers), *arguments],
             env=env,
+            cwd=tmp_path,
             stdout=log,
             stderr=log,
         )
