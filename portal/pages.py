@@ -143,14 +143,13 @@ async def _ping(engine: AsyncEngine) -> DatabaseState:
     try:
         async with engine.connect() as connection:
             try:
-                # In a savepoint: on PostgreSQL a failed statement spoils the transaction.
-                async with connection.begin_nested():
-                    found = await connection.exec_driver_sql(REVISION_QUERY)
-                    revisions = sorted(str(row[0]) for row in found)
+                found = await connection.exec_driver_sql(REVISION_QUERY)
             except SQLAlchemyError:
                 # No revision table (never migrated), or the connection failed: ask again.
+                await connection.rollback()
                 await connection.exec_driver_sql("SELECT 1")
                 return DatabaseState(reachable=True)
+            revisions = sorted(str(row[0]) for row in found)
     except (SQLAlchemyError, OSError):
         return DatabaseState(reachable=False)
     return DatabaseState(reachable=True, revision=",".join(revisions) or None)
